@@ -1,0 +1,114 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Cassettes: NDJSON recordings of webhook deliveries and API calls.
+ * The reader streams one interaction at a time and never holds the file;
+ * the writer emits the exact same format. Bodies are kept as exact bytes.
+ *
+ * Ownership: every string and array inside a struct hr_interaction or
+ * struct hr_cassette_header belongs to it and is released by the matching
+ * *_clear() function.
+ */
+#ifndef HR_CASSETTE_H
+#define HR_CASSETTE_H
+#include "util.h"
+
+#include <stdint.h>
+#include <stdio.h>
+
+/* One header line; order and duplicates are kept. */
+struct hr_header {
+    char *name;
+    char *value;
+};
+
+/* A request or a response; webhook and API interactions share it. */
+struct hr_message {
+    char *method; /* request only, else NULL */
+    char *path;   /* request only */
+    char *query;  /* request only, without '?', may be "" */
+    int status;   /* response only, else 0 */
+    int64_t ms;   /* response only: time until the response was read */
+    struct hr_header *headers;
+    size_t n_headers;
+    unsigned char *body; /* exact bytes, may hold NUL; NUL-terminated */
+    size_t body_len;
+};
+
+/* The event a webhook carries, as the profile derived it. */
+struct hr_event {
+    char *id;
+    char *type;
+    char *object; /* may be NULL: some events have no object */
+    int64_t created;
+    int has_created;
+};
+
+enum hr_kind { HR_KIND_WEBHOOK = 1, HR_KIND_API = 2 };
+
+struct hr_interaction {
+    int64_t seq;
+    int64_t at_ms; /* offset from the start of the recording */
+    enum hr_kind kind;
+    char *endpoint; /* endpoint name from the header, never NULL */
+    int has_event;
+    struct hr_event event;
+    int attempt;    /* 1 when absent */
+    char *delivery; /* may be NULL */
+    struct hr_message request;
+    int has_response;
+    struct hr_message response;
+    char **redacted; /* JSON pointers that were redacted */
+    size_t n_redacted;
+    int line; /* line number in the file it came from, 0 if none */
+};
+
+struct hr_endpoint_decl {
+    char *name;
+    char *profile;
+};
+
+struct hr_cassette_header {
+    int version;
+    struct hr_endpoint_decl *endpoints;
+    size_t n_endpoints;
+    char *recorded_at; /* may be NULL */
+    char *source;      /* may be NULL */
+};
+
+struct hr_cassette_reader;
+
+/*
+ * Opens path ("-" for stdin) and reads its header line. Returns NULL with
+ * a FILE:LINE:COLUMN reason in err (code HR_EXIT_INPUT) on bad input.
+ */
+struct hr_cassette_reader *hr_cassette_open(const char *path,
+                                            struct hr_err *err);
+/* Same, over bytes in memory (not copied: they must outlive the reader). */
+struct hr_cassette_reader *hr_cassette_open_mem(const char *name,
+                                                const char *data, size_t len,
+                                                struct hr_err *err);
+const struct hr_cassette_header *
+hr_cassette_header(const struct hr_cassette_reader *r);
+/*
+ * Reads the next interaction into *out (cleared first). Returns 1 when one
+ * was read, 0 at the end, -1 on bad input (FILE:LINE:COLUMN in err).
+ */
+int hr_cassette_next(struct hr_cassette_reader *r, struct hr_interaction *out,
+                     struct hr_err *err);
+void hr_cassette_close(struct hr_cassette_reader *r);
+
+/* Writer: one line per call, flushed by the caller's FILE. */
+int hr_cassette_write_header(FILE *f, const struct hr_cassette_header *h);
+int hr_cassette_write(FILE *f, const struct hr_interaction *it);
+
+void hr_interaction_init(struct hr_interaction *it);
+void hr_interaction_clear(struct hr_interaction *it);
+void hr_cassette_header_clear(struct hr_cassette_header *h);
+
+/* Appends a header pair to a message (copies both). 0 or -1. */
+int hr_message_add_header(struct hr_message *m, const char *name,
+                          const char *value);
+/* First value of a header by case-insensitive name, or NULL. */
+const char *hr_message_header(const struct hr_message *m, const char *name);
+
+#endif

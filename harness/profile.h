@@ -1,0 +1,99 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Provider profiles: what makes a provider a provider, loaded from JSON
+ * data (mocks/profiles/NAME.json, or compiled in). See docs/profiles.md.
+ *
+ * Ownership: hr_profile_load returns a profile the caller releases with
+ * hr_profile_free; everything inside belongs to it.
+ */
+#ifndef HR_PROFILE_H
+#define HR_PROFILE_H
+#include "cassette.h"
+#include "sign.h"
+#include "util.h"
+
+#include <stdint.h>
+
+/* Where one event field comes from. */
+enum hr_src_kind { HR_SRC_HEADER = 1, HR_SRC_POINTER, HR_SRC_FORM };
+
+struct hr_source {
+    enum hr_src_kind kind;
+    char *name;    /* header name or form field */
+    char *pointer; /* JSON pointer (into the body, or into a form field) */
+};
+
+enum hr_time_format {
+    HR_TIME_NONE = 0,
+    HR_TIME_UNIX_S,
+    HR_TIME_UNIX_MS,
+    HR_TIME_ISO8601
+};
+
+/*
+ * A field is read from the first source that resolves, or, when join is
+ * set, from all that resolve joined by it (GitHub: "issues" + "." +
+ * "opened").
+ */
+struct hr_field_rule {
+    struct hr_source *sources;
+    size_t n_sources;
+    char *join; /* NULL: first match wins */
+    enum hr_time_format time_format;
+};
+
+struct hr_status_range {
+    int lo, hi;
+};
+
+struct hr_profile {
+    char *name;
+    enum hr_scheme scheme;
+    enum hr_key_mode key_mode;
+    int64_t tolerance_s;     /* consumer-side freshness window, 0: none */
+    char **sig_headers;      /* names the signer writes */
+    size_t n_sig_headers;
+    struct hr_header *default_headers; /* sent when a recording lacks them */
+    size_t n_default_headers;
+    char **regenerate; /* headers made anew per attempt */
+    size_t n_regenerate;
+    char *delivery_header; /* per-attempt delivery id header, or NULL */
+    int64_t timeout_ms;    /* provider's response timeout (wall clock) */
+    struct hr_status_range *success;
+    size_t n_success;
+    int64_t *retry_delays_ms; /* delay before attempt 2, 3, ... */
+    size_t n_retry_delays;
+    int honors_retry_after;
+    struct hr_field_rule ev_id, ev_type, ev_object, ev_created;
+};
+
+/*
+ * Loads a profile by name (a compiled-in or mocks/profiles one) or by a
+ * path to a JSON file (anything containing '/' or ending in .json).
+ * Returns NULL with a reason in err. dir, when not NULL, is searched
+ * first for NAME.json.
+ */
+struct hr_profile *hr_profile_load(const char *name_or_path, const char *dir,
+                                   struct hr_err *err);
+/* Parses a profile from JSON text; origin names it in errors. */
+struct hr_profile *hr_profile_parse(const char *origin, const char *json,
+                                    size_t len, struct hr_err *err);
+void hr_profile_free(struct hr_profile *p);
+
+/* 1 when status counts as delivered under the profile. */
+int hr_profile_success(const struct hr_profile *p, int status);
+/* 1 when name is one of the headers regenerated per attempt. */
+int hr_profile_regenerates(const struct hr_profile *p, const char *name);
+
+/*
+ * Derives the event block of a webhook request under the profile. Fills
+ * *ev (fields it cannot find stay NULL). Returns 0, or -1 with err when
+ * the body cannot be read as the profile says.
+ */
+int hr_profile_event(const struct hr_profile *p, const struct hr_message *req,
+                     struct hr_event *ev, struct hr_err *err);
+
+/* Parses an ISO 8601 UTC time ("2026-11-30T10:00:00Z"); -1 if invalid. */
+int hr_parse_iso8601(const char *s, int64_t *unix_s);
+
+#endif

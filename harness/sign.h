@@ -1,0 +1,84 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Signature schemes of webhook providers: signing as the provider signs,
+ * and verifying as the provider's official library verifies. All HMACs go
+ * through OpenSSL's EVP_MAC.
+ */
+#ifndef HR_SIGN_H
+#define HR_SIGN_H
+#include "cassette.h"
+#include "util.h"
+
+#include <stdint.h>
+
+enum hr_scheme {
+    HR_SCHEME_NONE = 0,
+    HR_SCHEME_STRIPE,  /* Stripe-Signature: t=..,v1=hex(hmac(t.body)) */
+    HR_SCHEME_GITHUB,  /* X-Hub-Signature-256: sha256=hex(hmac(body)) */
+    HR_SCHEME_SHOPIFY, /* X-Shopify-Hmac-Sha256: b64(hmac(body)) */
+    HR_SCHEME_SLACK,   /* X-Slack-Signature: v0=hex(hmac(v0:t:body)) */
+    HR_SCHEME_STDWH,   /* webhook-signature: v1,b64(hmac(id.t.body)) */
+    HR_SCHEME_SVIX     /* svix-signature, same as standard webhooks */
+};
+
+/* How a secret string becomes an HMAC key. */
+enum hr_key_mode {
+    HR_KEY_UTF8 = 0,     /* the secret text as it is (Stripe, GitHub) */
+    HR_KEY_WHSEC_B64 = 1 /* strip an optional whsec_, base64-decode */
+};
+
+/* Name as used in profiles and on the command line; NONE when unknown. */
+enum hr_scheme hr_scheme_from_name(const char *name);
+const char *hr_scheme_name(enum hr_scheme s);
+/* The key mode the provider uses for scheme s. */
+enum hr_key_mode hr_scheme_key_mode(enum hr_scheme s);
+
+/* What to sign: one message, at one time, with one or more secrets. */
+struct hr_sign_input {
+    enum hr_scheme scheme;
+    const char *const *secrets; /* the first signs; all sign for rotation */
+    size_t n_secrets;
+    const char *id;    /* message id (standard webhooks, svix); may be NULL */
+    int64_t timestamp; /* unix seconds, for schemes that sign one */
+    const unsigned char *body;
+    size_t body_len;
+};
+
+/*
+ * Appends the signature headers (and the id/timestamp headers the scheme
+ * needs) to out, in the provider's order. Several secrets yield several
+ * signatures in one header where the scheme allows it. 0 or -1 with err.
+ */
+int hr_sign(const struct hr_sign_input *in, struct hr_message *out,
+            struct hr_err *err);
+
+/* The outcome of a verification, with a short reason when invalid. */
+struct hr_verdict {
+    int valid;
+    char reason[128];
+};
+
+/*
+ * Verifies a received message (headers + exact body) against secrets as
+ * the provider's library would, with now and tolerance_s in seconds
+ * (tolerance 0: no freshness check). Fills *v and returns 0; -1 only on
+ * internal errors.
+ */
+int hr_verify(enum hr_scheme scheme, const char *const *secrets,
+              size_t n_secrets, const struct hr_message *msg, int64_t now,
+              int64_t tolerance_s, struct hr_verdict *v, struct hr_err *err);
+
+/* HMAC-SHA256 of msg under key into out (32 bytes). 0 or -1. */
+int hr_hmac_sha256(const unsigned char *key, size_t key_len,
+                   const unsigned char *msg, size_t msg_len,
+                   unsigned char out[32]);
+
+/* Reads secrets from a file, one per line (no trailing newline kept). */
+int hr_secrets_load_file(const char *path, char ***out, size_t *n,
+                         struct hr_err *err);
+/* Reads a secret list from an environment variable (one per line). */
+int hr_secrets_load_env(const char *name, char ***out, size_t *n,
+                        struct hr_err *err);
+void hr_secrets_free(char **s, size_t n);
+
+#endif
