@@ -74,7 +74,7 @@ struct request {
 /* The outcome of handling one delivery. */
 struct answer {
     unsigned int status;
-    const char *text; /* static text, or reason below */
+    const char *text;  /* static text, or reason below */
     char reason[1100]; /* room for an hr_err message and a prefix */
 };
 
