@@ -309,6 +309,18 @@ static int verified(struct hr_reftarget *t, const struct hr_message *msg,
     return 1;
 }
 
+/* Correct mode: a body sent compressed is refused as such (415) rather
+ * than failing verification over bytes that were never signed. */
+static int plain_body(const struct hr_message *msg, struct answer *a)
+{
+    const char *enc = hr_message_header(msg, "Content-Encoding");
+
+    if (!enc || !enc[0] || hr_strcaseeq(enc, "identity"))
+        return 1;
+    answer_set(a, 415, "unsupported content encoding\n");
+    return 0;
+}
+
 /* Applies ev unless (in correct mode) its id was applied before. */
 static void apply_event(struct hr_reftarget *t, const struct hr_event *ev,
                         const struct hr_message *msg, struct answer *a)
@@ -346,6 +358,10 @@ static void handle_delivery(struct hr_reftarget *t, struct hr_interaction *it,
 {
     struct hr_err err = {0};
 
+    if (t->mode == HR_REFTARGET_CORRECT && !plain_body(&it->request, a)) {
+        count_rejected(t);
+        return;
+    }
     if (t->mode == HR_REFTARGET_CORRECT && !verified(t, &it->request, a)) {
         count_rejected(t);
         return;

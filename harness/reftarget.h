@@ -15,7 +15,8 @@
  *   correct: 200 when the event was applied, or was a duplicate of an
  *            applied event id (not applied again); 400 when the signature
  *            does not verify or the body yields no event id; 413 when the
- *            body exceeds max_body_bytes. A profile without a signature
+ *            body exceeds max_body_bytes; 415 for a Content-Encoding
+ *            other than identity. A profile without a signature
  *            scheme is not verified (only deduplicated).
  *   naive:   200 for every delivery whose body it can read, each applied
  *            again; 400 when no event can be read from it (what an
