@@ -10,4 +10,8 @@ int cmd_sign(int argc, char **argv);
 int cmd_import(int argc, char **argv);
 int cmd_target(int argc, char **argv);
 
+struct hr_scenario;
+/* Runs a loaded scenario, prints the summary; returns the exit code. */
+int hr_cmd_run_scenario(struct hr_scenario *s, int quiet);
+
 #endif

@@ -1,12 +1,339 @@
 /* SPDX-License-Identifier: MIT */
-/* Placeholder while the run command is built. */
+/* `hookreplay run`: parse flags or a scenario, replay, summarize. */
+#include "cassette.h"
 #include "cmd.h"
-#include "util.h"
+#include "run.h"
+#include "scenario.h"
+#include "sign.h"
 
-#include <stdio.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <stddef.h>
+#include <string.h>
+
+static const char usage[] =
+    "usage: hookreplay run SCENARIO [OPTIONS]\n"
+    "       hookreplay run --cassette FILE --target URL [--profile P]\n"
+    "                      [--secret-file F] [--endpoint NAME] [OPTIONS]\n"
+    "\n"
+    "Replays the webhook deliveries of a cassette against a target, signed\n"
+    "at send time as the provider signs, retrying on the profile's\n"
+    "schedule, and writes OUT/result.json plus a summary.\n"
+    "\n"
+    "Without a scenario:\n"
+    "  --cassette FILE       the recording to replay ('-' for stdin)\n"
+    "  --target URL          where deliveries go (used as given)\n"
+    "  --profile P           provider profile (stripe, github, shopify,\n"
+    "                        slack, standard-webhooks, svix, or a .json\n"
+    "                        path); default: the cassette header's\n"
+    "  --endpoint NAME       which cassette endpoint --target receives\n"
+    "                        (needed when the cassette has several)\n"
+    "  --secret-file F       signing secrets, one per line; default\n"
+    "                        $HOOKREPLAY_SECRET. Never given on argv.\n"
+    "  --keep-path           append the recorded path and query to URL\n"
+    "\n"
+    "Options (override the scenario):\n"
+    "  --out DIR             result folder (default ./hookreplay-out)\n"
+    "  --seed N              seed for every random decision (default 1)\n"
+    "  --pacing MODE         recorded (default), rate, or asap\n"
+    "  --speed X             recorded pacing runs X times faster (1)\n"
+    "  --rate N              deliveries per second for rate pacing (100)\n"
+    "  --max-in-flight N     concurrent deliveries (64)\n"
+    "  --retry-time-scale X  multiplies retry delays (0.001: days become\n"
+    "                        minutes); the response timeout is never\n"
+    "                        scaled\n"
+    "  --no-retries          one attempt per delivery\n"
+    "  --min-delivery-rate X threshold, 0..1 (default 1.0)\n"
+    "  --max-ack-p99-ms N    threshold on the p99 ack latency\n"
+    "  --quiet               no summary on stdout\n"
+    "\n"
+    "Exit codes: 0 all thresholds met; 1 a threshold failed; 2 bad usage\n"
+    "or bad input (a partial result is written when the cassette breaks\n"
+    "mid-way); 3 the target never answered at all; 4 internal error.\n";
+
+struct flags {
+    const char *scenario, *cassette, *target, *profile, *endpoint;
+    const char *secret_file, *out, *pacing;
+    const char *seed, *speed, *rate, *max_in_flight, *retry_scale;
+    const char *min_rate, *max_p99;
+    int keep_path, no_retries, quiet;
+};
+
+static void on_signal(int sig)
+{
+    (void)sig;
+    hr_run_stop = 1;
+}
+
+static int parse_double(const char *flag, const char *v, double lo,
+                        double hi, double *out, struct hr_err *err)
+{
+    char *end;
+    double d = strtod(v, &end);
+
+    if (end == v || *end || !(d >= lo && d <= hi))
+        return hr_errf(err, HR_EXIT_INPUT,
+                       "%s: '%s' is not a number from %g to %g", flag, v, lo,
+                       hi);
+    *out = d;
+    return 0;
+}
+
+static const char **value_slot(struct flags *f, const char *name)
+{
+    static const struct {
+        const char *name;
+        size_t off;
+    } table[] = {
+        {"--cassette", offsetof(struct flags, cassette)},
+        {"--target", offsetof(struct flags, target)},
+        {"--profile", offsetof(struct flags, profile)},
+        {"--endpoint", offsetof(struct flags, endpoint)},
+        {"--secret-file", offsetof(struct flags, secret_file)},
+        {"--out", offsetof(struct flags, out)},
+        {"--pacing", offsetof(struct flags, pacing)},
+        {"--seed", offsetof(struct flags, seed)},
+        {"--speed", offsetof(struct flags, speed)},
+        {"--rate", offsetof(struct flags, rate)},
+        {"--max-in-flight", offsetof(struct flags, max_in_flight)},
+        {"--retry-time-scale", offsetof(struct flags, retry_scale)},
+        {"--min-delivery-rate", offsetof(struct flags, min_rate)},
+        {"--max-ack-p99-ms", offsetof(struct flags, max_p99)},
+    };
+    size_t i;
+
+    for (i = 0; i < sizeof(table) / sizeof(table[0]); i++)
+        if (strcmp(table[i].name, name) == 0)
+            return (const char **)((char *)f + table[i].off);
+    return NULL;
+}
+
+static int parse_flags(int argc, char **argv, struct flags *f,
+                       struct hr_err *err)
+{
+    int i;
+
+    memset(f, 0, sizeof(*f));
+    for (i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        const char **slot = value_slot(f, a);
+
+        if (slot) {
+            if (i + 1 >= argc)
+                return hr_errf(err, HR_EXIT_INPUT, "%s needs a value", a);
+            *slot = argv[++i];
+        } else if (strcmp(a, "--keep-path") == 0) {
+            f->keep_path = 1;
+        } else if (strcmp(a, "--no-retries") == 0) {
+            f->no_retries = 1;
+        } else if (strcmp(a, "--quiet") == 0) {
+            f->quiet = 1;
+        } else if (strcmp(a, "--secret") == 0 ||
+                   strncmp(a, "--secret=", 9) == 0) {
+            return hr_errf(err, HR_EXIT_INPUT,
+                           "secrets are never taken from the command line "
+                           "(they would show in ps and shell history): use "
+                           "--secret-file or HOOKREPLAY_SECRET");
+        } else if (a[0] == '-' && a[1]) {
+            return hr_errf(err, HR_EXIT_INPUT, "unknown option '%s'", a);
+        } else if (!f->scenario) {
+            f->scenario = a;
+        } else {
+            return hr_errf(err, HR_EXIT_INPUT, "unexpected argument '%s'",
+                           a);
+        }
+    }
+    if (f->scenario && (f->cassette || f->target || f->profile ||
+                        f->endpoint || f->secret_file || f->keep_path))
+        return hr_errf(err, HR_EXIT_INPUT,
+                       "give a SCENARIO or --cassette/--target, not both");
+    if (!f->scenario && (!f->cassette || !f->target))
+        return hr_errf(err, HR_EXIT_INPUT,
+                       "give a SCENARIO, or --cassette FILE and --target "
+                       "URL (see 'hookreplay run --help')");
+    return 0;
+}
+
+/* The endpoint --target receives: --endpoint, or the only one there is. */
+static int pick_endpoint(const struct flags *f, char **name, char **profile,
+                         struct hr_err *err)
+{
+    struct hr_cassette_reader *r = hr_cassette_open(f->cassette, err);
+    const struct hr_cassette_header *h;
+    size_t i;
+    int rc = -1;
+
+    if (!r)
+        return -1;
+    h = hr_cassette_header(r);
+    for (i = 0; i < h->n_endpoints; i++) {
+        if (f->endpoint ? strcmp(h->endpoints[i].name, f->endpoint) == 0
+                        : h->n_endpoints == 1) {
+            *name = hr_strdup(h->endpoints[i].name);
+            *profile = hr_strdup(f->profile ? f->profile
+                                            : h->endpoints[i].profile);
+            rc = 0;
+            break;
+        }
+    }
+    if (rc && f->endpoint)
+        hr_errf(err, HR_EXIT_INPUT, "%s: no endpoint named '%s'",
+                f->cassette, f->endpoint);
+    else if (rc)
+        hr_errf(err, HR_EXIT_INPUT,
+                "%s: the cassette has %zu endpoints: say which one "
+                "--target receives with --endpoint NAME",
+                f->cassette, h->n_endpoints);
+    hr_cassette_close(r);
+    return rc;
+}
+
+static struct hr_scenario *from_flags(const struct flags *f,
+                                      struct hr_err *err)
+{
+    struct hr_scenario *s = hr_malloc(sizeof(*s));
+    struct hr_target_cfg *t;
+
+    if (!s) {
+        hr_errf(err, HR_EXIT_INTERNAL, "out of memory");
+        return NULL;
+    }
+    hr_scenario_defaults(s);
+    s->cassette = hr_strdup(f->cassette);
+    s->targets = t = hr_calloc(1, sizeof(*t));
+    if (!s->cassette || !t)
+        goto fail;
+    s->n_targets = 1;
+    if (strncmp(f->target, "http://", 7) && strncmp(f->target, "https://", 8)) {
+        hr_errf(err, HR_EXIT_INPUT, "--target must be an http(s):// URL");
+        goto fail;
+    }
+    t->url = hr_strdup(f->target);
+    t->keep_path = f->keep_path;
+    if (pick_endpoint(f, &t->endpoint, &t->profile, err))
+        goto fail;
+    if (f->secret_file
+            ? hr_secrets_load_file(f->secret_file, &t->secrets, &t->n_secrets,
+                                   err)
+            : hr_secrets_load_env("HOOKREPLAY_SECRET", &t->secrets,
+                                  &t->n_secrets, err))
+        goto fail;
+    return s;
+fail:
+    if (err->msg[0] == '\0')
+        hr_errf(err, HR_EXIT_INTERNAL, "out of memory");
+    hr_scenario_free(s);
+    return NULL;
+}
+
+static int apply_overrides(const struct flags *f, struct hr_scenario *s,
+                           struct hr_err *err)
+{
+    double d;
+
+    if (f->out) {
+        hr_free(s->out_dir);
+        s->out_dir = hr_strdup(f->out);
+    }
+    if (f->pacing) {
+        if (strcmp(f->pacing, "recorded") == 0)
+            s->pacing = HR_PACE_RECORDED;
+        else if (strcmp(f->pacing, "rate") == 0)
+            s->pacing = HR_PACE_RATE;
+        else if (strcmp(f->pacing, "asap") == 0)
+            s->pacing = HR_PACE_ASAP;
+        else
+            return hr_errf(err, HR_EXIT_INPUT,
+                           "--pacing must be recorded, rate or asap");
+    }
+    if (f->seed) {
+        if (parse_double("--seed", f->seed, 0, 9007199254740991.0, &d, err))
+            return -1;
+        s->seed = (uint64_t)d;
+    }
+    if ((f->speed && parse_double("--speed", f->speed, 1e-6, 1e9,
+                                  &s->speed, err)) ||
+        (f->rate && parse_double("--rate", f->rate, 1e-6, 1e9,
+                                 &s->rate_per_s, err)) ||
+        (f->retry_scale && parse_double("--retry-time-scale", f->retry_scale,
+                                        0, 1e6, &s->retry_time_scale, err)))
+        return -1;
+    if (f->max_in_flight) {
+        if (parse_double("--max-in-flight", f->max_in_flight, 1, 100000, &d,
+                         err))
+            return -1;
+        s->max_in_flight = (int)d;
+    }
+    if (f->min_rate) {
+        if (parse_double("--min-delivery-rate", f->min_rate, 0, 1,
+                         &s->thresholds.min_delivery_rate, err))
+            return -1;
+        s->thresholds.has_min_delivery_rate = 1;
+    }
+    if (f->max_p99) {
+        if (parse_double("--max-ack-p99-ms", f->max_p99, 0, 1e12, &d, err))
+            return -1;
+        s->thresholds.max_ack_p99_ms = (int64_t)d;
+        s->thresholds.has_max_ack_p99_ms = 1;
+    }
+    if (f->no_retries)
+        s->retries = 0;
+    return 0;
+}
+
+int hr_cmd_run_scenario(struct hr_scenario *s, int quiet)
+{
+    struct hr_run_totals *t = hr_calloc(1, sizeof(*t));
+    struct hr_verdict_set v;
+    struct hr_err err = {0, ""};
+    char *path;
+    int code;
+
+    if (!t)
+        return HR_EXIT_INTERNAL;
+    signal(SIGPIPE, SIG_IGN);
+    signal(SIGINT, on_signal);
+    signal(SIGTERM, on_signal);
+    path = hr_path_join(s->out_dir ? s->out_dir : "hookreplay-out",
+                        "result.json");
+    if (hr_run(s, t, &v, &err)) {
+        fprintf(stderr, "hookreplay: %s\n", err.msg);
+        code = err.code ? err.code : HR_EXIT_INTERNAL;
+    } else {
+        if (!quiet)
+            hr_run_summary(stdout, s, t, &v, path);
+        if (t->input_error)
+            fprintf(stderr, "hookreplay: %s\n", t->input_msg);
+        code = v.exit_code;
+    }
+    hr_free(path);
+    hr_free(t);
+    return code;
+}
 
 int cmd_run(int argc, char **argv)
 {
-    fputs("hookreplay: run: not built yet\n", stderr);
-    return HR_EXIT_INTERNAL;
+    struct hr_err err = {0, ""};
+    struct hr_scenario *s;
+    struct flags f;
+    int code;
+
+    if (argc >= 2 && (strcmp(argv[1], "--help") == 0 ||
+                      strcmp(argv[1], "-h") == 0)) {
+        fputs(usage, stdout);
+        return HR_EXIT_OK;
+    }
+    if (parse_flags(argc, argv, &f, &err)) {
+        fprintf(stderr, "hookreplay run: %s\n", err.msg);
+        return HR_EXIT_INPUT;
+    }
+    s = f.scenario ? hr_scenario_load(f.scenario, &err) : from_flags(&f, &err);
+    if (!s || apply_overrides(&f, s, &err)) {
+        fprintf(stderr, "hookreplay run: %s\n", err.msg);
+        hr_scenario_free(s);
+        return err.code ? err.code : HR_EXIT_INPUT;
+    }
+    code = hr_cmd_run_scenario(s, f.quiet);
+    hr_scenario_free(s);
+    return code;
 }

@@ -1,0 +1,88 @@
+/* SPDX-License-Identifier: MIT */
+/* The one-screen summary printed at the end of a run. */
+#include "run.h"
+
+#include <string.h>
+
+static void print_latency(FILE *f, const char *label, const struct hr_hist *h)
+{
+    if (!h->total) {
+        fprintf(f, "  %-12s no answers\n", label);
+        return;
+    }
+    fprintf(f, "  %-12s p50 %.1f ms  p95 %.1f ms  p99 %.1f ms  max %.1f ms\n",
+            label, hr_hist_quantile(h, 0.50) / 1000.0,
+            hr_hist_quantile(h, 0.95) / 1000.0,
+            hr_hist_quantile(h, 0.99) / 1000.0, h->max_us / 1000.0);
+}
+
+static void print_statuses(FILE *f, const struct hr_run_totals *t)
+{
+    int i, any = 0;
+
+    fprintf(f, "  %-12s", "answers");
+    for (i = 0; i < HR_STATUS_MAX; i++) {
+        if (t->status[i]) {
+            fprintf(f, " %d x%lld", i, (long long)t->status[i]);
+            any = 1;
+        }
+    }
+    if (t->err_connect)
+        fprintf(f, " connect-error x%lld", (long long)t->err_connect);
+    if (t->err_timeout)
+        fprintf(f, " timeout x%lld", (long long)t->err_timeout);
+    if (t->err_other)
+        fprintf(f, " transport-error x%lld", (long long)t->err_other);
+    if (!any && !t->err_connect && !t->err_timeout && !t->err_other)
+        fprintf(f, " none");
+    fputc('\n', f);
+}
+
+static const char *verdict_text(int code)
+{
+    switch (code) {
+    case HR_EXIT_OK:
+        return "PASS";
+    case HR_EXIT_THRESHOLD:
+        return "FAIL (a threshold failed)";
+    case HR_EXIT_INPUT:
+        return "INPUT ERROR (the cassette went bad; partial result)";
+    case HR_EXIT_TARGET:
+        return "UNREACHABLE (the target never answered)";
+    default:
+        return "ERROR";
+    }
+}
+
+void hr_run_summary(FILE *f, const struct hr_scenario *s,
+                    const struct hr_run_totals *t,
+                    const struct hr_verdict_set *v, const char *result_path)
+{
+    size_t i;
+
+    fprintf(f, "hookreplay: %lld events in %.2f s%s\n", (long long)t->events,
+            t->duration_ms / 1000.0, t->interrupted ? " (interrupted)" : "");
+    fprintf(f, "  %-12s %lld/%lld (%.1f%%)  failed %lld  attempts %lld\n",
+            "delivered", (long long)t->delivered, (long long)t->events,
+            t->events ? 100.0 * (double)t->delivered / (double)t->events : 0,
+            (long long)t->failed, (long long)t->attempts);
+    print_statuses(f, t);
+    print_latency(f, "ack latency", &t->ack_actual);
+    print_latency(f, "from plan", &t->ack_planned);
+    for (i = 0; i < v->n; i++) {
+        const struct hr_check *c = &v->checks[i];
+
+        fprintf(f, "  %-12s %s %s %g: ", i ? "" : "checks", c->name, c->op,
+                c->threshold);
+        if (c->measured)
+            fprintf(f, "%g %s\n", c->value, c->passed ? "pass" : "FAIL");
+        else
+            fprintf(f, "not measured\n");
+    }
+    if (t->input_error)
+        fprintf(f, "  %-12s %s\n", "input", t->input_msg);
+    fprintf(f, "  %-12s %s\n", "verdict", verdict_text(v->exit_code));
+    if (result_path)
+        fprintf(f, "  %-12s %s\n", "result", result_path);
+    (void)s;
+}

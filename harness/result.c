@@ -1,0 +1,317 @@
+/* SPDX-License-Identifier: MIT */
+/* The streaming JSON result writer. */
+#include "result.h"
+#include "hist.h"
+#include "run.h"
+#include "scenario.h"
+
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+struct hr_result {
+    FILE *f;
+    char *path;
+    int64_t n_events;
+};
+
+static int mkdir_p(const char *dir)
+{
+    char tmp[4096];
+    size_t i, n = strlen(dir);
+
+    if (n == 0 || n >= sizeof(tmp))
+        return -1;
+    memcpy(tmp, dir, n + 1);
+    for (i = 1; i <= n; i++) {
+        if (tmp[i] != '/' && tmp[i] != '\0')
+            continue;
+        tmp[i] = '\0';
+        if (mkdir(tmp, 0755) && errno != EEXIST)
+            return -1;
+        tmp[i] = dir[i];
+    }
+    return 0;
+}
+
+static void iso_now(char *buf, size_t cap)
+{
+    time_t now = time(NULL);
+    struct tm tm;
+
+    gmtime_r(&now, &tm);
+    strftime(buf, cap, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+static const char *pacing_name(enum hr_pacing p)
+{
+    return p == HR_PACE_RATE ? "rate" : p == HR_PACE_ASAP ? "asap"
+                                                          : "recorded";
+}
+
+static int write_head(struct hr_result *r, const struct hr_scenario *s)
+{
+    cJSON *h = cJSON_CreateObject();
+    char when[32], *txt;
+    size_t n;
+    int rc;
+
+    iso_now(when, sizeof(when));
+    cJSON_AddStringToObject(h, "hookreplay", "result");
+    cJSON_AddNumberToObject(h, "version", 1);
+    cJSON_AddStringToObject(h, "started_at", when);
+    if (s->path)
+        cJSON_AddStringToObject(h, "scenario", s->path);
+    cJSON_AddStringToObject(h, "cassette", s->cassette ? s->cassette : "");
+    cJSON_AddNumberToObject(h, "seed", (double)s->seed);
+    cJSON_AddStringToObject(h, "pacing", pacing_name(s->pacing));
+    txt = cJSON_PrintUnformatted(h);
+    cJSON_Delete(h);
+    if (!txt)
+        return -1;
+    n = strlen(txt);
+    txt[n - 1] = '\0'; /* drop the closing brace: events follow */
+    rc = fprintf(r->f, "%s,\n\"events\":[\n", txt) < 0 ? -1 : 0;
+    cJSON_free(txt);
+    return rc;
+}
+
+struct hr_result *hr_result_open(const struct hr_scenario *s,
+                                 struct hr_err *err)
+{
+    struct hr_result *r = hr_calloc(1, sizeof(*r));
+    const char *dir = s->out_dir ? s->out_dir : "hookreplay-out";
+
+    if (!r) {
+        hr_errf(err, HR_EXIT_INTERNAL, "out of memory");
+        return NULL;
+    }
+    r->path = hr_path_join(dir, "result.json");
+    if (!r->path || mkdir_p(dir)) {
+        hr_errf(err, HR_EXIT_INPUT, "%s: cannot create folder: %s", dir,
+                strerror(errno));
+        goto fail;
+    }
+    r->f = fopen(r->path, "w");
+    if (!r->f) {
+        hr_errf(err, HR_EXIT_INPUT, "%s: %s", r->path, strerror(errno));
+        goto fail;
+    }
+    if (write_head(r, s)) {
+        hr_errf(err, HR_EXIT_INTERNAL, "%s: write failed", r->path);
+        goto fail;
+    }
+    return r;
+fail:
+    if (r->f)
+        fclose(r->f);
+    hr_free(r->path);
+    hr_free(r);
+    return NULL;
+}
+
+const char *hr_result_path(const struct hr_result *r)
+{
+    return r->path;
+}
+
+static double ms(int64_t us)
+{
+    return (double)us / 1000.0;
+}
+
+static cJSON *attempt_json(const struct hr_attempt *a, int n)
+{
+    cJSON *o = cJSON_CreateObject();
+
+    cJSON_AddNumberToObject(o, "n", n);
+    cJSON_AddNumberToObject(o, "planned_ms", ms(a->planned_us));
+    cJSON_AddNumberToObject(o, "sent_ms", ms(a->sent_us));
+    if (a->answered_us >= 0) {
+        cJSON_AddNumberToObject(o, "answered_ms", ms(a->answered_us));
+        cJSON_AddNumberToObject(o, "status", a->status);
+        cJSON_AddNumberToObject(o, "ack_ms",
+                                ms(a->answered_us - a->sent_us));
+        cJSON_AddNumberToObject(o, "ack_from_planned_ms",
+                                ms(a->answered_us - a->planned_us));
+    } else {
+        cJSON_AddNullToObject(o, "status");
+        cJSON_AddStringToObject(o, "error", a->timed_out ? "timeout"
+                                            : a->connect_failed
+                                                ? "connect"
+                                                : "transport");
+        cJSON_AddStringToObject(o, "detail", a->error);
+    }
+    cJSON_AddNumberToObject(o, "bytes_sent", (double)a->bytes_sent);
+    cJSON_AddNumberToObject(o, "bytes_received", (double)a->bytes_received);
+    return o;
+}
+
+int hr_result_event(struct hr_result *r, const struct hr_interaction *it,
+                    const char *endpoint, const struct hr_attempt *a,
+                    int n_attempts, int delivered, struct hr_err *err)
+{
+    cJSON *o = cJSON_CreateObject(), *arr;
+    char *txt;
+    int i, rc;
+
+    cJSON_AddNumberToObject(o, "seq", (double)it->seq);
+    cJSON_AddStringToObject(o, "endpoint", endpoint);
+    if (it->has_event) {
+        cJSON_AddStringToObject(o, "id", it->event.id ? it->event.id : "");
+        if (it->event.type)
+            cJSON_AddStringToObject(o, "type", it->event.type);
+        if (it->event.object)
+            cJSON_AddStringToObject(o, "object", it->event.object);
+    }
+    cJSON_AddBoolToObject(o, "delivered", delivered);
+    /* Retries stop at the first success, so it is the last attempt. */
+    cJSON_AddNumberToObject(o, "first_success_attempt",
+                            delivered ? n_attempts : 0);
+    arr = cJSON_AddArrayToObject(o, "attempts");
+    for (i = 0; i < n_attempts; i++)
+        cJSON_AddItemToArray(arr, attempt_json(&a[i], i + 1));
+    txt = cJSON_PrintUnformatted(o);
+    cJSON_Delete(o);
+    if (!txt)
+        return hr_errf(err, HR_EXIT_INTERNAL, "out of memory");
+    rc = fprintf(r->f, "%s%s", r->n_events ? ",\n" : "", txt);
+    cJSON_free(txt);
+    r->n_events++;
+    if (rc < 0)
+        return hr_errf(err, HR_EXIT_INTERNAL, "%s: write failed", r->path);
+    return 0;
+}
+
+static cJSON *latency_json(const struct hr_hist *h)
+{
+    cJSON *o = cJSON_CreateObject(), *b;
+    size_t i;
+
+    cJSON_AddNumberToObject(o, "count", (double)h->total);
+    cJSON_AddNumberToObject(o, "p50", ms(hr_hist_quantile(h, 0.50)));
+    cJSON_AddNumberToObject(o, "p95", ms(hr_hist_quantile(h, 0.95)));
+    cJSON_AddNumberToObject(o, "p99", ms(hr_hist_quantile(h, 0.99)));
+    cJSON_AddNumberToObject(o, "max", ms(h->max_us));
+    cJSON_AddNumberToObject(o, "mean",
+                            h->total ? h->sum_us / 1000.0 / (double)h->total
+                                     : 0);
+    /* Sparse buckets [index, count] so results from shards merge exactly. */
+    b = cJSON_AddArrayToObject(o, "buckets_us");
+    for (i = 0; i < HR_HIST_BUCKETS; i++) {
+        if (h->counts[i]) {
+            cJSON *pair = cJSON_CreateArray();
+
+            cJSON_AddItemToArray(pair, cJSON_CreateNumber((double)i));
+            cJSON_AddItemToArray(pair,
+                                 cJSON_CreateNumber((double)h->counts[i]));
+            cJSON_AddItemToArray(b, pair);
+        }
+    }
+    return o;
+}
+
+static cJSON *totals_json(const struct hr_run_totals *t)
+{
+    cJSON *o = cJSON_CreateObject(), *st, *er, *lat;
+    char code[8];
+    int i;
+
+    cJSON_AddNumberToObject(o, "events", (double)t->events);
+    cJSON_AddNumberToObject(o, "delivered", (double)t->delivered);
+    cJSON_AddNumberToObject(o, "failed", (double)t->failed);
+    cJSON_AddNumberToObject(o, "delivery_rate",
+                            t->events ? (double)t->delivered /
+                                            (double)t->events
+                                      : 0);
+    cJSON_AddNumberToObject(o, "attempts", (double)t->attempts);
+    cJSON_AddNumberToObject(o, "retries", (double)(t->attempts - t->events));
+    cJSON_AddNumberToObject(o, "answered", (double)t->answered);
+    st = cJSON_AddObjectToObject(o, "status_counts");
+    for (i = 0; i < HR_STATUS_MAX; i++) {
+        if (!t->status[i])
+            continue;
+        snprintf(code, sizeof(code), "%d", i);
+        cJSON_AddNumberToObject(st, code, (double)t->status[i]);
+    }
+    er = cJSON_AddObjectToObject(o, "errors");
+    cJSON_AddNumberToObject(er, "connect", (double)t->err_connect);
+    cJSON_AddNumberToObject(er, "timeout", (double)t->err_timeout);
+    cJSON_AddNumberToObject(er, "other", (double)t->err_other);
+    lat = cJSON_AddObjectToObject(o, "ack_latency_ms");
+    cJSON_AddItemToObject(lat, "from_actual", latency_json(&t->ack_actual));
+    cJSON_AddItemToObject(lat, "from_planned",
+                          latency_json(&t->ack_planned));
+    cJSON_AddNumberToObject(o, "duration_ms", (double)t->duration_ms);
+    return o;
+}
+
+static cJSON *checks_json(const struct hr_verdict_set *v)
+{
+    cJSON *arr = cJSON_CreateArray();
+    size_t i;
+
+    for (i = 0; i < v->n; i++) {
+        const struct hr_check *c = &v->checks[i];
+        cJSON *o = cJSON_CreateObject();
+
+        cJSON_AddStringToObject(o, "name", c->name);
+        cJSON_AddStringToObject(o, "op", c->op);
+        cJSON_AddNumberToObject(o, "threshold", c->threshold);
+        if (c->measured)
+            cJSON_AddNumberToObject(o, "value", c->value);
+        else
+            cJSON_AddNullToObject(o, "value");
+        cJSON_AddStringToObject(o, "result", !c->measured ? "not_measured"
+                                             : c->passed  ? "pass"
+                                                          : "fail");
+        cJSON_AddStringToObject(o, "evidence", "status");
+        cJSON_AddItemToArray(arr, o);
+    }
+    return arr;
+}
+
+static const char *verdict_name(int code)
+{
+    switch (code) {
+    case HR_EXIT_OK:
+        return "pass";
+    case HR_EXIT_THRESHOLD:
+        return "fail";
+    case HR_EXIT_INPUT:
+        return "input_error";
+    case HR_EXIT_TARGET:
+        return "unreachable";
+    default:
+        return "error";
+    }
+}
+
+int hr_result_close(struct hr_result *r, const struct hr_run_totals *t,
+                    const struct hr_verdict_set *v, const struct hr_err *fatal)
+{
+    cJSON *tail = cJSON_CreateObject();
+    char *txt;
+    int code = fatal ? fatal->code : v->exit_code, rc;
+
+    cJSON_AddItemToObject(tail, "totals", totals_json(t));
+    cJSON_AddItemToObject(tail, "checks", checks_json(v));
+    cJSON_AddStringToObject(tail, "verdict", verdict_name(code));
+    cJSON_AddNumberToObject(tail, "exit_code", code);
+    cJSON_AddBoolToObject(tail, "interrupted", t->interrupted);
+    if (t->input_error)
+        cJSON_AddStringToObject(tail, "input_error", t->input_msg);
+    if (fatal)
+        cJSON_AddStringToObject(tail, "error", fatal->msg);
+    txt = cJSON_PrintUnformatted(tail);
+    cJSON_Delete(tail);
+    rc = txt ? fprintf(r->f, "\n],%s\n", txt + 1) : -1;
+    cJSON_free(txt);
+    if (fclose(r->f))
+        rc = -1;
+    hr_free(r->path);
+    hr_free(r);
+    return rc < 0 ? -1 : 0;
+}

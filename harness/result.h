@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The JSON result file, written as a run goes: a head, one record per
+ * finished event, then totals, checks and the verdict. Events stream to
+ * disk so memory does not grow with the cassette. See docs/result.md.
+ */
+#ifndef HR_RESULT_H
+#define HR_RESULT_H
+#include "cassette.h"
+#include "util.h"
+
+#include <stdint.h>
+
+#define HR_MAX_ATTEMPTS 32
+
+/* One delivery attempt as observed; times in us from the run's start. */
+struct hr_attempt {
+    int64_t planned_us;
+    int64_t sent_us;
+    int64_t answered_us; /* -1 when no response came */
+    int status;          /* 0 when no response came */
+    int timed_out;
+    int connect_failed;
+    int64_t bytes_sent;
+    int64_t bytes_received;
+    char error[96];
+};
+
+struct hr_result;
+struct hr_scenario;
+struct hr_run_totals;
+struct hr_verdict_set;
+
+/* Creates s->out_dir (if needed) and opens result.json in it. */
+struct hr_result *hr_result_open(const struct hr_scenario *s,
+                                 struct hr_err *err);
+/* Path of the result file (valid until close). */
+const char *hr_result_path(const struct hr_result *r);
+/* Appends one finished event with its attempts. */
+int hr_result_event(struct hr_result *r, const struct hr_interaction *it,
+                    const char *endpoint, const struct hr_attempt *a,
+                    int n_attempts, int delivered, struct hr_err *err);
+/*
+ * Writes totals, checks and verdict, closes and frees r. fatal, when not
+ * NULL, is recorded as the reason the run stopped. 0 or -1.
+ */
+int hr_result_close(struct hr_result *r, const struct hr_run_totals *t,
+                    const struct hr_verdict_set *v, const struct hr_err *fatal);
+
+#endif

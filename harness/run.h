@@ -1,0 +1,75 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * A replay run: streams a cassette, schedules each webhook delivery by
+ * the pacing, sends it through one libcurl multi handle (keep-alive,
+ * bounded in flight, one delivery per object at a time), signs each
+ * attempt at send time, retries on the profile's schedule, observes every
+ * attempt, and writes the JSON result as events finish.
+ */
+#ifndef HR_RUN_H
+#define HR_RUN_H
+#include "hist.h"
+#include "scenario.h"
+#include "util.h"
+
+#include <signal.h>
+#include <stdint.h>
+
+#define HR_STATUS_MAX 600
+
+/* What a run measured; everything the verdict and reports need. */
+struct hr_run_totals {
+    int64_t events;    /* webhook events taken from the cassette */
+    int64_t delivered; /* events with a successful attempt */
+    int64_t failed;    /* events whose attempts all failed */
+    int64_t attempts;
+    int64_t answered; /* attempts that got an HTTP response */
+    int64_t err_connect, err_timeout, err_other;
+    int64_t status[HR_STATUS_MAX]; /* attempts per status code */
+    struct hr_hist ack_actual;     /* answered - actual send, in us */
+    struct hr_hist ack_planned;    /* answered - planned send, in us */
+    int64_t duration_ms;
+    int interrupted;     /* stopped by a signal */
+    int input_error;     /* the cassette went bad mid-way */
+    char input_msg[1024];
+};
+
+/* One threshold as judged, for the summary and the result file. */
+struct hr_check {
+    const char *name;
+    const char *op; /* ">=" or "<=" */
+    double threshold;
+    double value;
+    int measured;
+    int passed;
+};
+
+#define HR_MAX_CHECKS 8
+
+struct hr_verdict_set {
+    struct hr_check checks[HR_MAX_CHECKS];
+    size_t n;
+    int exit_code; /* enum hr_exit */
+};
+
+/* Set from a signal handler to stop a run early; results are kept. */
+extern volatile sig_atomic_t hr_run_stop;
+
+/*
+ * Runs scenario s, writing s->out_dir/result.json. Returns 0 when the
+ * run happened (even with failures, an input error mid-way, or an
+ * unreachable target: see totals), -1 when it could not start (err).
+ */
+int hr_run(const struct hr_scenario *s, struct hr_run_totals *t,
+           struct hr_verdict_set *v, struct hr_err *err);
+
+/* Judges totals against the scenario's thresholds; sets v->exit_code. */
+void hr_run_judge(const struct hr_scenario *s, const struct hr_run_totals *t,
+                  struct hr_verdict_set *v);
+
+/* Prints the one-screen summary. */
+void hr_run_summary(FILE *f, const struct hr_scenario *s,
+                    const struct hr_run_totals *t,
+                    const struct hr_verdict_set *v, const char *result_path);
+
+#endif

@@ -1,0 +1,72 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Scenarios: one run as data (cassette, targets, pacing, thresholds,
+ * outputs). Parsed strictly: unknown fields are errors naming their JSON
+ * pointer. The CLI builds the same struct when no scenario file is given.
+ *
+ * Ownership: hr_scenario_free releases everything inside.
+ */
+#ifndef HR_SCENARIO_H
+#define HR_SCENARIO_H
+#include "profile.h"
+#include "util.h"
+
+#include <stdint.h>
+
+enum hr_pacing { HR_PACE_RECORDED = 0, HR_PACE_RATE, HR_PACE_ASAP };
+
+/* Where one endpoint's deliveries go, and how they are signed. */
+struct hr_target_cfg {
+    char *endpoint;       /* cassette endpoint name */
+    char *url;            /* used as given unless keep_path */
+    char *profile;        /* overrides the cassette header's; may be NULL */
+    char **secrets;       /* loaded secrets; the first signs */
+    size_t n_secrets;
+    int keep_path;        /* append the recorded path and query */
+};
+
+/* A threshold is checked only when its has_ flag is set. */
+struct hr_thresholds {
+    int has_min_delivery_rate;
+    double min_delivery_rate;
+    int has_max_ack_p99_ms;
+    int64_t max_ack_p99_ms;
+    int has_max_failed;
+    int64_t max_failed;
+};
+
+struct hr_scenario {
+    char *path;     /* scenario file, NULL when built from flags */
+    char *cassette; /* resolved path ("-" for stdin) */
+    const char *cassette_mem; /* in-memory cassette (demo), or NULL */
+    size_t cassette_mem_len;
+    uint64_t seed;
+    struct hr_target_cfg *targets;
+    size_t n_targets;
+    char *profile_dir; /* extra folder searched for profiles, or NULL */
+    enum hr_pacing pacing;
+    double speed;       /* recorded pacing: at_ms / speed */
+    double rate_per_s;  /* fixed-rate pacing */
+    int max_in_flight;
+    int per_object_in_flight;
+    double retry_time_scale; /* multiplies the profile's retry delays */
+    int retries;             /* 0 disables retries */
+    struct hr_thresholds thresholds;
+    char *out_dir; /* where results go */
+};
+
+/* Fills s with the defaults documented in docs/formats.md. */
+void hr_scenario_defaults(struct hr_scenario *s);
+
+/*
+ * Reads a scenario file. Secrets named by secrets_env / secrets_file are
+ * loaded here. Returns NULL with FILE:LINE:COL or FILE: /pointer errors.
+ */
+struct hr_scenario *hr_scenario_load(const char *path, struct hr_err *err);
+void hr_scenario_free(struct hr_scenario *s);
+
+/* The target configured for an endpoint name, or NULL. */
+struct hr_target_cfg *hr_scenario_target(struct hr_scenario *s,
+                                         const char *endpoint);
+
+#endif

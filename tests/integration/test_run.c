@@ -1,0 +1,384 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * `hookreplay run` end to end: real reference targets on 127.0.0.1, the
+ * bundled Stripe cassette and imported GitHub examples, and bad input.
+ */
+#include "cassette.h"
+#include "support.h"
+
+#include <arpa/inet.h>
+#include <check.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#define STRIPE_CASSETTE HR_SRC_DIR "/fixtures/stripe-lifecycle.ndjson"
+#define SECRET_ENV "HOOKREPLAY_SECRET=whsec_dGVzdC1zZWNyZXQtcnVuLTAwMDE="
+
+static char *env_secret[] = {SECRET_ENV, NULL};
+static char *env_wrong[] = {"HOOKREPLAY_SECRET=whsec_wrong", NULL};
+
+/* Counts the webhook interactions of a cassette with the real reader. */
+static int count_webhooks(const char *path)
+{
+    struct hr_err err;
+    struct hr_cassette_reader *r = hr_cassette_open(path, &err);
+    struct hr_interaction it;
+    int n = 0, rc;
+
+    ck_assert_msg(r != NULL, "%s", err.msg);
+    hr_interaction_init(&it);
+    while ((rc = hr_cassette_next(r, &it, &err)) == 1)
+        n += it.kind == HR_KIND_WEBHOOK;
+    ck_assert_int_eq(rc, 0);
+    hr_interaction_clear(&it);
+    hr_cassette_close(r);
+    return n;
+}
+
+static void start_target(struct t_server *s, const char *mode,
+                         const char *profile, const char *slow_ms)
+{
+    char *argv[] = {HR_BIN, "target", "--mode", (char *)mode, "--profile",
+                    (char *)profile, slow_ms ? "--slow-ms" : NULL,
+                    (char *)slow_ms, NULL};
+
+    ck_assert_int_eq(t_server_start(s, argv, env_secret, 10000), 0);
+}
+
+static cJSON *target_state(const struct t_server *s)
+{
+    char url[160];
+    cJSON *j;
+
+    snprintf(url, sizeof(url), "%s/__state", s->url);
+    j = t_http_get_json(url);
+    ck_assert_ptr_nonnull(j);
+    return j;
+}
+
+/* Runs hookreplay run with extra args; the result folder is out. */
+static int run_replay(const char *cassette, const char *url,
+                      const char *out, char **env, const char *extra1,
+                      const char *extra2, struct t_result *r)
+{
+    char *argv[16] = {HR_BIN, "run", "--cassette", (char *)cassette,
+                      "--target", (char *)url, "--out", (char *)out,
+                      "--pacing", "asap", "--retry-time-scale", "0"};
+    int n = 12;
+
+    if (extra1)
+        argv[n++] = (char *)extra1;
+    if (extra2)
+        argv[n++] = (char *)extra2;
+    argv[n] = NULL;
+    ck_assert_int_eq(t_run(r, argv, env, NULL, 120000), 0);
+    return r->exit_code;
+}
+
+static cJSON *read_result(const char *out)
+{
+    char path[512];
+    cJSON *j;
+
+    snprintf(path, sizeof(path), "%s/result.json", out);
+    j = t_read_json(path);
+    ck_assert_msg(j != NULL, "%s is missing or not JSON", path);
+    return j;
+}
+
+static void replay_against(const char *mode)
+{
+    struct t_server s;
+    struct t_result r;
+    char url[200], *out = t_tmpdir();
+    int n = count_webhooks(STRIPE_CASSETTE);
+    cJSON *res, *st;
+
+    ck_assert_int_ge(n, 20);
+    start_target(&s, mode, "stripe", NULL);
+    snprintf(url, sizeof(url), "%s/webhooks/stripe", s.url);
+    ck_assert_int_eq(run_replay(STRIPE_CASSETTE, url, out, env_secret, NULL,
+                                NULL, &r),
+                     0);
+    ck_assert_ptr_nonnull(strstr(r.out, "verdict"));
+    res = read_result(out);
+    ck_assert_int_eq(t_json_num(res, "totals.events"), n);
+    ck_assert_int_eq(t_json_num(res, "totals.delivered"), n);
+    ck_assert_int_eq(t_json_num(res, "totals.attempts"), n);
+    ck_assert_int_eq(t_json_num(res, "totals.status_counts.200"), n);
+    ck_assert_int_eq(t_json_num(res, "totals.ack_latency_ms.from_actual.count"),
+                     n);
+    ck_assert(t_json_num(res, "totals.ack_latency_ms.from_actual.p99") > 0);
+    ck_assert_int_eq(cJSON_GetArraySize(
+                         cJSON_GetObjectItem(res, "events")), n);
+    st = target_state(&s);
+    ck_assert_int_eq(t_json_num(st, "processed"), n);
+    ck_assert_int_eq(t_json_num(st, "rejected"), 0);
+    cJSON_Delete(st);
+    cJSON_Delete(res);
+    t_result_free(&r);
+    t_server_stop(&s);
+}
+
+START_TEST(stripe_cassette_is_delivered_once_to_the_correct_target)
+{
+    replay_against("correct");
+}
+END_TEST
+
+START_TEST(stripe_cassette_is_delivered_once_to_the_naive_target)
+{
+    replay_against("naive");
+}
+END_TEST
+
+START_TEST(github_examples_are_accepted_by_the_correct_target)
+{
+    struct t_server s;
+    struct t_result r;
+    char url[200], cas[512], *out = t_tmpdir();
+    char *imp[] = {HR_BIN, "import", "github",
+                   HR_SRC_DIR "/tests/data/github-payloads", "-o", cas,
+                   NULL};
+    int n;
+    cJSON *res, *st;
+
+    snprintf(cas, sizeof(cas), "%s/github.ndjson", out);
+    ck_assert_int_eq(t_run(&r, imp, NULL, NULL, 60000), 0);
+    ck_assert_msg(r.exit_code == 0, "import: %s", r.err);
+    t_result_free(&r);
+    n = count_webhooks(cas);
+    ck_assert_int_ge(n, 200);
+    start_target(&s, "correct", "github", NULL);
+    snprintf(url, sizeof(url), "%s/webhooks/github", s.url);
+    ck_assert_int_eq(run_replay(cas, url, out, env_secret, NULL, NULL, &r),
+                     0);
+    res = read_result(out);
+    ck_assert_int_eq(t_json_num(res, "totals.delivered"), n);
+    st = target_state(&s);
+    ck_assert_int_eq(t_json_num(st, "processed"), n);
+    ck_assert_int_eq(t_json_num(st, "rejected"), 0);
+    cJSON_Delete(st);
+    cJSON_Delete(res);
+    t_result_free(&r);
+    t_server_stop(&s);
+}
+END_TEST
+
+START_TEST(wrong_secret_is_rejected_and_retried_on_the_profile_schedule)
+{
+    struct t_server s;
+    struct t_result r;
+    char url[200], *out = t_tmpdir();
+    int n = count_webhooks(STRIPE_CASSETTE);
+    cJSON *res, *st;
+
+    start_target(&s, "correct", "stripe", NULL);
+    snprintf(url, sizeof(url), "%s/webhooks/stripe", s.url);
+    ck_assert_int_eq(
+        run_replay(STRIPE_CASSETTE, url, out, env_wrong, NULL, NULL, &r), 1);
+    res = read_result(out);
+    ck_assert_int_eq(t_json_num(res, "totals.delivered"), 0);
+    ck_assert_int_eq(t_json_num(res, "totals.failed"), n);
+    /* stripe.json lists 10 retry delays: 11 attempts per event */
+    ck_assert_int_eq(t_json_num(res, "totals.attempts"), n * 11);
+    st = target_state(&s);
+    ck_assert_int_eq(t_json_num(st, "processed"), 0);
+    ck_assert_int_eq(t_json_num(st, "rejected"), n * 11);
+    cJSON_Delete(st);
+    cJSON_Delete(res);
+    t_result_free(&r);
+    t_server_stop(&s);
+}
+END_TEST
+
+START_TEST(slow_target_fails_the_ack_latency_threshold)
+{
+    struct t_server s;
+    struct t_result r;
+    char url[200], *out = t_tmpdir();
+    cJSON *res;
+
+    start_target(&s, "correct", "stripe", "60");
+    snprintf(url, sizeof(url), "%s/webhooks/stripe", s.url);
+    ck_assert_int_eq(run_replay(STRIPE_CASSETTE, url, out, env_secret,
+                                "--max-ack-p99-ms", "20", &r),
+                     1);
+    res = read_result(out);
+    ck_assert(t_json_num(res, "totals.ack_latency_ms.from_actual.p50") >= 60);
+    ck_assert_str_eq(cJSON_GetObjectItem(res, "verdict")->valuestring,
+                     "fail");
+    cJSON_Delete(res);
+    t_result_free(&r);
+    t_server_stop(&s);
+}
+END_TEST
+
+/* A port on 127.0.0.1 with nothing listening. */
+static int closed_port(void)
+{
+    struct sockaddr_in a;
+    socklen_t len = sizeof(a);
+    int fd = socket(AF_INET, SOCK_STREAM, 0), port;
+
+    memset(&a, 0, sizeof(a));
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ck_assert_int_eq(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+    getsockname(fd, (struct sockaddr *)&a, &len);
+    port = ntohs(a.sin_port);
+    close(fd);
+    return port;
+}
+
+START_TEST(refused_target_exits_3_with_a_result_listing_the_errors)
+{
+    struct t_result r;
+    char url[200], *out = t_tmpdir();
+    cJSON *res;
+
+    snprintf(url, sizeof(url), "http://127.0.0.1:%d/hook", closed_port());
+    ck_assert_int_eq(run_replay(STRIPE_CASSETTE, url, out, env_secret,
+                                "--no-retries", NULL, &r),
+                     3);
+    res = read_result(out);
+    ck_assert_int_eq(t_json_num(res, "totals.answered"), 0);
+    ck_assert(t_json_num(res, "totals.errors.connect") > 0);
+    ck_assert_str_eq(cJSON_GetObjectItem(res, "verdict")->valuestring,
+                     "unreachable");
+    cJSON_Delete(res);
+    t_result_free(&r);
+}
+END_TEST
+
+/* Copies the first keep lines of the Stripe cassette, then tail. */
+static void broken_copy(const char *path, int keep, const char *tail)
+{
+    FILE *in = fopen(STRIPE_CASSETTE, "r"), *o = fopen(path, "w");
+    char *line = NULL;
+    size_t cap = 0;
+    int i;
+
+    ck_assert(in && o);
+    for (i = 0; i < keep && getline(&line, &cap, in) > 0; i++)
+        fputs(line, o);
+    fputs(tail, o);
+    free(line);
+    fclose(in);
+    fclose(o);
+}
+
+static void check_broken(const char *tail, int line_no)
+{
+    struct t_server s;
+    struct t_result r;
+    char url[200], cas[512], where[64], *out = t_tmpdir();
+    cJSON *res;
+
+    snprintf(cas, sizeof(cas), "%s/broken.ndjson", out);
+    broken_copy(cas, 6, tail); /* header + 5 deliveries */
+    start_target(&s, "correct", "stripe", NULL);
+    snprintf(url, sizeof(url), "%s/webhooks/stripe", s.url);
+    ck_assert_int_eq(run_replay(cas, url, out, env_secret, NULL, NULL, &r),
+                     2);
+    snprintf(where, sizeof(where), "broken.ndjson:%d:", line_no);
+    ck_assert_msg(strstr(r.err, where) != NULL, "stderr: %s", r.err);
+    res = read_result(out);
+    ck_assert_int_eq(t_json_num(res, "totals.delivered"), 5);
+    ck_assert_str_eq(cJSON_GetObjectItem(res, "verdict")->valuestring,
+                     "input_error");
+    cJSON_Delete(res);
+    t_result_free(&r);
+    t_server_stop(&s);
+}
+
+START_TEST(truncated_line_keeps_a_partial_result_and_exits_2)
+{
+    check_broken("{\"seq\":99,\"at_ms\":1,\"kind\":\"web", 7);
+}
+END_TEST
+
+START_TEST(invalid_json_line_keeps_a_partial_result_and_exits_2)
+{
+    check_broken("{\"seq\": 99, oops}\n", 7);
+}
+END_TEST
+
+START_TEST(unknown_profile_missing_secret_and_bad_flags_exit_2)
+{
+    struct t_result r;
+    char *out = t_tmpdir();
+    char *a1[] = {HR_BIN, "run", "--cassette", STRIPE_CASSETTE, "--target",
+                  "http://127.0.0.1:9/x", "--profile", "nosuch", "--out",
+                  out, NULL};
+    char *a2[] = {HR_BIN, "run", "--cassette", STRIPE_CASSETTE, "--target",
+                  "http://127.0.0.1:9/x", "--out", out, NULL};
+    char *a3[] = {HR_BIN, "run", "--cassette", STRIPE_CASSETTE, "--target",
+                  "http://127.0.0.1:9/x", "--secret", "s", NULL};
+    char *noenv[] = {"HOOKREPLAY_SECRET", NULL};
+
+    ck_assert_int_eq(t_run(&r, a1, env_secret, NULL, 20000), 0);
+    ck_assert_int_eq(r.exit_code, 2);
+    ck_assert_ptr_nonnull(strstr(r.err, "unknown profile 'nosuch'"));
+    t_result_free(&r);
+    unsetenv("HOOKREPLAY_SECRET");
+    ck_assert_int_eq(t_run(&r, a2, noenv, NULL, 20000), 0);
+    ck_assert_int_eq(r.exit_code, 2);
+    ck_assert_ptr_nonnull(strstr(r.err, "HOOKREPLAY_SECRET"));
+    t_result_free(&r);
+    ck_assert_int_eq(t_run(&r, a3, env_secret, NULL, 20000), 0);
+    ck_assert_int_eq(r.exit_code, 2);
+    ck_assert_ptr_nonnull(strstr(r.err, "never taken from the command"));
+    t_result_free(&r);
+}
+END_TEST
+
+START_TEST(every_command_explains_itself_with_help)
+{
+    const char *cmds[] = {"run", "demo", "sign", "import", "target", NULL};
+    struct t_result r;
+    int i;
+
+    for (i = 0; cmds[i]; i++) {
+        char *argv[] = {HR_BIN, (char *)cmds[i], "--help", NULL};
+
+        ck_assert_int_eq(t_run(&r, argv, NULL, NULL, 10000), 0);
+        ck_assert_int_eq(r.exit_code, 0);
+        ck_assert_msg(strstr(r.out, "usage: hookreplay") != NULL,
+                      "%s --help: %s", cmds[i], r.out);
+        t_result_free(&r);
+    }
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("run");
+    TCase *tc = tcase_create("run");
+    SRunner *sr;
+    int failed;
+
+    tcase_set_timeout(tc, 180);
+    tcase_add_test(tc, stripe_cassette_is_delivered_once_to_the_correct_target);
+    tcase_add_test(tc, stripe_cassette_is_delivered_once_to_the_naive_target);
+    tcase_add_test(tc, github_examples_are_accepted_by_the_correct_target);
+    tcase_add_test(tc,
+                   wrong_secret_is_rejected_and_retried_on_the_profile_schedule);
+    tcase_add_test(tc, slow_target_fails_the_ack_latency_threshold);
+    tcase_add_test(tc,
+                   refused_target_exits_3_with_a_result_listing_the_errors);
+    tcase_add_test(tc, truncated_line_keeps_a_partial_result_and_exits_2);
+    tcase_add_test(tc, invalid_json_line_keeps_a_partial_result_and_exits_2);
+    tcase_add_test(tc, unknown_profile_missing_secret_and_bad_flags_exit_2);
+    tcase_add_test(tc, every_command_explains_itself_with_help);
+    suite_add_tcase(s, tc);
+    sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
