@@ -355,6 +355,20 @@ static int add_header(struct curl_slist **h, const char *name,
     return 0;
 }
 
+/* "Name:" tells libcurl not to send a header it would add itself. */
+static int suppress_header(struct curl_slist **h, const char *name)
+{
+    char line[64];
+    struct curl_slist *n;
+
+    snprintf(line, sizeof(line), "%s:", name);
+    n = curl_slist_append(*h, line);
+    if (!n)
+        return -1;
+    *h = n;
+    return 0;
+}
+
 static int skip_recorded(const struct hr_profile *p, const char *name)
 {
     return hr_profile_regenerates(p, name) || hr_strcaseeq(name, "Host") ||
@@ -385,9 +399,9 @@ static int build_headers(struct job *j, struct hr_err *err)
             add_header(&j->hdrs, p->default_headers[i].name,
                        p->default_headers[i].value))
             goto out;
-    if (!hr_message_header(rq, "Accept") && add_header(&j->hdrs, "Accept", ""))
-        goto out;
-    if (add_header(&j->hdrs, "Expect", ""))
+    if ((!hr_message_header(rq, "Accept") &&
+         suppress_header(&j->hdrs, "Accept")) ||
+        suppress_header(&j->hdrs, "Expect"))
         goto out;
     memset(&in, 0, sizeof(in));
     in.scheme = p->scheme;

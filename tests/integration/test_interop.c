@@ -1,0 +1,185 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Interop: hookreplay's deliveries judged by consumers built on the
+ * providers' official libraries (tests/interop/consumer.js). Expected
+ * counts come from the cassettes, never from a target we wrote.
+ */
+#include "cassette.h"
+#include "support.h"
+
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define STRIPE_CASSETTE HR_SRC_DIR "/fixtures/stripe-lifecycle.ndjson"
+#define CONSUMER HR_SRC_DIR "/tests/interop/consumer.js"
+
+static char *env_text[] = {"HOOKREPLAY_SECRET=whsec_interop-text-secret-1",
+                           NULL};
+/* Standard Webhooks and Svix keys are base64 after whsec_. */
+static char *env_b64[] = {
+    "HOOKREPLAY_SECRET=whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", NULL};
+
+/* Event ids of a cassette's webhooks, counted with the real reader. */
+static int cassette_ids(const char *path, char ***ids)
+{
+    struct hr_err err;
+    struct hr_cassette_reader *r = hr_cassette_open(path, &err);
+    struct hr_interaction it;
+    int n = 0;
+
+    ck_assert_msg(r != NULL, "%s", err.msg);
+    *ids = NULL;
+    hr_interaction_init(&it);
+    while (hr_cassette_next(r, &it, &err) == 1) {
+        if (it.kind != HR_KIND_WEBHOOK)
+            continue;
+        *ids = realloc(*ids, sizeof(char *) * (size_t)(n + 1));
+        (*ids)[n++] = strdup(it.event.id);
+    }
+    hr_interaction_clear(&it);
+    hr_cassette_close(r);
+    return n;
+}
+
+static void replay_through(const char *profile, const char *cassette,
+                           char **env)
+{
+    char *sargv[] = {"node", CONSUMER, "--profile", (char *)profile,
+                     "--port", "0", NULL};
+    char url[200], *out = t_tmpdir(), **ids;
+    struct t_server s;
+    struct t_result r;
+    cJSON *st, *events;
+    int n = cassette_ids(cassette, &ids), i;
+
+    ck_assert_int_gt(n, 0);
+    ck_assert_msg(t_server_start(&s, sargv, env, 20000) == 0,
+                  "the %s consumer did not start: run tests/interop/setup.sh",
+                  profile);
+    snprintf(url, sizeof(url), "%s/webhooks", s.url);
+    {
+        char *argv[] = {HR_BIN, "run", "--cassette", (char *)cassette,
+                        "--target", url, "--profile", (char *)profile,
+                        "--out", out, "--pacing", "asap", "--no-retries",
+                        NULL};
+
+        ck_assert_int_eq(t_run(&r, argv, env, NULL, 120000), 0);
+    }
+    ck_assert_msg(r.exit_code == 0, "run: %s %s", r.out, r.err);
+    snprintf(url, sizeof(url), "%s/__state", s.url);
+    st = t_http_get_json(url);
+    ck_assert_ptr_nonnull(st);
+    ck_assert_msg(t_json_num(st, "rejected") == 0, "%s rejected some: %s",
+                  profile, cJSON_PrintUnformatted(st));
+    ck_assert_int_eq(t_json_num(st, "accepted"), n);
+    events = cJSON_GetObjectItem(st, "events");
+    for (i = 0; i < n; i++) {
+        cJSON *e = cJSON_GetObjectItem(events, ids[i]);
+
+        ck_assert_msg(e != NULL, "%s never accepted %s", profile, ids[i]);
+        ck_assert_int_eq(t_json_num(e, "count"), 1);
+        free(ids[i]);
+    }
+    free(ids);
+    cJSON_Delete(st);
+    t_result_free(&r);
+    t_server_stop(&s);
+}
+
+START_TEST(stripe_library_accepts_every_stripe_delivery)
+{
+    replay_through("stripe", STRIPE_CASSETTE, env_text);
+}
+END_TEST
+
+START_TEST(octokit_accepts_every_github_delivery)
+{
+    char cas[512], *dir = t_tmpdir();
+    char *imp[] = {HR_BIN, "import", "github",
+                   HR_SRC_DIR "/tests/data/github-payloads", "-o", cas,
+                   NULL};
+    struct t_result r;
+
+    snprintf(cas, sizeof(cas), "%s/github.ndjson", dir);
+    ck_assert_int_eq(t_run(&r, imp, NULL, NULL, 60000), 0);
+    ck_assert_msg(r.exit_code == 0, "import: %s", r.err);
+    t_result_free(&r);
+    replay_through("github", cas, env_text);
+}
+END_TEST
+
+/*
+ * Rewrites the Stripe cassette for another endpoint and profile, with
+ * msg_ ids as Standard Webhooks and Svix senders make them.
+ */
+static void rewrite_cassette(const char *path, const char *profile)
+{
+    struct hr_err err;
+    struct hr_cassette_reader *r = hr_cassette_open(STRIPE_CASSETTE, &err);
+    struct hr_cassette_header h = {0};
+    struct hr_endpoint_decl ep = {"main", (char *)profile};
+    struct hr_interaction it;
+    FILE *f = fopen(path, "w");
+    char id[64];
+    int n = 0;
+
+    ck_assert(r && f);
+    h.version = 1;
+    h.endpoints = &ep;
+    h.n_endpoints = 1;
+    ck_assert_int_eq(hr_cassette_write_header(f, &h), 0);
+    hr_interaction_init(&it);
+    while (hr_cassette_next(r, &it, &err) == 1) {
+        snprintf(id, sizeof(id), "msg_interop%04d", ++n);
+        free(it.endpoint);
+        it.endpoint = strdup("main");
+        free(it.event.id);
+        it.event.id = strdup(id);
+        ck_assert_int_eq(hr_cassette_write(f, &it), 0);
+    }
+    hr_interaction_clear(&it);
+    hr_cassette_close(r);
+    fclose(f);
+}
+
+START_TEST(standardwebhooks_library_accepts_every_delivery)
+{
+    char cas[512], *dir = t_tmpdir();
+
+    snprintf(cas, sizeof(cas), "%s/sw.ndjson", dir);
+    rewrite_cassette(cas, "standard-webhooks");
+    replay_through("standard-webhooks", cas, env_b64);
+}
+END_TEST
+
+START_TEST(svix_library_accepts_every_delivery)
+{
+    char cas[512], *dir = t_tmpdir();
+
+    snprintf(cas, sizeof(cas), "%s/svix.ndjson", dir);
+    rewrite_cassette(cas, "svix");
+    replay_through("svix", cas, env_b64);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("interop");
+    TCase *tc = tcase_create("interop");
+    SRunner *sr;
+    int failed;
+
+    tcase_set_timeout(tc, 180);
+    tcase_add_test(tc, stripe_library_accepts_every_stripe_delivery);
+    tcase_add_test(tc, octokit_accepts_every_github_delivery);
+    tcase_add_test(tc, standardwebhooks_library_accepts_every_delivery);
+    tcase_add_test(tc, svix_library_accepts_every_delivery);
+    suite_add_tcase(s, tc);
+    sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
