@@ -32,6 +32,21 @@ enum hr_scheme hr_scheme_from_name(const char *name);
 const char *hr_scheme_name(enum hr_scheme s);
 /* The key mode the provider uses for scheme s. */
 enum hr_key_mode hr_scheme_key_mode(enum hr_scheme s);
+/* 1 when scheme s signs a message id (and so needs one to sign). */
+int hr_scheme_signs_id(enum hr_scheme s);
+/* 1 when scheme s signs a timestamp. */
+int hr_scheme_signs_timestamp(enum hr_scheme s);
+
+/*
+ * Turns a secret string into HMAC key bytes under mode: a new buffer in
+ * *key (release with hr_secret_key_free). 0, or -1 with err (code
+ * HR_EXIT_INPUT) for an empty secret or one that is not base64 where
+ * the mode decodes it. Messages never quote the secret.
+ */
+int hr_secret_key(const char *secret, enum hr_key_mode mode,
+                  unsigned char **key, size_t *key_len, struct hr_err *err);
+/* Wipes and frees a key from hr_secret_key (NULL is fine). */
+void hr_secret_key_free(unsigned char *key, size_t key_len);
 
 /* What to sign: one message, at one time, with one or more secrets. */
 struct hr_sign_input {
@@ -47,10 +62,19 @@ struct hr_sign_input {
 /*
  * Appends the signature headers (and the id/timestamp headers the scheme
  * needs) to out, in the provider's order. Several secrets yield several
- * signatures in one header where the scheme allows it. 0 or -1 with err.
+ * signatures in one header where the scheme allows it (Stripe, Standard
+ * Webhooks, Svix); GitHub, Shopify and Slack sign with the first only.
+ * GitHub gets the legacy sha1 X-Hub-Signature too. 0 or -1 with err.
  */
 int hr_sign(const struct hr_sign_input *in, struct hr_message *out,
             struct hr_err *err);
+/*
+ * hr_sign with the key mode given (a profile may set one) instead of the
+ * scheme's own. On failure nothing is appended to out. Every secret used
+ * must make a key: an undecodable one fails the call (HR_EXIT_INPUT).
+ */
+int hr_sign_keyed(const struct hr_sign_input *in, enum hr_key_mode mode,
+                  struct hr_message *out, struct hr_err *err);
 
 /* The outcome of a verification, with a short reason when invalid. */
 struct hr_verdict {
@@ -67,16 +91,32 @@ struct hr_verdict {
 int hr_verify(enum hr_scheme scheme, const char *const *secrets,
               size_t n_secrets, const struct hr_message *msg, int64_t now,
               int64_t tolerance_s, struct hr_verdict *v, struct hr_err *err);
+/*
+ * hr_verify with the key mode given. A secret that makes no key is
+ * skipped; when none does, the verdict is invalid with that reason.
+ * Verifies the signature only: the libraries' JSON parse of the body
+ * after a match is not repeated here.
+ */
+int hr_verify_keyed(enum hr_scheme scheme, enum hr_key_mode mode,
+                    const char *const *secrets, size_t n_secrets,
+                    const struct hr_message *msg, int64_t now,
+                    int64_t tolerance_s, struct hr_verdict *v,
+                    struct hr_err *err);
 
 /* HMAC-SHA256 of msg under key into out (32 bytes). 0 or -1. */
 int hr_hmac_sha256(const unsigned char *key, size_t key_len,
                    const unsigned char *msg, size_t msg_len,
                    unsigned char out[32]);
 
-/* Reads secrets from a file, one per line (no trailing newline kept). */
+/*
+ * Reads secrets from a file, one per line (no trailing newline kept).
+ * CRLF ends a line too; empty lines are skipped; a file with no secret
+ * (or with a NUL byte) is an error. *out holds *n new strings: release
+ * them with hr_secrets_free, which wipes them first.
+ */
 int hr_secrets_load_file(const char *path, char ***out, size_t *n,
                          struct hr_err *err);
-/* Reads a secret list from an environment variable (one per line). */
+/* Same from an environment variable; an unset one is an error. */
 int hr_secrets_load_env(const char *name, char ***out, size_t *n,
                         struct hr_err *err);
 void hr_secrets_free(char **s, size_t n);
