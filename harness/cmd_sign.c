@@ -2,6 +2,7 @@
 /* The sign command: prints a provider's signature headers for a body. */
 #include "cassette.h"
 #include "cmd.h"
+#include "profile.h"
 #include "sign.h"
 #include "util.h"
 
@@ -27,7 +28,9 @@ static const char help[] =
     "\n"
     "Options:\n"
     "  --profile P       the provider: stripe, github, shopify, slack,\n"
-    "                    standard-webhooks or svix\n"
+    "                    standard-webhooks or svix, or a path to a\n"
+    "                    profile JSON file (its signature scheme and key\n"
+    "                    mode are used)\n"
     "  --id ID           message id that standard-webhooks and svix sign\n"
     "                    (default: msg_ and 32 random hex digits); other\n"
     "                    providers sign no id and ignore it\n"
@@ -172,17 +175,21 @@ static int make_id(char *out, size_t out_bytes)
     return 0;
 }
 
-/* The profile's scheme and key mode (profiles are named by scheme). */
+/* The scheme and key mode of a named profile or a profile JSON file. */
 static int resolve_profile(const char *name, enum hr_scheme *scheme,
                            enum hr_key_mode *mode, struct hr_err *err)
 {
-    *scheme = hr_scheme_from_name(name);
+    struct hr_profile *p = hr_profile_load(name, NULL, err);
+
+    if (!p)
+        return -1;
+    *scheme = p->scheme;
+    *mode = p->key_mode;
+    hr_profile_free(p);
     if (*scheme == HR_SCHEME_NONE)
         return hr_errf(err, HR_EXIT_INPUT,
-                       "unknown profile '%s' (known: stripe, github, "
-                       "shopify, slack, standard-webhooks, svix)",
+                       "profile '%s' has no signature scheme to sign with",
                        name);
-    *mode = hr_scheme_key_mode(*scheme);
     return 0;
 }
 

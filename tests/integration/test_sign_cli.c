@@ -277,6 +277,35 @@ START_TEST(sign_puts_one_signature_per_secret_in_a_rotation)
 }
 END_TEST
 
+/* A profile given as a JSON file signs with that file's scheme. */
+START_TEST(sign_accepts_a_profile_json_file)
+{
+    cJSON *all;
+    const cJSON *vec = find_vector(&all, "svix", "valid_utf8");
+    char env_secret[256];
+    char *env[] = {env_secret, NULL};
+    char *argv[] = {HR_BIN,        "sign",
+                    "--profile",   HR_SRC_DIR "/mocks/profiles/svix.json",
+                    "--timestamp", "1750000000",
+                    "--id",        (char *)jstr(vec, "id"),
+                    NULL};
+    struct t_result r;
+    struct hr_message m;
+
+    snprintf(env_secret, sizeof(env_secret), "HOOKREPLAY_SECRET=%s",
+             jstr(vec, "secret"));
+    ck_assert_int_eq(t_run(&r, argv, env, jstr(vec, "body"), RUN_TIMEOUT_MS),
+                     0);
+    ck_assert_msg(r.exit_code == 0, "exit %d: %s", r.exit_code, r.err);
+    ck_assert_uint_eq(parse_headers(r.out, &m), 3);
+    ck_assert_str_eq(m.headers[2].name, "svix-signature");
+    ck_assert_str_eq(m.headers[2].value, vector_header(vec, "svix-signature"));
+    message_free(&m);
+    t_result_free(&r);
+    cJSON_Delete(all);
+}
+END_TEST
+
 START_TEST(sign_without_any_secret_exits_2)
 {
     char *argv[] = {HR_BIN, "sign", "--profile", "github", NULL};
@@ -394,6 +423,7 @@ int main(void)
                    sign_reads_the_secret_from_the_environment_without_a_file);
     tcase_add_test(tc, sign_puts_one_signature_per_secret_in_a_rotation);
     tcase_add_test(tc, sign_reads_binary_bodies_byte_for_byte);
+    tcase_add_test(tc, sign_accepts_a_profile_json_file);
     tcase_add_test(tc, sign_without_any_secret_exits_2);
     tcase_add_test(tc, sign_refuses_a_secret_on_the_command_line);
     tcase_add_test(tc, sign_rejects_an_unknown_profile_and_a_bad_timestamp);
