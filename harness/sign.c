@@ -19,12 +19,9 @@ static const struct {
     const char *name;
     enum hr_scheme scheme;
 } scheme_names[] = {
-    {"stripe", HR_SCHEME_STRIPE},
-    {"github", HR_SCHEME_GITHUB},
-    {"shopify", HR_SCHEME_SHOPIFY},
-    {"slack", HR_SCHEME_SLACK},
-    {"standard-webhooks", HR_SCHEME_STDWH},
-    {"svix", HR_SCHEME_SVIX},
+    {"stripe", HR_SCHEME_STRIPE},           {"github", HR_SCHEME_GITHUB},
+    {"shopify", HR_SCHEME_SHOPIFY},         {"slack", HR_SCHEME_SLACK},
+    {"standard-webhooks", HR_SCHEME_STDWH}, {"svix", HR_SCHEME_SVIX},
 };
 
 #define N_SCHEMES (sizeof(scheme_names) / sizeof(scheme_names[0]))
@@ -84,8 +81,8 @@ struct part {
 };
 
 static int hmac_parts(const char *digest, const unsigned char *key,
-                      size_t key_len, const struct part *parts,
-                      size_t n_parts, unsigned char *out, size_t out_bytes)
+                      size_t key_len, const struct part *parts, size_t n_parts,
+                      unsigned char *out, size_t out_bytes)
 {
     static const unsigned char empty_key[1];
     OSSL_PARAM params[2];
@@ -191,8 +188,8 @@ static int keyring_load(struct keyring *kr, const char *const *secrets,
     for (i = 0; i < n; i++) {
         struct hr_err e;
 
-        if (hr_secret_key(secrets[i], mode, &kr->keys[i], &kr->lens[i],
-                          &e) == 0) {
+        if (hr_secret_key(secrets[i], mode, &kr->keys[i], &kr->lens[i], &e) ==
+            0) {
             kr->usable++;
         } else if (e.code == HR_EXIT_INTERNAL) {
             return -1;
@@ -208,7 +205,7 @@ static void keyring_free(struct keyring *kr)
 {
     size_t i;
 
-    for (i = 0; kr->keys && i < kr->n; i++)
+    for (i = 0; kr->keys && kr->lens && i < kr->n; i++)
         hr_secret_key_free(kr->keys[i], kr->lens[i]);
     hr_free(kr->keys);
     hr_free(kr->lens);
@@ -228,16 +225,14 @@ static const char *header(const struct hr_message *m, const char *name)
 }
 
 /* A header that is there and not empty, as the libraries require. */
-static const char *header_nonempty(const struct hr_message *m,
-                                   const char *name)
+static const char *header_nonempty(const struct hr_message *m, const char *name)
 {
     const char *v = header(m, name);
 
     return v && v[0] ? v : NULL;
 }
 
-static int add_header(struct hr_message *m, const char *name,
-                      const char *value)
+static int add_header(struct hr_message *m, const char *name, const char *value)
 {
     struct hr_header *h;
     char *n, *v;
@@ -320,8 +315,7 @@ static int sign_stripe(struct signer *s)
     for (i = 0; i < s->kr.n; i++) {
         if (hr_buf_puts(&s->val, ",v1=") ||
             mac_text("SHA256", SHA256_BYTES, s->kr.keys[i], s->kr.lens[i],
-                     prefix, s->in->body, s->in->body_len, ENC_HEX,
-                     &s->val))
+                     prefix, s->in->body, s->in->body_len, ENC_HEX, &s->val))
             return -1;
     }
     return add_header(s->out, "Stripe-Signature", s->val.data);
@@ -358,8 +352,8 @@ static int sign_slack(struct signer *s)
 
     snprintf(prefix, sizeof(prefix), "v0:%s:", s->ts);
     if (hr_buf_puts(&s->val, "v0=") ||
-        mac_text("SHA256", SHA256_BYTES, s->kr.keys[0], s->kr.lens[0],
-                 prefix, s->in->body, s->in->body_len, ENC_HEX, &s->val))
+        mac_text("SHA256", SHA256_BYTES, s->kr.keys[0], s->kr.lens[0], prefix,
+                 s->in->body, s->in->body_len, ENC_HEX, &s->val))
         return -1;
     if (add_header(s->out, "X-Slack-Request-Timestamp", s->ts))
         return -1;
@@ -378,8 +372,7 @@ static int sign_stdwh(struct signer *s, const char *id_name,
     if (hr_buf_printf(&prefix, "%s.%s.", s->in->id, s->ts))
         goto out;
     for (i = 0; i < s->kr.n; i++) {
-        if ((i && hr_buf_puts(&s->val, " ")) ||
-            hr_buf_puts(&s->val, "v1,") ||
+        if ((i && hr_buf_puts(&s->val, " ")) || hr_buf_puts(&s->val, "v1,") ||
             mac_text("SHA256", SHA256_BYTES, s->kr.keys[i], s->kr.lens[i],
                      prefix.data, s->in->body, s->in->body_len, ENC_B64,
                      &s->val))
@@ -427,8 +420,7 @@ static int id_is_plain(const char *id)
     return id[0] != '\0';
 }
 
-static int sign_check_input(const struct hr_sign_input *in,
-                            struct hr_err *err)
+static int sign_check_input(const struct hr_sign_input *in, struct hr_err *err)
 {
     if (in->scheme == HR_SCHEME_NONE ||
         strcmp(hr_scheme_name(in->scheme), "none") == 0)
@@ -461,8 +453,7 @@ static int signer_keys(struct signer *s, enum hr_key_mode mode,
     kr->n = s->in->n_secrets;
     /* single-signature schemes only ever use the first secret */
     if (s->in->scheme == HR_SCHEME_GITHUB ||
-        s->in->scheme == HR_SCHEME_SHOPIFY ||
-        s->in->scheme == HR_SCHEME_SLACK)
+        s->in->scheme == HR_SCHEME_SHOPIFY || s->in->scheme == HR_SCHEME_SLACK)
         kr->n = 1;
     kr->keys = hr_calloc(kr->n, sizeof(*kr->keys));
     kr->lens = hr_calloc(kr->n, sizeof(*kr->lens));
@@ -471,8 +462,8 @@ static int signer_keys(struct signer *s, enum hr_key_mode mode,
     for (i = 0; i < kr->n; i++) {
         struct hr_err e;
 
-        if (hr_secret_key(s->in->secrets[i], mode, &kr->keys[i],
-                          &kr->lens[i], &e))
+        if (hr_secret_key(s->in->secrets[i], mode, &kr->keys[i], &kr->lens[i],
+                          &e))
             return hr_errf(err, e.code, "secret %zu: %s", i + 1, e.msg);
     }
     return 0;
@@ -698,8 +689,8 @@ static int verify_github(const struct verifier *c, struct hr_buf *want)
             continue;
         hr_buf_reset(want);
         if (hr_buf_puts(want, "sha256=") ||
-            mac_text("SHA256", SHA256_BYTES, c->kr.keys[i], c->kr.lens[i],
-                     NULL, c->msg->body, c->msg->body_len, ENC_HEX, want))
+            mac_text("SHA256", SHA256_BYTES, c->kr.keys[i], c->kr.lens[i], NULL,
+                     c->msg->body, c->msg->body_len, ENC_HEX, want))
             return -1;
         if (text_eq(sig, strlen(sig), want->data))
             return verdict(c->v, 1, "sha256 signature matches");
@@ -815,8 +806,7 @@ static int stdwh_entry_matches(int whole_entry, const char *e, size_t len,
     return text_eq(e + 3, sig_len, b64);
 }
 
-static int stdwh_any_entry(int whole_entry, const char *list,
-                           const char *b64)
+static int stdwh_any_entry(int whole_entry, const char *list, const char *b64)
 {
     const char *e = list;
     int found = 0;
@@ -831,8 +821,7 @@ static int stdwh_any_entry(int whole_entry, const char *list,
     return found;
 }
 
-static int verify_stdwh(const struct verifier *c, int svix,
-                        struct hr_buf *want)
+static int verify_stdwh(const struct verifier *c, int svix, struct hr_buf *want)
 {
     struct stdwh_headers h;
     struct hr_buf prefix;
@@ -856,8 +845,7 @@ static int verify_stdwh(const struct verifier *c, int svix,
     for (i = 0; i < c->kr.n && !c->v->valid; i++) {
         if (!c->kr.keys[i])
             continue;
-        if (expected(c, i, "SHA256", SHA256_BYTES, prefix.data, ENC_B64,
-                     want))
+        if (expected(c, i, "SHA256", SHA256_BYTES, prefix.data, ENC_B64, want))
             goto out;
         if (stdwh_any_entry(!svix, h.sig, want->data))
             verdict(c->v, 1, "v1 signature matches");
