@@ -411,7 +411,7 @@ static int build_headers(struct job *j, struct hr_err *err)
     in.timestamp = hr_wall_ms() / 1000;
     in.body = rq->body;
     in.body_len = rq->body_len;
-    if (hr_sign(&in, &sig, err))
+    if (hr_sign_keyed(&in, p->key_mode, &sig, err))
         goto out;
     for (i = 0; i < sig.n_headers; i++)
         if (add_header(&j->hdrs, sig.headers[i].name, sig.headers[i].value))
