@@ -96,12 +96,27 @@ hr_cassette_header(const struct hr_cassette_reader *r);
 int hr_cassette_next(struct hr_cassette_reader *r, struct hr_interaction *out,
                      struct hr_err *err);
 void hr_cassette_close(struct hr_cassette_reader *r);
+/*
+ * Lowers (or raises) the longest line the reader accepts, 64 MiB by
+ * default; a longer line is an error at its line, never buffered whole.
+ */
+void hr_cassette_set_max_line_bytes(struct hr_cassette_reader *r,
+                                    size_t max_line_bytes);
 
-/* Writer: one line per call, flushed by the caller's FILE. */
+/*
+ * Writer: one line per call, flushed by the caller's FILE. Keys come in
+ * the order of the format's example; a body is written as "body" when it
+ * is UTF-8 without NUL, else as "body_b64". Returns 0, or -1 when writing
+ * fails or the struct lacks what the reader requires (endpoint, kind,
+ * event id and type, endpoint profiles).
+ */
 int hr_cassette_write_header(FILE *f, const struct hr_cassette_header *h);
 int hr_cassette_write(FILE *f, const struct hr_interaction *it);
 
 void hr_interaction_init(struct hr_interaction *it);
+/* 1 when both hold the same values (the line field is not compared). */
+int hr_interaction_equal(const struct hr_interaction *a,
+                         const struct hr_interaction *b);
 void hr_interaction_clear(struct hr_interaction *it);
 void hr_cassette_header_clear(struct hr_cassette_header *h);
 
