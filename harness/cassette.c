@@ -632,9 +632,10 @@ static int parse_endpoints(struct pctx *c, const cJSON *root)
     if (!h->endpoints)
         return oom(c);
     for (it = eps->child; it; it = it->next) {
-        if (parse_endpoint_decl(c, it, &h->endpoints[h->n_endpoints]))
-            return -1;
+        /* counted first, so that a half-filled entry is freed too */
         h->n_endpoints++;
+        if (parse_endpoint_decl(c, it, &h->endpoints[h->n_endpoints - 1]))
+            return -1;
     }
     return 0;
 }

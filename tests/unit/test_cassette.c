@@ -468,6 +468,12 @@ START_TEST(cassette_reader_checks_order_and_required_fields)
     expect_error(text, "t.ndjson:2:", "not valid base64");
     expect_error("{\"hookreplay\":\"cassette\",\"version\":2,\"endpoints\":{}}",
                  "t.ndjson:1:", "unsupported version 2");
+    expect_error("{\"hookreplay\":\"cassette\",\"version\":1,\"endpoints\":"
+                 "{\"a\":{}}}", "t.ndjson:1:",
+                 "/endpoints/a: missing required field \"profile\"");
+    expect_error("{\"hookreplay\":\"cassette\",\"version\":1,\"endpoints\":"
+                 "{\"a\":{\"profile\":\"p\"},\"a\":{\"profile\":\"q\"}}}",
+                 "t.ndjson:1:", "/endpoints/a: endpoint declared twice");
 }
 END_TEST
 
