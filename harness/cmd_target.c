@@ -1,12 +1,238 @@
 /* SPDX-License-Identifier: MIT */
-/* Placeholder while the target command is built. */
+/* `hookreplay target`: runs a reference webhook consumer until signalled. */
 #include "cmd.h"
+#include "profile.h"
+#include "reftarget.h"
+#include "sign.h"
 #include "util.h"
 
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char usage[] =
+    "usage: hookreplay target --mode correct|naive --profile P\n"
+    "                         [--listen 127.0.0.1:PORT] [--secret-file F]\n"
+    "                         [--slow-ms N] [--max-body-bytes N]\n"
+    "\n"
+    "Runs a reference webhook consumer, for tests and the demo.\n"
+    "\n"
+    "  --mode correct   verifies each signature over the raw body with the\n"
+    "                   profile's scheme and freshness window (400 when it\n"
+    "                   fails), deduplicates by event id (a duplicate is\n"
+    "                   answered 200 and not applied again), applies the\n"
+    "                   rest and answers 200 at once.\n"
+    "  --mode naive     verifies nothing and deduplicates nothing: every\n"
+    "                   delivery it can read is applied, in arrival order.\n"
+    "  --profile P      provider profile: a name (stripe, github, shopify,\n"
+    "                   slack, standard-webhooks, svix) or a JSON file.\n"
+    "  --listen ADDR    address to bind, an IP literal with a port, as\n"
+    "                   127.0.0.1:8080 or [::1]:8080 (default 127.0.0.1:0:\n"
+    "                   a free port).\n"
+    "  --secret-file F  secrets, one per line; any of them verifies.\n"
+    "                   Without it, HOOKREPLAY_SECRET is read (one per\n"
+    "                   line). Secrets are never taken from argv. Needed\n"
+    "                   in correct mode.\n"
+    "  --slow-ms N      hold every delivery's answer back N ms.\n"
+    "  --max-body-bytes N  larger bodies are answered 413 (default 8 MiB).\n"
+    "\n"
+    "Routes: POST /, /webhooks or /webhooks/... takes a delivery;\n"
+    "GET /__state answers the state as JSON: mode, profile, received,\n"
+    "processed, rejected, duplicates_ignored, applied (event id -> times\n"
+    "applied) and objects (object id -> type, event, created, status and\n"
+    "deleted of the last event applied to it); GET /healthz answers ok.\n"
+    "Other paths answer 404.\n"
+    "\n"
+    "Prints 'listening on HOST:PORT' once ready and runs until SIGTERM\n"
+    "or SIGINT, then stops cleanly with exit code 0. Exit code 2 for bad\n"
+    "usage or input, 4 when the address cannot be bound.\n";
+
+struct target_args {
+    const char *mode;
+    const char *profile;
+    const char *listen;
+    const char *secret_file;
+    const char *slow_ms;
+    const char *max_body_bytes;
+};
+
+static int bad_usage(const char *fmt, const char *what)
+{
+    fputs("hookreplay target: ", stderr);
+    fprintf(stderr, fmt, what);
+    fputs("\n(see 'hookreplay target --help')\n", stderr);
+    return HR_EXIT_INPUT;
+}
+
+/* Points *slot at the value of a "--flag VALUE" pair. */
+static int take_value(int argc, char **argv, int *i, const char **slot)
+{
+    if (*i + 1 >= argc)
+        return -1;
+    *slot = argv[++*i];
+    return 0;
+}
+
+static const char **flag_slot(struct target_args *a, const char *flag)
+{
+    if (strcmp(flag, "--mode") == 0)
+        return &a->mode;
+    if (strcmp(flag, "--profile") == 0)
+        return &a->profile;
+    if (strcmp(flag, "--listen") == 0)
+        return &a->listen;
+    if (strcmp(flag, "--secret-file") == 0)
+        return &a->secret_file;
+    if (strcmp(flag, "--slow-ms") == 0)
+        return &a->slow_ms;
+    if (strcmp(flag, "--max-body-bytes") == 0)
+        return &a->max_body_bytes;
+    return NULL;
+}
+
+/* 0, 1 when --help was asked for, or an exit code above 1. */
+static int parse_args(int argc, char **argv, struct target_args *a)
+{
+    int i;
+
+    memset(a, 0, sizeof(*a));
+    for (i = 1; i < argc; i++) {
+        const char **slot;
+
+        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
+            return 1;
+        slot = flag_slot(a, argv[i]);
+        if (!slot)
+            return bad_usage("unknown option '%s'", argv[i]);
+        if (take_value(argc, argv, &i, slot))
+            return bad_usage("option '%s' needs a value", argv[i]);
+    }
+    if (!a->mode || !a->profile)
+        return bad_usage("%s", "--mode and --profile are required");
+    return 0;
+}
+
+static int parse_count(const char *s, const char *flag, int64_t *out)
+{
+    char *end;
+    long long v;
+
+    if (!s)
+        return 0;
+    errno = 0;
+    v = strtoll(s, &end, 10);
+    if (errno || end == s || *end || v < 0)
+        return bad_usage("%s needs a whole number >= 0", flag);
+    *out = v;
+    return 0;
+}
+
+static int parse_mode(const char *s, int *mode)
+{
+    if (strcmp(s, "correct") == 0)
+        *mode = HR_REFTARGET_CORRECT;
+    else if (strcmp(s, "naive") == 0)
+        *mode = HR_REFTARGET_NAIVE;
+    else
+        return bad_usage("unknown mode '%s' (correct or naive)", s);
+    return 0;
+}
+
+static int load_secrets(const struct target_args *a, char ***s, size_t *n)
+{
+    struct hr_err err = {0};
+    int rc;
+
+    *s = NULL;
+    *n = 0;
+    if (a->secret_file)
+        rc = hr_secrets_load_file(a->secret_file, s, n, &err);
+    else if (getenv("HOOKREPLAY_SECRET"))
+        rc = hr_secrets_load_env("HOOKREPLAY_SECRET", s, n, &err);
+    else
+        return 0;
+    if (rc) {
+        fprintf(stderr, "hookreplay target: %s\n", err.msg);
+        return err.code ? err.code : HR_EXIT_INPUT;
+    }
+    return 0;
+}
+
+/* Serves until SIGTERM or SIGINT; the signals are blocked in every thread
+ * (the daemon's threads inherit the mask) and taken here with sigwait. */
+static int serve(const struct hr_reftarget_opts *o)
+{
+    struct hr_err err = {0};
+    struct hr_reftarget *t;
+    sigset_t set;
+    int sig = 0;
+
+    sigemptyset(&set);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGINT);
+    pthread_sigmask(SIG_BLOCK, &set, NULL);
+    signal(SIGPIPE, SIG_IGN);
+    t = hr_reftarget_start(o, &err);
+    if (!t) {
+        fprintf(stderr, "hookreplay target: %s\n", err.msg);
+        return err.code ? err.code : HR_EXIT_INTERNAL;
+    }
+    printf("listening on %s\n", hr_reftarget_addr(t));
+    fflush(stdout);
+    while (sigwait(&set, &sig) != 0)
+        ;
+    hr_reftarget_stop(t);
+    return HR_EXIT_OK;
+}
+
+static int run_target(const struct target_args *a, struct hr_reftarget_opts *o)
+{
+    struct hr_err err = {0};
+    struct hr_profile *p;
+    char **secrets = NULL;
+    size_t n_secrets = 0;
+    int rc;
+
+    p = hr_profile_load(a->profile, NULL, &err);
+    if (!p) {
+        fprintf(stderr, "hookreplay target: %s\n", err.msg);
+        return err.code ? err.code : HR_EXIT_INPUT;
+    }
+    rc = load_secrets(a, &secrets, &n_secrets);
+    if (rc == 0) {
+        o->profile = p;
+        o->secrets = (const char *const *)secrets;
+        o->n_secrets = n_secrets;
+        rc = serve(o);
+    }
+    if (secrets)
+        hr_secrets_free(secrets, n_secrets);
+    hr_profile_free(p);
+    return rc;
+}
 
 int cmd_target(int argc, char **argv)
 {
-    fputs("hookreplay: target: not built yet\n", stderr);
-    return HR_EXIT_INTERNAL;
+    struct target_args a;
+    struct hr_reftarget_opts o;
+    int64_t max_body = 0;
+    int rc = parse_args(argc, argv, &a);
+
+    if (rc == 1) {
+        fputs(usage, stdout);
+        return HR_EXIT_OK;
+    }
+    if (rc)
+        return rc;
+    memset(&o, 0, sizeof(o));
+    o.listen_addr = a.listen;
+    if (parse_mode(a.mode, &o.mode) ||
+        parse_count(a.slow_ms, "--slow-ms", &o.slow_ms) ||
+        parse_count(a.max_body_bytes, "--max-body-bytes", &max_body))
+        return HR_EXIT_INPUT;
+    o.max_body_bytes = (size_t)max_body;
+    return run_target(&a, &o);
 }

@@ -1,0 +1,153 @@
+/* SPDX-License-Identifier: MIT */
+/* JSON pointers, strict integers and error positions on top of cJSON. */
+#include "jsonx.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+int hr_json_pointer_valid(const char *ptr)
+{
+    const char *p;
+
+    if (!ptr)
+        return 0;
+    if (ptr[0] == '\0')
+        return 1;
+    if (ptr[0] != '/')
+        return 0;
+    for (p = ptr; *p; p++)
+        if (*p == '~' && p[1] != '0' && p[1] != '1')
+            return 0;
+    return 1;
+}
+
+/* Copies one reference token, unescaping ~1 and ~0, into tok. */
+static const char *next_token(const char *p, char *tok, size_t cap)
+{
+    size_t n = 0;
+
+    while (*p && *p != '/') {
+        char c = *p++;
+
+        if (c == '~') {
+            c = (*p == '1') ? '/' : '~';
+            p++;
+        }
+        if (n + 1 >= cap)
+            return NULL;
+        tok[n++] = c;
+    }
+    tok[n] = '\0';
+    return p;
+}
+
+static cJSON *array_index(const cJSON *arr, const char *tok)
+{
+    char *end;
+    long i;
+
+    if (!tok[0] || (tok[0] == '0' && tok[1]) || tok[0] == '-')
+        return NULL;
+    i = strtol(tok, &end, 10);
+    if (*end || i < 0)
+        return NULL;
+    return cJSON_GetArrayItem(arr, (int)i);
+}
+
+cJSON *hr_json_pointer(const cJSON *root, const char *ptr)
+{
+    char tok[512];
+    const cJSON *cur = root;
+    const char *p = ptr;
+
+    if (!root || !hr_json_pointer_valid(ptr))
+        return NULL;
+    while (*p == '/') {
+        p = next_token(p + 1, tok, sizeof(tok));
+        if (!p)
+            return NULL;
+        if (cJSON_IsObject(cur))
+            cur = cJSON_GetObjectItemCaseSensitive(cur, tok);
+        else if (cJSON_IsArray(cur))
+            cur = array_index(cur, tok);
+        else
+            return NULL;
+        if (!cur)
+            return NULL;
+    }
+    return (cJSON *)cur;
+}
+
+int hr_json_int64(const cJSON *item, int64_t *out)
+{
+    double v;
+
+    if (!cJSON_IsNumber(item))
+        return -1;
+    v = item->valuedouble;
+    if (!isfinite(v) || floor(v) != v || fabs(v) > 9007199254740992.0)
+        return -1;
+    *out = (int64_t)v;
+    return 0;
+}
+
+void hr_text_position(const char *text, size_t off, int *line, int *col)
+{
+    size_t i;
+
+    *line = 1;
+    *col = 1;
+    for (i = 0; i < off && text[i]; i++) {
+        if (text[i] == '\n') {
+            (*line)++;
+            *col = 1;
+        } else {
+            (*col)++;
+        }
+    }
+}
+
+cJSON *hr_json_parse(const char *origin, const char *text, size_t len,
+                     int first_line, struct hr_err *err)
+{
+    const char *end = NULL;
+    cJSON *j = cJSON_ParseWithLengthOpts(text, len, &end, 0);
+    int line, col;
+    size_t off;
+
+    if (j)
+        return j;
+    end = cJSON_GetErrorPtr();
+    off = (end && end >= text && end <= text + len) ? (size_t)(end - text)
+                                                    : len;
+    hr_text_position(text, off, &line, &col);
+    if (off >= len)
+        hr_errf(err, HR_EXIT_INPUT,
+                "%s:%d:%d: invalid JSON: unexpected end of input", origin,
+                line + first_line - 1, col);
+    else
+        hr_errf(err, HR_EXIT_INPUT, "%s:%d:%d: invalid JSON near '%.12s'",
+                origin, line + first_line - 1, col, text + off);
+    return NULL;
+}
+
+int hr_json_only_keys(const cJSON *obj, const char *const *allowed,
+                      const char *origin, const char *where,
+                      struct hr_err *err)
+{
+    const cJSON *it;
+
+    cJSON_ArrayForEach(it, obj)
+    {
+        const char *const *a;
+
+        for (a = allowed; *a; a++)
+            if (strcmp(*a, it->string) == 0)
+                break;
+        if (!*a)
+            return hr_errf(err, HR_EXIT_INPUT, "%s: %s/%s: unknown field",
+                           origin, where, it->string);
+    }
+    return 0;
+}

@@ -1,0 +1,915 @@
+/* SPDX-License-Identifier: MIT */
+/* The reference webhook consumers: HTTP serving, verification, state. */
+#include "reftarget.h"
+
+#include "cassette.h"
+#include "sign.h"
+
+#include <arpa/inet.h>
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <microhttpd.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+
+/* What the last event applied to an object left behind. */
+struct snapshot {
+    char *type;
+    char *event;
+    char *status;
+    int64_t created;
+    int has_created;
+    int deleted;
+};
+
+/* One key of a map: an event id with its count, or an object. */
+struct entry {
+    char *key;
+    int64_t count;
+    struct snapshot snap;
+};
+
+/*
+ * A string-keyed map that keeps insertion order: entries in an array,
+ * found through an open-addressing index of (position + 1), 0 = empty.
+ */
+struct map {
+    struct entry *items;
+    size_t n, cap;
+    size_t *slots;
+    size_t n_slots;
+};
+
+struct hr_reftarget {
+    int mode;
+    const struct hr_profile *profile;
+    char **secrets;
+    size_t n_secrets;
+    int64_t slow_ms;
+    size_t max_body_bytes;
+    struct MHD_Daemon *daemon;
+    int port;
+    char addr[80];
+
+    pthread_mutex_t mu; /* guards everything below */
+    pthread_cond_t wake;
+    int stopping;
+    int64_t received, processed, rejected, duplicates;
+    struct map applied;
+    struct map objects;
+};
+
+/* One delivery in progress: its body as it arrives. */
+struct request {
+    struct hr_buf body;
+    int too_big;
+    int no_memory;
+    int answered;
+};
+
+/* The outcome of handling one delivery. */
+struct answer {
+    unsigned int status;
+    const char *text;  /* static text, or reason below */
+    char reason[1100]; /* room for an hr_err message and a prefix */
+};
+
+enum route {
+    ROUTE_NONE,
+    ROUTE_BAD_METHOD,
+    ROUTE_HOOK,
+    ROUTE_STATE,
+    ROUTE_HEALTH
+};
+
+/* ---- map ---------------------------------------------------------- */
+
+static size_t hash_str(const char *s)
+{
+    size_t h = 1469598103934665603u;
+
+    while (*s) {
+        h ^= (unsigned char)*s++;
+        h *= 1099511628211u;
+    }
+    return h;
+}
+
+static size_t *map_slot(const struct map *m, const char *key)
+{
+    size_t i = hash_str(key) & (m->n_slots - 1);
+
+    while (m->slots[i] && strcmp(m->items[m->slots[i] - 1].key, key) != 0)
+        i = (i + 1) & (m->n_slots - 1);
+    return &m->slots[i];
+}
+
+static struct entry *map_get(const struct map *m, const char *key)
+{
+    size_t *slot;
+
+    if (!m->n_slots)
+        return NULL;
+    slot = map_slot(m, key);
+    return *slot ? &m->items[*slot - 1] : NULL;
+}
+
+static int map_rehash(struct map *m)
+{
+    size_t n_slots = m->n_slots ? m->n_slots * 2 : 64;
+    size_t *slots = hr_calloc(n_slots, sizeof(*slots));
+    size_t i;
+
+    if (!slots)
+        return -1;
+    hr_free(m->slots);
+    m->slots = slots;
+    m->n_slots = n_slots;
+    for (i = 0; i < m->n; i++)
+        *map_slot(m, m->items[i].key) = i + 1;
+    return 0;
+}
+
+static int map_grow(struct map *m)
+{
+    size_t cap = m->cap ? m->cap * 2 : 32;
+    struct entry *items;
+
+    if (m->n < m->cap)
+        return 0;
+    items = hr_realloc(m->items, cap * sizeof(*items));
+    if (!items)
+        return -1;
+    m->items = items;
+    m->cap = cap;
+    return 0;
+}
+
+/* Finds key, or adds it zeroed. NULL when memory runs out. */
+static struct entry *map_put(struct map *m, const char *key)
+{
+    struct entry *e = map_get(m, key);
+    char *copy;
+
+    if (e)
+        return e;
+    if ((m->n + 1) * 2 > m->n_slots && map_rehash(m))
+        return NULL;
+    if (map_grow(m))
+        return NULL;
+    copy = hr_strdup(key);
+    if (!copy)
+        return NULL;
+    e = &m->items[m->n++];
+    memset(e, 0, sizeof(*e));
+    e->key = copy;
+    *map_slot(m, key) = m->n;
+    return e;
+}
+
+static void snapshot_clear(struct snapshot *s)
+{
+    hr_free(s->type);
+    hr_free(s->event);
+    hr_free(s->status);
+    memset(s, 0, sizeof(*s));
+}
+
+static void map_free(struct map *m)
+{
+    size_t i;
+
+    for (i = 0; i < m->n; i++) {
+        hr_free(m->items[i].key);
+        snapshot_clear(&m->items[i].snap);
+    }
+    hr_free(m->items);
+    hr_free(m->slots);
+    memset(m, 0, sizeof(*m));
+}
+
+/* ---- applying events ---------------------------------------------- */
+
+static int ends_with(const char *s, const char *tail)
+{
+    size_t n = strlen(s), k = strlen(tail);
+
+    return n >= k && strcmp(s + n - k, tail) == 0;
+}
+
+/* Reads status and deleted from a JSON body, when it is JSON. */
+static void body_facts(const unsigned char *body, size_t len, char **status,
+                       int *deleted)
+{
+    cJSON *root = cJSON_ParseWithLength((const char *)body, len);
+    cJSON *obj, *st;
+
+    *status = NULL;
+    *deleted = 0;
+    if (!root)
+        return;
+    obj = cJSON_GetObjectItemCaseSensitive(
+        cJSON_GetObjectItemCaseSensitive(root, "data"), "object");
+    st = cJSON_GetObjectItemCaseSensitive(obj, "status");
+    if (!cJSON_IsString(st))
+        st = cJSON_GetObjectItemCaseSensitive(root, "status");
+    if (cJSON_IsString(st))
+        *status = hr_strdup(st->valuestring);
+    *deleted = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(obj, "deleted"));
+    cJSON_Delete(root);
+}
+
+/* Replaces an object's snapshot; takes status. Caller holds mu. */
+static int snapshot_set(struct snapshot *s, const struct hr_event *ev,
+                        char *status, int deleted)
+{
+    struct snapshot next = {0};
+    const char *type = ev->type ? ev->type : "";
+
+    next.type = hr_strdup(type);
+    next.event = ev->id ? hr_strdup(ev->id) : NULL;
+    next.status = status;
+    next.created = ev->created;
+    next.has_created = ev->has_created;
+    next.deleted =
+        deleted || ends_with(type, ".deleted") || ends_with(type, "_deleted");
+    if (!next.type || (ev->id && !next.event)) {
+        snapshot_clear(&next);
+        return -1;
+    }
+    snapshot_clear(s);
+    *s = next;
+    return 0;
+}
+
+/* Records one application of ev. Caller holds mu. 0, or -1 on OOM. */
+static int apply_locked(struct hr_reftarget *t, const struct hr_event *ev,
+                        char **status, int deleted)
+{
+    struct entry *e;
+
+    if (ev->id) {
+        e = map_put(&t->applied, ev->id);
+        if (!e)
+            return -1;
+        e->count++;
+    }
+    if (ev->object) {
+        e = map_put(&t->objects, ev->object);
+        if (!e || snapshot_set(&e->snap, ev, *status, deleted))
+            return -1;
+        *status = NULL; /* now owned by the snapshot */
+    }
+    t->processed++;
+    return 0;
+}
+
+/* ---- handling a delivery ------------------------------------------ */
+
+static void answer_set(struct answer *a, unsigned int status, const char *text)
+{
+    a->status = status;
+    a->text = text;
+}
+
+static void answer_reason(struct answer *a, unsigned int status,
+                          const char *what, const char *why)
+{
+    snprintf(a->reason, sizeof(a->reason), "%s: %s\n", what, why);
+    a->status = status;
+    a->text = a->reason;
+}
+
+/* Correct mode: does the signature hold? Fills a when it does not. */
+static int verified(struct hr_reftarget *t, const struct hr_message *msg,
+                    struct answer *a)
+{
+    struct hr_verdict v;
+    struct hr_err err = {0};
+    int64_t now_s = hr_wall_ms() / 1000;
+
+    if (t->profile->scheme == HR_SCHEME_NONE)
+        return 1;
+    memset(&v, 0, sizeof(v));
+    if (hr_verify(t->profile->scheme, (const char *const *)t->secrets,
+                  t->n_secrets, msg, now_s, t->profile->tolerance_s, &v,
+                  &err)) {
+        answer_reason(a, 500, "verification failed", err.msg);
+        return 0;
+    }
+    if (!v.valid) {
+        answer_reason(a, 400, "invalid signature",
+                      v.reason[0] ? v.reason : "no match");
+        return 0;
+    }
+    return 1;
+}
+
+/* Correct mode: a body sent compressed is refused as such (415) rather
+ * than failing verification over bytes that were never signed. */
+static int plain_body(const struct hr_message *msg, struct answer *a)
+{
+    const char *enc = hr_message_header(msg, "Content-Encoding");
+
+    if (!enc || !enc[0] || hr_strcaseeq(enc, "identity"))
+        return 1;
+    answer_set(a, 415, "unsupported content encoding\n");
+    return 0;
+}
+
+/* Applies ev unless (in correct mode) its id was applied before. */
+static void apply_event(struct hr_reftarget *t, const struct hr_event *ev,
+                        const struct hr_message *msg, struct answer *a)
+{
+    char *status;
+    int deleted, rc = 0;
+
+    body_facts(msg->body, msg->body_len, &status, &deleted);
+    pthread_mutex_lock(&t->mu);
+    if (t->mode == HR_REFTARGET_CORRECT && map_get(&t->applied, ev->id)) {
+        t->duplicates++;
+        answer_set(a, 200, "duplicate ignored\n");
+    } else {
+        rc = apply_locked(t, ev, &status, deleted);
+        answer_set(a, 200, "ok\n");
+    }
+    if (rc) {
+        t->rejected++;
+        answer_set(a, 500, "out of memory\n");
+    }
+    pthread_mutex_unlock(&t->mu);
+    hr_free(status);
+}
+
+static void count_rejected(struct hr_reftarget *t)
+{
+    pthread_mutex_lock(&t->mu);
+    t->rejected++;
+    pthread_mutex_unlock(&t->mu);
+}
+
+/* Verifies (correct mode), derives the event, applies it. */
+static void handle_delivery(struct hr_reftarget *t, struct hr_interaction *it,
+                            struct answer *a)
+{
+    struct hr_err err = {0};
+
+    if (t->mode == HR_REFTARGET_CORRECT && !plain_body(&it->request, a)) {
+        count_rejected(t);
+        return;
+    }
+    if (t->mode == HR_REFTARGET_CORRECT && !verified(t, &it->request, a)) {
+        count_rejected(t);
+        return;
+    }
+    if (hr_profile_event(t->profile, &it->request, &it->event, &err)) {
+        answer_reason(a, 400, "unreadable event", err.msg);
+        count_rejected(t);
+        return;
+    }
+    if (t->mode == HR_REFTARGET_CORRECT && !it->event.id) {
+        answer_set(a, 400, "event has no id\n");
+        count_rejected(t);
+        return;
+    }
+    apply_event(t, &it->event, &it->request, a);
+}
+
+/* ---- MHD glue ----------------------------------------------------- */
+
+static enum MHD_Result add_header(void *cls, enum MHD_ValueKind kind,
+                                  const char *key, const char *value)
+{
+    struct hr_message *m = cls;
+
+    if (hr_message_add_header(m, key, value ? value : ""))
+        return MHD_NO; /* stops the walk; the caller notices the gap */
+    return MHD_YES;
+}
+
+/* Builds the request message; takes the body. 0 or -1 on OOM. */
+static int build_message(struct MHD_Connection *c, const char *url,
+                         const char *method, struct request *r,
+                         struct hr_message *m)
+{
+    int n_seen;
+
+    m->method = hr_strdup(method);
+    m->path = hr_strdup(url);
+    m->query = hr_strdup("");
+    m->body = (unsigned char *)hr_buf_steal(&r->body, &m->body_len);
+    if (!m->method || !m->path || !m->query || !m->body)
+        return -1;
+    n_seen = MHD_get_connection_values(c, MHD_HEADER_KIND, add_header, m);
+    return (size_t)n_seen == m->n_headers ? 0 : -1;
+}
+
+static enum MHD_Result send_text(struct MHD_Connection *c, unsigned int status,
+                                 const char *text)
+{
+    struct MHD_Response *resp;
+    enum MHD_Result rc;
+
+    resp = MHD_create_response_from_buffer(strlen(text), (void *)text,
+                                           MHD_RESPMEM_MUST_COPY);
+    if (!resp)
+        return MHD_NO;
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
+                            "text/plain; charset=utf-8");
+    rc = MHD_queue_response(c, status, resp);
+    MHD_destroy_response(resp);
+    return rc;
+}
+
+/* Holds the answer back by slow_ms, or less when the target stops. */
+static void slow_down(struct hr_reftarget *t)
+{
+    struct timespec until;
+    int64_t ns;
+
+    if (t->slow_ms <= 0)
+        return;
+    clock_gettime(CLOCK_MONOTONIC, &until);
+    ns = (int64_t)until.tv_nsec + (t->slow_ms % 1000) * 1000000;
+    until.tv_sec += (time_t)(t->slow_ms / 1000 + ns / 1000000000);
+    until.tv_nsec = (long)(ns % 1000000000);
+    pthread_mutex_lock(&t->mu);
+    while (!t->stopping &&
+           pthread_cond_timedwait(&t->wake, &t->mu, &until) != ETIMEDOUT)
+        ;
+    pthread_mutex_unlock(&t->mu);
+}
+
+/* The whole body is in: verify, apply, answer. */
+static enum MHD_Result finish_delivery(struct hr_reftarget *t,
+                                       struct MHD_Connection *c,
+                                       const char *url, const char *method,
+                                       struct request *r)
+{
+    struct hr_interaction it;
+    struct answer a = {0};
+
+    hr_interaction_init(&it);
+    if (r->too_big) {
+        count_rejected(t);
+        answer_set(&a, 413, "body too large\n");
+    } else if (r->no_memory || build_message(c, url, method, r, &it.request)) {
+        count_rejected(t);
+        answer_set(&a, 500, "out of memory\n");
+    } else {
+        handle_delivery(t, &it, &a);
+    }
+    hr_interaction_clear(&it);
+    slow_down(t);
+    r->answered = 1;
+    return send_text(c, a.status, a.text);
+}
+
+static void count_received(struct hr_reftarget *t)
+{
+    pthread_mutex_lock(&t->mu);
+    t->received++;
+    pthread_mutex_unlock(&t->mu);
+}
+
+/* First call of a delivery: a declared length over the cap is refused
+ * before the body is read. */
+static enum MHD_Result begin_delivery(struct hr_reftarget *t,
+                                      struct MHD_Connection *c, void **con_cls)
+{
+    struct request *r = hr_calloc(1, sizeof(*r));
+    const char *cl;
+
+    if (!r)
+        return MHD_NO;
+    hr_buf_init(&r->body, t->max_body_bytes);
+    *con_cls = r;
+    count_received(t);
+    cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+                                     MHD_HTTP_HEADER_CONTENT_LENGTH);
+    if (cl && strtoull(cl, NULL, 10) > t->max_body_bytes) {
+        r->too_big = 1;
+        r->answered = 1;
+        count_rejected(t);
+        return send_text(c, 413, "body too large\n");
+    }
+    return MHD_YES;
+}
+
+static void take_upload(struct request *r, const char *data, size_t n)
+{
+    if (r->too_big || r->no_memory)
+        return;
+    if (r->body.len + n > r->body.max_bytes) {
+        r->too_big = 1;
+        hr_buf_free(&r->body);
+    } else if (hr_buf_add(&r->body, data, n)) {
+        r->no_memory = 1;
+        hr_buf_free(&r->body);
+    }
+}
+
+static enum MHD_Result on_delivery(struct hr_reftarget *t,
+                                   struct MHD_Connection *c, const char *url,
+                                   const char *method, const char *data,
+                                   size_t *data_size, void **con_cls)
+{
+    struct request *r = *con_cls;
+
+    if (!r)
+        return begin_delivery(t, c, con_cls);
+    if (*data_size) {
+        take_upload(r, data, *data_size);
+        *data_size = 0;
+        return MHD_YES;
+    }
+    if (r->answered)
+        return MHD_YES;
+    return finish_delivery(t, c, url, method, r);
+}
+
+static enum MHD_Result send_state(struct hr_reftarget *t,
+                                  struct MHD_Connection *c)
+{
+    char *json = hr_reftarget_state_json(t);
+    struct MHD_Response *resp;
+    enum MHD_Result rc;
+
+    if (!json)
+        return send_text(c, 500, "out of memory\n");
+    resp = MHD_create_response_from_buffer_with_free_callback(strlen(json),
+                                                              json, hr_free);
+    if (!resp) {
+        hr_free(json);
+        return MHD_NO;
+    }
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
+                            "application/json");
+    rc = MHD_queue_response(c, MHD_HTTP_OK, resp);
+    MHD_destroy_response(resp);
+    return rc;
+}
+
+static enum route route_of(const char *url, const char *method)
+{
+    int post = strcmp(method, "POST") == 0;
+    int get = strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0;
+
+    if (strcmp(url, "/") == 0 || strcmp(url, "/webhooks") == 0 ||
+        strncmp(url, "/webhooks/", 10) == 0)
+        return post ? ROUTE_HOOK : ROUTE_BAD_METHOD;
+    if (strcmp(url, "/__state") == 0)
+        return get ? ROUTE_STATE : ROUTE_BAD_METHOD;
+    if (strcmp(url, "/healthz") == 0)
+        return get ? ROUTE_HEALTH : ROUTE_BAD_METHOD;
+    return ROUTE_NONE;
+}
+
+/* Marks requests other than deliveries in *con_cls. */
+static char not_a_delivery;
+
+/*
+ * Requests other than deliveries are answered once their body (ignored)
+ * is in: an answer queued on the first call would make MHD close the
+ * connection, and probes are better served over keep-alive.
+ */
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
+                                  const char *url, const char *method,
+                                  const char *version, const char *data,
+                                  size_t *data_size, void **con_cls)
+{
+    struct hr_reftarget *t = cls;
+    enum route route = route_of(url, method);
+
+    if (route == ROUTE_HOOK)
+        return on_delivery(t, c, url, method, data, data_size, con_cls);
+    if (!*con_cls || *data_size) {
+        *con_cls = &not_a_delivery;
+        *data_size = 0;
+        return MHD_YES;
+    }
+    switch (route) {
+    case ROUTE_STATE:
+        return send_state(t, c);
+    case ROUTE_HEALTH:
+        return send_text(c, MHD_HTTP_OK, "ok\n");
+    case ROUTE_BAD_METHOD:
+        return send_text(c, MHD_HTTP_METHOD_NOT_ALLOWED,
+                         "method not allowed\n");
+    default:
+        return send_text(c, MHD_HTTP_NOT_FOUND, "not found\n");
+    }
+}
+
+static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
+                         enum MHD_RequestTerminationCode toe)
+{
+    struct hr_reftarget *t = cls;
+    struct request *r = *con_cls;
+
+    if (!r || *con_cls == &not_a_delivery)
+        return;
+    if (!r->answered)
+        count_rejected(t); /* cut off before the end of its body */
+    hr_buf_free(&r->body);
+    hr_free(r);
+    *con_cls = NULL;
+}
+
+/* ---- state document ----------------------------------------------- */
+
+static cJSON *snapshot_json(const struct snapshot *s)
+{
+    cJSON *o = cJSON_CreateObject();
+
+    if (!o)
+        return NULL;
+    cJSON_AddStringToObject(o, "type", s->type ? s->type : "");
+    if (s->event)
+        cJSON_AddStringToObject(o, "event", s->event);
+    else
+        cJSON_AddNullToObject(o, "event");
+    if (s->has_created)
+        cJSON_AddNumberToObject(o, "created", (double)s->created);
+    else
+        cJSON_AddNullToObject(o, "created");
+    if (s->status)
+        cJSON_AddStringToObject(o, "status", s->status);
+    else
+        cJSON_AddNullToObject(o, "status");
+    cJSON_AddBoolToObject(o, "deleted", s->deleted);
+    return o;
+}
+
+/* Caller holds mu. */
+static int add_maps(const struct hr_reftarget *t, cJSON *root)
+{
+    cJSON *applied = cJSON_AddObjectToObject(root, "applied");
+    cJSON *objects = cJSON_AddObjectToObject(root, "objects");
+    size_t i;
+
+    if (!applied || !objects)
+        return -1;
+    for (i = 0; i < t->applied.n; i++) {
+        const struct entry *e = &t->applied.items[i];
+
+        if (!cJSON_AddNumberToObject(applied, e->key, (double)e->count))
+            return -1;
+    }
+    for (i = 0; i < t->objects.n; i++) {
+        const struct entry *e = &t->objects.items[i];
+        cJSON *o = snapshot_json(&e->snap);
+
+        if (!o)
+            return -1;
+        cJSON_AddItemToObject(objects, e->key, o);
+    }
+    return 0;
+}
+
+/* Caller holds mu. */
+static cJSON *state_locked(const struct hr_reftarget *t)
+{
+    cJSON *root = cJSON_CreateObject();
+    const char *mode = t->mode == HR_REFTARGET_CORRECT ? "correct" : "naive";
+
+    if (!root)
+        return NULL;
+    cJSON_AddStringToObject(root, "mode", mode);
+    cJSON_AddStringToObject(root, "profile",
+                            t->profile->name ? t->profile->name : "");
+    cJSON_AddNumberToObject(root, "received", (double)t->received);
+    cJSON_AddNumberToObject(root, "processed", (double)t->processed);
+    cJSON_AddNumberToObject(root, "rejected", (double)t->rejected);
+    cJSON_AddNumberToObject(root, "duplicates_ignored", (double)t->duplicates);
+    if (add_maps(t, root)) {
+        cJSON_Delete(root);
+        return NULL;
+    }
+    return root;
+}
+
+char *hr_reftarget_state_json(struct hr_reftarget *t)
+{
+    cJSON *root;
+    char *text = NULL;
+
+    pthread_mutex_lock(&t->mu);
+    root = state_locked(t);
+    pthread_mutex_unlock(&t->mu);
+    if (root)
+        text = cJSON_PrintUnformatted(root);
+    cJSON_Delete(root);
+    return text;
+}
+
+/* ---- start and stop ----------------------------------------------- */
+
+/* Parses "A.B.C.D:PORT" or "[V6]:PORT" into ss (no name lookup). */
+static int parse_listen(const char *s, struct sockaddr_storage *ss,
+                        struct hr_err *err)
+{
+    char host[64];
+    const char *colon = strrchr(s, ':');
+    char *end;
+    unsigned long port;
+    size_t n;
+
+    if (!colon)
+        return hr_errf(err, HR_EXIT_INPUT,
+                       "listen address '%s': expected HOST:PORT", s);
+    port = strtoul(colon + 1, &end, 10);
+    n = (size_t)(colon - s);
+    if (*end || end == colon + 1 || port > 65535 || n == 0 || n >= sizeof(host))
+        return hr_errf(err, HR_EXIT_INPUT,
+                       "listen address '%s': bad port or host", s);
+    memcpy(host, s, n);
+    host[n] = '\0';
+    memset(ss, 0, sizeof(*ss));
+    if (host[0] == '[' && host[n - 1] == ']') {
+        struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)ss;
+
+        host[n - 1] = '\0';
+        a6->sin6_family = AF_INET6;
+        a6->sin6_port = htons((uint16_t)port);
+        if (inet_pton(AF_INET6, host + 1, &a6->sin6_addr) == 1)
+            return 0;
+    } else {
+        struct sockaddr_in *a4 = (struct sockaddr_in *)ss;
+
+        a4->sin_family = AF_INET;
+        a4->sin_port = htons((uint16_t)port);
+        if (inet_pton(AF_INET, host, &a4->sin_addr) == 1)
+            return 0;
+    }
+    return hr_errf(err, HR_EXIT_INPUT,
+                   "listen address '%s': host must be an IP literal", s);
+}
+
+static int check_opts(const struct hr_reftarget_opts *o, struct hr_err *err)
+{
+    if (o->mode != HR_REFTARGET_CORRECT && o->mode != HR_REFTARGET_NAIVE)
+        return hr_errf(err, HR_EXIT_INPUT, "target: unknown mode %d", o->mode);
+    if (!o->profile)
+        return hr_errf(err, HR_EXIT_INPUT, "target: no profile given");
+    if (o->mode == HR_REFTARGET_CORRECT &&
+        o->profile->scheme != HR_SCHEME_NONE && o->n_secrets == 0)
+        return hr_errf(err, HR_EXIT_INPUT,
+                       "target: correct mode needs at least one secret");
+    if (o->slow_ms < 0)
+        return hr_errf(err, HR_EXIT_INPUT, "target: slow_ms is negative");
+    return 0;
+}
+
+static int copy_secrets(struct hr_reftarget *t,
+                        const struct hr_reftarget_opts *o)
+{
+    size_t i;
+
+    if (!o->n_secrets)
+        return 0;
+    t->secrets = hr_calloc(o->n_secrets, sizeof(*t->secrets));
+    if (!t->secrets)
+        return -1;
+    t->n_secrets = o->n_secrets;
+    for (i = 0; i < o->n_secrets; i++) {
+        t->secrets[i] = hr_strdup(o->secrets[i]);
+        if (!t->secrets[i])
+            return -1;
+    }
+    return 0;
+}
+
+static void free_target(struct hr_reftarget *t)
+{
+    size_t i;
+
+    for (i = 0; i < t->n_secrets; i++) {
+        if (t->secrets[i])
+            memset(t->secrets[i], 0, strlen(t->secrets[i]));
+        hr_free(t->secrets[i]);
+    }
+    hr_free(t->secrets);
+    map_free(&t->applied);
+    map_free(&t->objects);
+    pthread_cond_destroy(&t->wake);
+    pthread_mutex_destroy(&t->mu);
+    hr_free(t);
+}
+
+static int init_sync(struct hr_reftarget *t)
+{
+    pthread_condattr_t ca;
+    int rc;
+
+    if (pthread_mutex_init(&t->mu, NULL))
+        return -1;
+    if (pthread_condattr_init(&ca))
+        return -1;
+    rc = pthread_condattr_setclock(&ca, CLOCK_MONOTONIC) ||
+         pthread_cond_init(&t->wake, &ca);
+    pthread_condattr_destroy(&ca);
+    return rc ? -1 : 0;
+}
+
+static void format_addr(struct hr_reftarget *t,
+                        const struct sockaddr_storage *ss)
+{
+    char host[INET6_ADDRSTRLEN] = "?";
+
+    if (ss->ss_family == AF_INET6) {
+        inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)ss)->sin6_addr, host,
+                  sizeof(host));
+        snprintf(t->addr, sizeof(t->addr), "[%s]:%d", host, t->port);
+    } else {
+        inet_ntop(AF_INET, &((const struct sockaddr_in *)ss)->sin_addr, host,
+                  sizeof(host));
+        snprintf(t->addr, sizeof(t->addr), "%s:%d", host, t->port);
+    }
+}
+
+/*
+ * A thread per connection, so that an answer held back by slow_ms
+ * delays only its own connection, as a slow real consumer would.
+ */
+static int start_daemon(struct hr_reftarget *t,
+                        const struct sockaddr_storage *ss, struct hr_err *err)
+{
+    unsigned int flags = MHD_USE_THREAD_PER_CONNECTION |
+                         MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL |
+                         MHD_USE_ERROR_LOG;
+    const union MHD_DaemonInfo *info;
+
+    if (ss->ss_family == AF_INET6)
+        flags |= MHD_USE_IPv6;
+    t->daemon =
+        MHD_start_daemon(flags, 0, NULL, NULL, on_request, t,
+                         MHD_OPTION_SOCK_ADDR, ss, MHD_OPTION_NOTIFY_COMPLETED,
+                         on_completed, t, MHD_OPTION_CONNECTION_LIMIT, 2048u,
+                         MHD_OPTION_CONNECTION_TIMEOUT, 120u, MHD_OPTION_END);
+    if (!t->daemon)
+        return hr_errf(err, HR_EXIT_INTERNAL,
+                       "target: cannot listen (address in use?)");
+    info = MHD_get_daemon_info(t->daemon, MHD_DAEMON_INFO_BIND_PORT);
+    t->port = info ? info->port : 0;
+    format_addr(t, ss);
+    return 0;
+}
+
+struct hr_reftarget *hr_reftarget_start(const struct hr_reftarget_opts *o,
+                                        struct hr_err *err)
+{
+    struct sockaddr_storage ss;
+    struct hr_reftarget *t;
+    const char *listen = o->listen_addr ? o->listen_addr : "127.0.0.1:0";
+
+    if (check_opts(o, err) || parse_listen(listen, &ss, err))
+        return NULL;
+    t = hr_calloc(1, sizeof(*t));
+    if (!t || init_sync(t)) {
+        hr_free(t);
+        hr_errf(err, HR_EXIT_INTERNAL, "target: out of resources");
+        return NULL;
+    }
+    t->mode = o->mode;
+    t->profile = o->profile;
+    t->slow_ms = o->slow_ms;
+    t->max_body_bytes =
+        o->max_body_bytes ? o->max_body_bytes : HR_REFTARGET_MAX_BODY_BYTES;
+    if (copy_secrets(t, o)) {
+        hr_errf(err, HR_EXIT_INTERNAL, "target: out of memory");
+        goto fail;
+    }
+    if (start_daemon(t, &ss, err))
+        goto fail;
+    return t;
+fail:
+    free_target(t);
+    return NULL;
+}
+
+int hr_reftarget_port(const struct hr_reftarget *t)
+{
+    return t->port;
+}
+
+const char *hr_reftarget_addr(const struct hr_reftarget *t)
+{
+    return t->addr;
+}
+
+void hr_reftarget_stop(struct hr_reftarget *t)
+{
+    if (!t)
+        return;
+    pthread_mutex_lock(&t->mu);
+    t->stopping = 1;
+    pthread_cond_broadcast(&t->wake);
+    pthread_mutex_unlock(&t->mu);
+    MHD_stop_daemon(t->daemon);
+    free_target(t);
+}

@@ -1,0 +1,207 @@
+#!/usr/bin/env node
+// SPDX-License-Identifier: MIT
+// A webhook consumer that verifies every delivery with the provider's
+// official library and reports what it accepted and rejected.
+//
+// Usage: HOOKREPLAY_SECRET=... node consumer.js
+//            --profile stripe|github|standard-webhooks|svix [--port N]
+//
+// HOOKREPLAY_SECRET holds one secret per line; the first one is the
+// consumer's secret (the others are ignored here). Secrets never come from
+// argv. The server binds 127.0.0.1 only and prints exactly
+// "listening on 127.0.0.1:PORT\n" on stdout once it accepts connections.
+//
+// POST to any path: the raw body bytes are verified, never re-serialized;
+// 200 on success, 400 with the library's message on failure.
+// GET /__state: {"accepted","rejected","events":{ID:{count,type}},
+// "rejections":[{reason}]} (the first 100 rejections).
+'use strict';
+
+const http = require('node:http');
+
+const PROFILES = ['stripe', 'github', 'standard-webhooks', 'svix'];
+const MAX_BODY_BYTES = 8 * 1024 * 1024;
+const MAX_REJECTIONS = 100;
+const MAX_REASON_CHARS = 500;
+
+function usage(msg) {
+    process.stderr.write('consumer.js: ' + msg + '\n' +
+        'usage: HOOKREPLAY_SECRET=... node consumer.js --profile ' +
+        PROFILES.join('|') + ' [--port N]\n');
+    process.exit(2);
+}
+
+function parseArgs(argv) {
+    const opts = {profile: null, port: 0};
+    for (let i = 0; i < argv.length; i++) {
+        const arg = argv[i];
+        const value = argv[i + 1];
+        if (arg === '--profile' && value !== undefined) {
+            opts.profile = value;
+        } else if (arg === '--port' && /^[0-9]+$/.test(value || '')) {
+            opts.port = Number(value);
+        } else {
+            usage('unexpected argument ' + JSON.stringify(arg));
+        }
+        i++;
+    }
+    if (!PROFILES.includes(opts.profile))
+        usage('--profile must be one of ' + PROFILES.join(', '));
+    if (opts.port > 65535) usage('--port must be 0..65535');
+    return opts;
+}
+
+function firstSecret() {
+    const lines = (process.env.HOOKREPLAY_SECRET || '').split('\n')
+        .map((s) => s.replace(/\r$/, ''))
+        .filter((s) => s !== '');
+    if (lines.length === 0)
+        usage('HOOKREPLAY_SECRET must hold at least one secret');
+    return lines[0];
+}
+
+const header = (req, name) => {
+    const v = req.headers[name];
+    return Array.isArray(v) ? v[0] : v;
+};
+
+// Each verifier takes (raw Buffer, req) and resolves to {id, type} or
+// throws with the library's message.
+async function makeVerifier(profile, secret) {
+    if (profile === 'stripe') {
+        const Stripe = require('stripe');
+        const stripe = new Stripe('sk_test_interop_consumer_unused');
+        return async (raw, req) => {
+            const sig = header(req, 'stripe-signature');
+            const event = stripe.webhooks.constructEvent(raw, sig, secret);
+            return {id: event.id, type: event.type};
+        };
+    }
+    if (profile === 'github') {
+        const {verify} = await import('@octokit/webhooks-methods');
+        return async (raw, req) => {
+            const sig = header(req, 'x-hub-signature-256');
+            const ok = await verify(secret, raw.toString('utf8'), sig);
+            if (!ok) throw new Error('verify returned false');
+            return {id: header(req, 'x-github-delivery') || null,
+                type: header(req, 'x-github-event') || null};
+        };
+    }
+    const lib = profile === 'svix' ? require('svix') :
+        require('standardwebhooks');
+    const wh = new lib.Webhook(secret);
+    const idHeader = profile === 'svix' ? 'svix-id' : 'webhook-id';
+    return async (raw, req) => {
+        const payload = wh.verify(raw, req.headers);
+        const type = payload && typeof payload.type === 'string' ?
+            payload.type : null;
+        const id = header(req, idHeader) ||
+            (profile === 'svix' ? header(req, 'webhook-id') : null);
+        return {id: id || null, type};
+    };
+}
+
+function newState() {
+    return {accepted: 0, rejected: 0, events: Object.create(null),
+        rejections: []};
+}
+
+function accept(state, ev) {
+    state.accepted++;
+    const key = ev.id === null ? '' : String(ev.id);
+    const seen = state.events[key];
+    if (seen) seen.count++;
+    else state.events[key] = {count: 1, type: ev.type};
+}
+
+function reject(state, reason) {
+    state.rejected++;
+    if (state.rejections.length < MAX_REJECTIONS)
+        state.rejections.push({reason: reason.slice(0, MAX_REASON_CHARS)});
+}
+
+function send(res, status, obj) {
+    const body = JSON.stringify(obj) + '\n';
+    res.writeHead(status, {'Content-Type': 'application/json',
+        'Content-Length': Buffer.byteLength(body)});
+    res.end(body);
+}
+
+// Reads the whole body as bytes; resolves null when it is too large.
+function readBody(req) {
+    return new Promise((resolve, fail) => {
+        const chunks = [];
+        let bytes = 0;
+        req.on('data', (c) => {
+            bytes += c.length;
+            if (bytes <= MAX_BODY_BYTES) chunks.push(c);
+        });
+        req.on('end', () =>
+            resolve(bytes > MAX_BODY_BYTES ? null : Buffer.concat(chunks)));
+        req.on('error', fail);
+    });
+}
+
+async function handleWebhook(state, verifier, req, res) {
+    const raw = await readBody(req);
+    if (raw === null) {
+        reject(state, 'body larger than ' + MAX_BODY_BYTES + ' bytes');
+        send(res, 413, {error: 'body too large'});
+        return;
+    }
+    let ev;
+    try {
+        ev = await verifier(raw, req);
+    } catch (e) {
+        const reason = (e && e.message) ? e.message : String(e);
+        reject(state, reason);
+        send(res, 400, {error: reason});
+        return;
+    }
+    accept(state, ev);
+    send(res, 200, {received: true});
+}
+
+function handler(state, verifier) {
+    return (req, res) => {
+        const path = (req.url || '').split('?')[0];
+        if (req.method === 'GET' && path === '/__state') {
+            send(res, 200, state);
+        } else if (req.method === 'POST') {
+            handleWebhook(state, verifier, req, res).catch((e) => {
+                if (!res.headersSent) send(res, 500, {error: String(e)});
+            });
+        } else {
+            send(res, 405, {error: 'POST a webhook or GET /__state'});
+        }
+    };
+}
+
+async function main() {
+    const opts = parseArgs(process.argv.slice(2));
+    const secret = firstSecret();
+    let verifier;
+    try {
+        verifier = await makeVerifier(opts.profile, secret);
+    } catch (e) {
+        usage('cannot use the secret: ' + e.message);
+    }
+    const state = newState();
+    const server = http.createServer(handler(state, verifier));
+    const stop = () => {
+        server.close(() => process.exit(0));
+        server.closeAllConnections();
+    };
+    process.on('SIGTERM', stop);
+    process.on('SIGINT', stop);
+    server.on('error', (e) => {
+        process.stderr.write('consumer.js: ' + e.message + '\n');
+        process.exit(1);
+    });
+    server.listen(opts.port, '127.0.0.1', () => {
+        const port = server.address().port;
+        process.stdout.write('listening on 127.0.0.1:' + port + '\n');
+    });
+}
+
+main();
