@@ -2,6 +2,7 @@
 /* The GitHub importer: payload example folders become a cassette. */
 #include "cassette.h"
 #include "import.h"
+#include "profile.h"
 
 #include <cjson/cJSON.h>
 #include <dirent.h>
@@ -18,15 +19,17 @@
 #define FALLBACK_TARGET_ID "500000002"
 #define SPACING_MS 1000
 
-/* Where GitHub payloads keep the node id of the object they are about. */
-static const char *const object_keys[] = {
-    "pull_request", "issue",   "check_run",  "check_suite", "workflow_run",
-    "workflow_job", "deployment", "release", "discussion",  "repository",
-    NULL};
-
 struct names {
     char **v;
     size_t n;
+};
+
+/* One import run: where from, where to, and how far it got. */
+struct import {
+    const char *dir;
+    FILE *out;
+    struct hr_profile *profile;
+    int64_t seq;
 };
 
 static void names_free(struct names *ns)
@@ -116,50 +119,6 @@ static int delivery_guid(const char *rel, char out[37])
     return 0;
 }
 
-static const char *node_id_of(const cJSON *root)
-{
-    size_t i;
-
-    for (i = 0; object_keys[i]; i++) {
-        const cJSON *o = cJSON_GetObjectItemCaseSensitive(root,
-                                                          object_keys[i]);
-        const cJSON *id = cJSON_GetObjectItemCaseSensitive(o, "node_id");
-
-        if (cJSON_IsString(id))
-            return id->valuestring;
-    }
-    return NULL;
-}
-
-/*
- * The event block, read from the request as the github profile reads it:
- * id from X-GitHub-Delivery, type from X-GitHub-Event joined with the
- * body's "action", object from the first node id present.
- */
-static int derive_event(const char *file, const struct hr_message *req,
-                        cJSON *root, struct hr_event *ev, struct hr_err *err)
-{
-    const char *event = hr_message_header(req, "X-GitHub-Event");
-    const cJSON *action = cJSON_GetObjectItemCaseSensitive(root, "action");
-    const char *object = node_id_of(root);
-    struct hr_buf type;
-
-    hr_buf_init(&type, 0);
-    if (hr_buf_puts(&type, event) ||
-        (cJSON_IsString(action) &&
-         hr_buf_printf(&type, ".%s", action->valuestring)))
-        goto oom;
-    ev->id = hr_strdup(hr_message_header(req, "X-GitHub-Delivery"));
-    ev->type = hr_buf_steal(&type, NULL);
-    ev->object = object ? hr_strdup(object) : NULL;
-    if (!ev->id || !ev->type || (object && !ev->object))
-        goto oom;
-    return 0;
-oom:
-    hr_buf_free(&type);
-    return hr_errf(err, HR_EXIT_INTERNAL, "%s: out of memory", file);
-}
-
 /* The installation target: the payload's repository id when it has one. */
 static void target_id(const cJSON *root, char out[32])
 {
@@ -191,10 +150,14 @@ static int add_headers(struct hr_message *req, const char *event,
                                   "repository")) ? -1 : 0;
 }
 
-/* Fills it with the delivery of one payload file (body taken over). */
-static int build_delivery(const char *file, const char *event,
-                          const char *rel, struct hr_interaction *it,
-                          struct hr_err *err)
+/*
+ * Fills it with the delivery of one payload file (body taken over). The
+ * event block comes from the github profile, as lint and replay derive it,
+ * so that import and profile cannot disagree.
+ */
+static int build_delivery(const struct import *im, const char *file,
+                          const char *event, const char *rel,
+                          struct hr_interaction *it, struct hr_err *err)
 {
     char guid[37];
     cJSON *root = cJSON_ParseWithLength((const char *)it->request.body,
@@ -219,18 +182,20 @@ static int build_delivery(const char *file, const char *event,
         hr_errf(err, HR_EXIT_INTERNAL, "%s: out of memory", file);
         goto out;
     }
-    rc = derive_event(file, &it->request, root, &it->event, err);
+    rc = hr_profile_event(im->profile, &it->request, &it->event, err);
+    if (rc)
+        hr_errf(err, HR_EXIT_INPUT, "%s: %s", file, err->msg);
 out:
     cJSON_Delete(root);
     return rc;
 }
 
-static int import_file(const char *dir, const char *event, const char *name,
-                       int64_t seq, FILE *out, struct hr_err *err)
+static int import_file(struct import *im, const char *event,
+                       const char *name, struct hr_err *err)
 {
     struct hr_interaction it;
     char *rel = hr_path_join(event, name);
-    char *file = rel ? hr_path_join(dir, rel) : NULL;
+    char *file = rel ? hr_path_join(im->dir, rel) : NULL;
     int rc = -1;
 
     hr_interaction_init(&it);
@@ -238,13 +203,13 @@ static int import_file(const char *dir, const char *event, const char *name,
         hr_errf(err, HR_EXIT_INTERNAL, "out of memory");
         goto out;
     }
-    it.seq = seq;
-    it.at_ms = (seq - 1) * SPACING_MS;
+    it.seq = ++im->seq;
+    it.at_ms = (it.seq - 1) * SPACING_MS;
     it.request.body = (unsigned char *)hr_read_file(file,
                                                     &it.request.body_len, err);
-    if (!it.request.body || build_delivery(file, event, rel, &it, err))
+    if (!it.request.body || build_delivery(im, file, event, rel, &it, err))
         goto out;
-    rc = hr_cassette_write(out, &it);
+    rc = hr_cassette_write(im->out, &it);
     if (rc)
         hr_errf(err, HR_EXIT_INTERNAL, "writing the cassette: %s",
                 strerror(errno));
@@ -271,11 +236,11 @@ static int write_header(FILE *out, struct hr_err *err)
     return 0;
 }
 
-static int import_event(const char *dir, const char *event, int64_t *seq,
-                        FILE *out, struct hr_err *err)
+static int import_event(struct import *im, const char *event,
+                        struct hr_err *err)
 {
     struct names files;
-    char *path = hr_path_join(dir, event);
+    char *path = hr_path_join(im->dir, event);
     size_t i;
     int rc;
 
@@ -284,7 +249,7 @@ static int import_event(const char *dir, const char *event, int64_t *seq,
     rc = list_dir(path, 0, &files, err);
     hr_free(path);
     for (i = 0; rc == 0 && i < files.n; i++)
-        rc = import_file(dir, event, files.v[i], ++*seq, out, err);
+        rc = import_file(im, event, files.v[i], err);
     names_free(&files);
     return rc;
 }
@@ -312,8 +277,8 @@ static long count_files(const char *dir, const struct names *events,
 
 int hr_import_github(const char *dir, FILE *out, struct hr_err *err)
 {
+    struct import im = {dir, out, NULL, 0};
     struct names events;
-    int64_t seq = 0;
     long total;
     size_t i;
     int rc;
@@ -324,9 +289,12 @@ int hr_import_github(const char *dir, FILE *out, struct hr_err *err)
     if (total == 0)
         hr_errf(err, HR_EXIT_INPUT, "%s: no payload files found (expected "
                 "EVENT/NAME.json, e.g. issues/opened.payload.json)", dir);
-    rc = total > 0 ? write_header(out, err) : -1;
+    if (total > 0)
+        im.profile = hr_profile_load("github", NULL, err);
+    rc = im.profile ? write_header(out, err) : -1;
     for (i = 0; rc == 0 && i < events.n; i++)
-        rc = import_event(dir, events.v[i], &seq, out, err);
+        rc = import_event(&im, events.v[i], err);
+    hr_profile_free(im.profile);
     names_free(&events);
     return rc;
 }

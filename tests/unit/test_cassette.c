@@ -350,7 +350,7 @@ END_TEST
 
 START_TEST(cassette_reader_names_unknown_fields)
 {
-    char text[4096], line[1024];
+    char text[4096], line[2048];
 
     snprintf(line, sizeof(line), "%s", webhook_line(1, ",\"colour\":\"red\""));
     snprintf(text, sizeof(text), "%s%s", HEADER, line);
@@ -379,7 +379,7 @@ END_TEST
 
 START_TEST(cassette_reader_rejects_numeric_ids_naming_the_field)
 {
-    char text[4096], line[1024];
+    char text[4096], line[2048];
     struct hr_err err;
     char want[32];
 
@@ -398,7 +398,7 @@ END_TEST
 
 START_TEST(cassette_reader_rejects_an_escaped_nul_in_a_body)
 {
-    char text[4096], line[1024];
+    char text[4096], line[2048];
     struct hr_err err;
     char want[32];
 
@@ -424,7 +424,7 @@ END_TEST
 
 START_TEST(cassette_reader_rejects_undeclared_endpoints)
 {
-    char text[4096], line[1024];
+    char text[4096], line[2048];
     struct hr_err err;
     char want[32];
 
