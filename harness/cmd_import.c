@@ -80,8 +80,7 @@ static int import_to_file(const struct import_args *a, struct hr_err *err)
     snprintf(tmp, sizeof(tmp), "%s.tmp", a->out_path);
     f = fopen(tmp, "wb");
     if (!f)
-        return hr_errf(err, HR_EXIT_INTERNAL, "%s: %s", tmp,
-                       strerror(errno));
+        return hr_errf(err, HR_EXIT_INTERNAL, "%s: %s", tmp, strerror(errno));
     rc = hr_import_github(a->dir, f, err);
     if (fclose(f) != 0 && rc == 0)
         rc = hr_errf(err, HR_EXIT_INTERNAL, "%s: %s", tmp, strerror(errno));

@@ -98,7 +98,8 @@ static int list_dir(const char *path, int want_dirs, struct names *out,
         out->n++;
     }
     closedir(d);
-    qsort(out->v, out->n, sizeof(*out->v), cmp_name);
+    if (out->n > 1)
+        qsort(out->v, out->n, sizeof(*out->v), cmp_name);
     return 0;
 }
 
@@ -145,9 +146,10 @@ static int add_headers(struct hr_message *req, const char *event,
             hr_message_add_header(req, "X-GitHub-Hook-ID", HOOK_ID) ||
             hr_message_add_header(req, "X-GitHub-Hook-Installation-Target-ID",
                                   target) ||
-            hr_message_add_header(req,
-                                  "X-GitHub-Hook-Installation-Target-Type",
-                                  "repository")) ? -1 : 0;
+            hr_message_add_header(req, "X-GitHub-Hook-Installation-Target-Type",
+                                  "repository"))
+               ? -1
+               : 0;
 }
 
 /*
@@ -165,8 +167,10 @@ static int build_delivery(const struct import *im, const char *file,
     int rc = -1;
 
     if (!root || !cJSON_IsObject(root)) {
-        hr_errf(err, HR_EXIT_INPUT, "%s: not a JSON object, so not a "
-                "GitHub webhook payload", file);
+        hr_errf(err, HR_EXIT_INPUT,
+                "%s: not a JSON object, so not a "
+                "GitHub webhook payload",
+                file);
         goto out;
     }
     it->kind = HR_KIND_WEBHOOK;
@@ -190,8 +194,8 @@ out:
     return rc;
 }
 
-static int import_file(struct import *im, const char *event,
-                       const char *name, struct hr_err *err)
+static int import_file(struct import *im, const char *event, const char *name,
+                       struct hr_err *err)
 {
     struct hr_interaction it;
     char *rel = hr_path_join(event, name);
@@ -205,8 +209,8 @@ static int import_file(struct import *im, const char *event,
     }
     it.seq = ++im->seq;
     it.at_ms = (it.seq - 1) * SPACING_MS;
-    it.request.body = (unsigned char *)hr_read_file(file,
-                                                    &it.request.body_len, err);
+    it.request.body =
+        (unsigned char *)hr_read_file(file, &it.request.body_len, err);
     if (!it.request.body || build_delivery(im, file, event, rel, &it, err))
         goto out;
     rc = hr_cassette_write(im->out, &it);
@@ -287,8 +291,10 @@ int hr_import_github(const char *dir, FILE *out, struct hr_err *err)
         return -1;
     total = count_files(dir, &events, err);
     if (total == 0)
-        hr_errf(err, HR_EXIT_INPUT, "%s: no payload files found (expected "
-                "EVENT/NAME.json, e.g. issues/opened.payload.json)", dir);
+        hr_errf(err, HR_EXIT_INPUT,
+                "%s: no payload files found (expected "
+                "EVENT/NAME.json, e.g. issues/opened.payload.json)",
+                dir);
     if (total > 0)
         im.profile = hr_profile_load("github", NULL, err);
     rc = im.profile ? write_header(out, err) : -1;

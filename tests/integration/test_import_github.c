@@ -51,8 +51,7 @@ static size_t walk_payloads(struct payload **out)
             if (f->d_name[0] == '.' || !is_json_file(file))
                 continue;
             *out = realloc(*out, (n + 1) * sizeof(**out));
-            snprintf((*out)[n].event, sizeof((*out)[n].event), "%s",
-                     e->d_name);
+            snprintf((*out)[n].event, sizeof((*out)[n].event), "%s", e->d_name);
             (*out)[n].bytes = hr_read_file(file, &(*out)[n].len, &err);
             ck_assert_ptr_nonnull((*out)[n].bytes);
             (*out)[n].used = 0;
@@ -114,13 +113,11 @@ static char *run_import_to_file(void)
 
     snprintf(path, sizeof(path), "%s/github.ndjson", dir);
     {
-        char *argv[] = {HR_BIN, "import", "github", PAYLOADS, "-o", path,
-                        NULL};
+        char *argv[] = {HR_BIN, "import", "github", PAYLOADS, "-o", path, NULL};
 
         ck_assert_int_eq(t_run(&res, argv, NULL, NULL, 60000), 0);
     }
-    ck_assert_msg(res.exit_code == 0, "exit %d: %s", res.exit_code,
-                  res.err);
+    ck_assert_msg(res.exit_code == 0, "exit %d: %s", res.exit_code, res.err);
     ck_assert_str_eq(res.out, "");
     t_result_free(&res);
     free(dir);
@@ -131,10 +128,13 @@ static char *run_import_to_file(void)
 static char *check_interaction(const struct hr_interaction *it, long seq,
                                struct payload *ps, size_t n)
 {
-    static const char *names[] = {
-        "Content-Type", "User-Agent", "X-GitHub-Event", "X-GitHub-Delivery",
-        "X-GitHub-Hook-ID", "X-GitHub-Hook-Installation-Target-ID",
-        "X-GitHub-Hook-Installation-Target-Type"};
+    static const char *names[] = {"Content-Type",
+                                  "User-Agent",
+                                  "X-GitHub-Event",
+                                  "X-GitHub-Delivery",
+                                  "X-GitHub-Hook-ID",
+                                  "X-GitHub-Hook-Installation-Target-ID",
+                                  "X-GitHub-Hook-Installation-Target-Type"};
     const struct hr_message *req = &it->request;
     const char *event = hr_message_header(req, "X-GitHub-Event");
     size_t i;
@@ -157,8 +157,7 @@ static char *check_interaction(const struct hr_interaction *it, long seq,
     ck_assert(it->has_event);
     ck_assert(is_guid(it->event.id));
     ck_assert_str_eq(it->event.id, it->delivery);
-    ck_assert_str_eq(it->event.id,
-                     hr_message_header(req, "X-GitHub-Delivery"));
+    ck_assert_str_eq(it->event.id, hr_message_header(req, "X-GitHub-Delivery"));
     ck_assert(strncmp(it->event.type, event, strlen(event)) == 0);
     return strdup(it->event.id);
 }
@@ -246,8 +245,7 @@ END_TEST
 
 START_TEST(import_github_rejects_a_missing_folder_with_exit_2)
 {
-    char *argv[] = {HR_BIN, "import", "github", "/nonexistent/payloads",
-                    NULL};
+    char *argv[] = {HR_BIN, "import", "github", "/nonexistent/payloads", NULL};
     char *empty = t_tmpdir();
     char *argv2[] = {HR_BIN, "import", "github", empty, NULL};
     char *argv3[] = {HR_BIN, "import", "gitlab", empty, NULL};

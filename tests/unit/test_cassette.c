@@ -8,8 +8,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#define HEADER                                                               \
-    "{\"hookreplay\":\"cassette\",\"version\":1,\"endpoints\":"              \
+#define HEADER                                                                 \
+    "{\"hookreplay\":\"cassette\",\"version\":1,\"endpoints\":"                \
     "{\"gh\":{\"profile\":\"github\"}},\"source\":\"test\"}\n"
 
 /* A valid webhook line with seq n; extra is spliced in before the '}'. */
@@ -141,7 +141,10 @@ static size_t read_into(const char *text, struct hr_interaction *its,
 
 START_TEST(cassette_round_trip_keeps_exact_body_bytes)
 {
-#define CASE(s, key) {s, sizeof(s) - 1, key}
+#define CASE(s, key)                                                           \
+    {                                                                          \
+        s, sizeof(s) - 1, key                                                  \
+    }
     static const struct {
         const char *bytes;
         size_t n;
@@ -173,8 +176,7 @@ START_TEST(cassette_round_trip_keeps_exact_body_bytes)
         *end = '\n';
         line = end + 1;
         ck_assert_uint_eq(out[i].request.body_len, cases[i].n);
-        ck_assert(memcmp(out[i].request.body, cases[i].bytes,
-                         cases[i].n) == 0);
+        ck_assert(memcmp(out[i].request.body, cases[i].bytes, cases[i].n) == 0);
         ck_assert_uint_eq(out[i].response.body_len, cases[i].n);
         ck_assert(hr_interaction_equal(&in[i], &out[i]));
     }
@@ -286,8 +288,12 @@ END_TEST
 
 START_TEST(cassette_reader_rejects_times_beyond_2_53_and_fractions)
 {
-    static const char *bad[] = {"9007199254740992", "-9007199254740992",
-                                "1.5", "1e3", "1.0", "\"5\"",
+    static const char *bad[] = {"9007199254740992",
+                                "-9007199254740992",
+                                "1.5",
+                                "1e3",
+                                "1.0",
+                                "\"5\"",
                                 "123456789012345678901234567890"};
     char text[4096], line[512];
     size_t i;
@@ -305,10 +311,10 @@ START_TEST(cassette_reader_rejects_times_beyond_2_53_and_fractions)
             char want[32];
 
             read_all(text, &err);
-            snprintf(want, sizeof(want), "t.ndjson:2:%d:",
-                     col_of(line, bad[i]));
-            ck_assert_msg(strncmp(err.msg, want, strlen(want)) == 0,
-                          "%s vs %s", err.msg, want);
+            snprintf(want, sizeof(want),
+                     "t.ndjson:2:%d:", col_of(line, bad[i]));
+            ck_assert_msg(strncmp(err.msg, want, strlen(want)) == 0, "%s vs %s",
+                          err.msg, want);
         }
     }
 }
@@ -360,10 +366,8 @@ START_TEST(cassette_reader_names_unknown_fields)
         char want[32];
 
         read_all(text, &err);
-        snprintf(want, sizeof(want), "t.ndjson:2:%d:",
-                 col_of(line, "\"red\""));
-        ck_assert_msg(strncmp(err.msg, want, strlen(want)) == 0, "%s",
-                      err.msg);
+        snprintf(want, sizeof(want), "t.ndjson:2:%d:", col_of(line, "\"red\""));
+        ck_assert_msg(strncmp(err.msg, want, strlen(want)) == 0, "%s", err.msg);
     }
     snprintf(text, sizeof(text), "%s%s", HEADER,
              webhook_line(1, ",\"response\":{\"status\":200,\"bdy\":\"\"}"));
@@ -371,8 +375,7 @@ START_TEST(cassette_reader_names_unknown_fields)
     expect_error("{\"hookreplay\":\"cassette\",\"version\":1,\"endpoints\":"
                  "{\"a\":{\"profile\":\"p\",\"secret\":\"s\"}}}\n",
                  "t.ndjson:1:", "/endpoints/a/secret: unknown field");
-    snprintf(text, sizeof(text), "%s%s", HEADER,
-             webhook_line(1, ",\"seq\":2"));
+    snprintf(text, sizeof(text), "%s%s", HEADER, webhook_line(1, ",\"seq\":2"));
     expect_error(text, "t.ndjson:2:", "appears twice");
 }
 END_TEST
@@ -468,9 +471,10 @@ START_TEST(cassette_reader_checks_order_and_required_fields)
     expect_error(text, "t.ndjson:2:", "not valid base64");
     expect_error("{\"hookreplay\":\"cassette\",\"version\":2,\"endpoints\":{}}",
                  "t.ndjson:1:", "unsupported version 2");
-    expect_error("{\"hookreplay\":\"cassette\",\"version\":1,\"endpoints\":"
-                 "{\"a\":{}}}", "t.ndjson:1:",
-                 "/endpoints/a: missing required field \"profile\"");
+    expect_error(
+        "{\"hookreplay\":\"cassette\",\"version\":1,\"endpoints\":"
+        "{\"a\":{}}}",
+        "t.ndjson:1:", "/endpoints/a: missing required field \"profile\"");
     expect_error("{\"hookreplay\":\"cassette\",\"version\":1,\"endpoints\":"
                  "{\"a\":{\"profile\":\"p\"},\"a\":{\"profile\":\"q\"}}}",
                  "t.ndjson:1:", "/endpoints/a: endpoint declared twice");
@@ -491,8 +495,10 @@ START_TEST(cassette_reader_caps_the_length_of_a_line)
     big[sizeof(big) - 1] = '\0';
     f = fopen(path, "w");
     fprintf(f, "%s%s", HEADER, webhook_line(1, NULL));
-    fprintf(f, "{\"seq\":2,\"at_ms\":20,\"kind\":\"api\",\"endpoint\":\"gh\","
-               "\"request\":{\"body\":\"%s\"}}\n", big);
+    fprintf(f,
+            "{\"seq\":2,\"at_ms\":20,\"kind\":\"api\",\"endpoint\":\"gh\","
+            "\"request\":{\"body\":\"%s\"}}\n",
+            big);
     fclose(f);
     r = hr_cassette_open(path, &err);
     ck_assert_msg(r != NULL, "%s", err.msg);
@@ -525,6 +531,17 @@ START_TEST(cassette_reader_refuses_lines_over_64_mib)
     free(text);
 }
 END_TEST
+
+/*
+ * AddressSanitizer keeps freed memory in quarantine (256 MB by default),
+ * which would look like growth to the memory test; a small quarantine
+ * still catches use after free. Ignored when not built with ASan.
+ */
+const char *__asan_default_options(void);
+const char *__asan_default_options(void)
+{
+    return "quarantine_size_mb=4";
+}
 
 static long status_kb(const char *key)
 {
@@ -596,12 +613,10 @@ int main(void)
                    cassette_writer_reproduces_the_format_example_byte_for_byte);
     tcase_add_test(tc, cassette_reader_keeps_duplicate_headers_in_order);
     tcase_add_test(tc, cassette_reader_reads_times_as_64_bit_integers);
-    tcase_add_test(tc,
-                   cassette_reader_rejects_times_beyond_2_53_and_fractions);
+    tcase_add_test(tc, cassette_reader_rejects_times_beyond_2_53_and_fractions);
     tcase_add_test(tc,
                    cassette_reader_reports_a_truncated_last_line_at_its_line);
-    tcase_add_test(tc,
-                   cassette_reader_reports_invalid_json_at_line_and_column);
+    tcase_add_test(tc, cassette_reader_reports_invalid_json_at_line_and_column);
     tcase_add_test(tc, cassette_reader_names_unknown_fields);
     tcase_add_test(tc, cassette_reader_rejects_numeric_ids_naming_the_field);
     tcase_add_test(tc, cassette_reader_rejects_an_escaped_nul_in_a_body);
