@@ -142,8 +142,7 @@ static int str_eq(const char *a, const char *b)
     return strcmp(a, b) == 0;
 }
 
-static int message_equal(const struct hr_message *a,
-                         const struct hr_message *b)
+static int message_equal(const struct hr_message *a, const struct hr_message *b)
 {
     size_t i;
 
@@ -176,8 +175,7 @@ int hr_interaction_equal(const struct hr_interaction *a,
     if (a->seq != b->seq || a->at_ms != b->at_ms || a->kind != b->kind ||
         !str_eq(a->endpoint, b->endpoint) || a->has_event != b->has_event ||
         a->attempt != b->attempt || !str_eq(a->delivery, b->delivery) ||
-        a->has_response != b->has_response ||
-        a->n_redacted != b->n_redacted)
+        a->has_response != b->has_response || a->n_redacted != b->n_redacted)
         return 0;
     if (a->has_event && !event_equal(&a->event, &b->event))
         return 0;
@@ -404,8 +402,8 @@ static int verr(struct pctx *c, const char *ptr, const char *fmt, ...)
 
 static int oom(struct pctx *c)
 {
-    return hr_errf(c->err, HR_EXIT_INTERNAL, "%s:%d: out of memory",
-                   c->r->name, c->r->line_no);
+    return hr_errf(c->err, HR_EXIT_INTERNAL, "%s:%d: out of memory", c->r->name,
+                   c->r->line_no);
 }
 
 /* Appends key to a JSON pointer, escaping '~' and '/' as RFC 6901 says. */
@@ -444,8 +442,7 @@ static void list_fields(char *out, size_t size, const char *const *known)
 
     out[0] = '\0';
     for (; *known && n < size; known++)
-        n += (size_t)snprintf(out + n, size - n, "%s%s", n ? ", " : "",
-                              *known);
+        n += (size_t)snprintf(out + n, size - n, "%s%s", n ? ", " : "", *known);
 }
 
 /* Rejects fields not in known (NULL-terminated, at most 32) and twins. */
@@ -571,8 +568,8 @@ static int get_int(struct pctx *c, const cJSON *obj, const char *base,
     return 0;
 }
 
-static const cJSON *get_obj(struct pctx *c, const cJSON *obj,
-                            const char *base, const char *key, int *failed)
+static const cJSON *get_obj(struct pctx *c, const cJSON *obj, const char *base,
+                            const char *key, int *failed)
 {
     const cJSON *item = cJSON_GetObjectItemCaseSensitive(obj, key);
     char ptr[PTR_BYTES];
@@ -622,19 +619,20 @@ static int parse_endpoints(struct pctx *c, const cJSON *root)
     if (!eps)
         return verr(c, "", "missing required field \"endpoints\"");
     if (!cJSON_IsObject(eps))
-        return verr(c, "/endpoints", "must be an object of NAME: "
-                                     "{\"profile\": P}");
+        return verr(c, "/endpoints",
+                    "must be an object of NAME: "
+                    "{\"profile\": P}");
     n = cJSON_GetArraySize(eps);
     if (n > MAX_ENDPOINTS)
-        return verr(c, "/endpoints", "more than %d endpoints",
-                    MAX_ENDPOINTS);
+        return verr(c, "/endpoints", "more than %d endpoints", MAX_ENDPOINTS);
     h->endpoints = hr_calloc((size_t)n, sizeof(*h->endpoints));
     if (!h->endpoints)
         return oom(c);
     for (it = eps->child; it; it = it->next) {
-        if (parse_endpoint_decl(c, it, &h->endpoints[h->n_endpoints]))
-            return -1;
+        /* counted first, so that a half-filled entry is freed too */
         h->n_endpoints++;
+        if (parse_endpoint_decl(c, it, &h->endpoints[h->n_endpoints - 1]))
+            return -1;
     }
     return 0;
 }
@@ -647,9 +645,10 @@ static int parse_header(struct pctx *c, const cJSON *root)
     int bad;
 
     if (!cJSON_GetObjectItemCaseSensitive(root, "hookreplay"))
-        return line_err(c, 1, "the first line must be the cassette header "
-                              "{\"hookreplay\":\"cassette\",\"version\":1,"
-                              "\"endpoints\":{...}}");
+        return line_err(c, 1,
+                        "the first line must be the cassette header "
+                        "{\"hookreplay\":\"cassette\",\"version\":1,"
+                        "\"endpoints\":{...}}");
     if (check_fields(c, root, "", header_fields) ||
         get_str(c, root, "", "hookreplay", F_REQ, &magic))
         return -1;
@@ -660,8 +659,10 @@ static int parse_header(struct pctx *c, const cJSON *root)
     if (get_int(c, root, "", "version", 0, INT_MAX, NULL, &version))
         return -1;
     if (version != 1)
-        return verr(c, "/version", "unsupported version %" PRId64
-                    " (this build reads version 1)", version);
+        return verr(c, "/version",
+                    "unsupported version %" PRId64
+                    " (this build reads version 1)",
+                    version);
     h->version = 1;
     if (parse_endpoints(c, root) ||
         get_str(c, root, "", "recorded_at", 0, &h->recorded_at) ||
@@ -673,14 +674,14 @@ static int parse_header(struct pctx *c, const cJSON *root)
 /* ---- interaction lines ------------------------------------------------ */
 
 static const char *const interaction_fields[] = {
-    "seq",      "at_ms",   "kind",     "endpoint", "event",
-    "attempt",  "delivery", "request", "response", "redacted", NULL};
-static const char *const event_fields[] = {"id", "type", "object",
-                                           "created", NULL};
+    "seq",      "at_ms",   "kind",     "endpoint", "event", "attempt",
+    "delivery", "request", "response", "redacted", NULL};
+static const char *const event_fields[] = {"id", "type", "object", "created",
+                                           NULL};
 static const char *const request_fields[] = {
     "method", "path", "query", "headers", "body", "body_b64", NULL};
-static const char *const response_fields[] = {
-    "status", "ms", "headers", "body", "body_b64", NULL};
+static const char *const response_fields[] = {"status", "ms",       "headers",
+                                              "body",   "body_b64", NULL};
 
 static int parse_pair(struct pctx *c, const cJSON *pair, const char *ptr,
                       struct hr_header *h)
@@ -775,8 +776,10 @@ static int parse_request(struct pctx *c, const cJSON *root,
     if (!m->query && !(m->query = hr_strdup("")))
         return oom(c);
     if (it->kind == HR_KIND_WEBHOOK && (!m->method || !m->path))
-        return verr(c, "/request", "missing \"%s\": a webhook request "
-                    "needs method and path", m->method ? "path" : "method");
+        return verr(c, "/request",
+                    "missing \"%s\": a webhook request "
+                    "needs method and path",
+                    m->method ? "path" : "method");
     return 0;
 }
 
@@ -817,8 +820,7 @@ static int parse_event(struct pctx *c, const cJSON *root,
     if (check_fields(c, obj, "/event", event_fields) ||
         get_str(c, obj, "/event", "id", F_REQ | F_ID, &ev->id) ||
         get_str(c, obj, "/event", "type", F_REQ, &ev->type) ||
-        get_str(c, obj, "/event", "object", F_ID | F_NULLABLE,
-                &ev->object) ||
+        get_str(c, obj, "/event", "object", F_ID | F_NULLABLE, &ev->object) ||
         get_int(c, obj, "/event", "created", -MAX_SAFE_INT, MAX_SAFE_INT,
                 &ev->has_created, &ev->created))
         return -1;
@@ -836,8 +838,8 @@ static int parse_redacted(struct pctx *c, const cJSON *root,
         return 0;
     if (!cJSON_IsArray(arr))
         return verr(c, "/redacted", "must be an array of JSON pointers");
-    it->redacted = hr_calloc((size_t)cJSON_GetArraySize(arr),
-                             sizeof(*it->redacted));
+    it->redacted =
+        hr_calloc((size_t)cJSON_GetArraySize(arr), sizeof(*it->redacted));
     if (!it->redacted)
         return oom(c);
     for (p = arr->child; p; p = p->next) {
@@ -872,8 +874,10 @@ static int parse_kind_endpoint(struct pctx *c, const cJSON *root,
     for (i = 0; i < h->n_endpoints; i++)
         if (strcmp(h->endpoints[i].name, it->endpoint) == 0)
             return 0;
-    return verr(c, "/endpoint", "endpoint \"%.64s\" is not declared in the "
-                "header's endpoints", it->endpoint);
+    return verr(c, "/endpoint",
+                "endpoint \"%.64s\" is not declared in the "
+                "header's endpoints",
+                it->endpoint);
 }
 
 static int check_order(struct pctx *c, const struct hr_interaction *it)
@@ -883,11 +887,13 @@ static int check_order(struct pctx *c, const struct hr_interaction *it)
     if (!r->have_last)
         return 0;
     if (it->seq <= r->last_seq)
-        return verr(c, "/seq", "seq %" PRId64 " does not follow the "
-                    "previous seq %" PRId64 " (must increase)", it->seq,
-                    r->last_seq);
+        return verr(c, "/seq",
+                    "seq %" PRId64 " does not follow the "
+                    "previous seq %" PRId64 " (must increase)",
+                    it->seq, r->last_seq);
     if (it->at_ms < r->last_at_ms)
-        return verr(c, "/at_ms", "at_ms %" PRId64 " is before the previous "
+        return verr(c, "/at_ms",
+                    "at_ms %" PRId64 " is before the previous "
                     "at_ms %" PRId64 " (interactions are in time order)",
                     it->at_ms, r->last_at_ms);
     return 0;
@@ -904,8 +910,7 @@ static int parse_interaction(struct pctx *c, const cJSON *root,
                 &it->seq) ||
         get_int(c, root, "", "at_ms", 0, MAX_SAFE_INT, NULL, &it->at_ms) ||
         parse_kind_endpoint(c, root, it) || parse_event(c, root, it) ||
-        get_int(c, root, "", "attempt", 1, INT_MAX, &has_attempt,
-                &attempt) ||
+        get_int(c, root, "", "attempt", 1, INT_MAX, &has_attempt, &attempt) ||
         get_str(c, root, "", "delivery", F_ID, &it->delivery) ||
         parse_request(c, root, it) || parse_response(c, root, it) ||
         parse_redacted(c, root, it))
@@ -930,7 +935,8 @@ static int too_long(struct hr_cassette_reader *r)
 {
     return hr_errf(&r->last_err, HR_EXIT_INPUT,
                    "%s:%d:1: line is longer than %zu bytes, the limit for "
-                   "one line", r->name, r->line_no, r->max_line_bytes);
+                   "one line",
+                   r->name, r->line_no, r->max_line_bytes);
 }
 
 static int mem_line(struct hr_cassette_reader *r, const char **text,
@@ -978,8 +984,8 @@ static int take_chunk(struct hr_cassette_reader *r)
     if (r->line.len + take > r->max_line_bytes)
         return too_long(r);
     if (hr_buf_add(&r->line, p, take))
-        return hr_errf(&r->last_err, HR_EXIT_INTERNAL,
-                       "%s:%d: out of memory", r->name, r->line_no);
+        return hr_errf(&r->last_err, HR_EXIT_INTERNAL, "%s:%d: out of memory",
+                       r->name, r->line_no);
     r->chunk_off += take + (nl ? 1 : 0);
     return nl != NULL;
 }
@@ -1044,10 +1050,10 @@ static cJSON *syntax_error(struct pctx *c, const char *end, int has_nl)
     char what[32];
 
     if (looks_cut(c->text, c->len)) {
-        line_err(c, c->len + 1, "%s", has_nl
-                 ? "the line ends inside a JSON value"
-                 : "the file ends inside a JSON value: the last line is "
-                   "cut short");
+        line_err(c, c->len + 1, "%s",
+                 has_nl ? "the line ends inside a JSON value"
+                        : "the file ends inside a JSON value: the last line is "
+                          "cut short");
         return NULL;
     }
     describe_byte(what, sizeof(what), c->text, c->len, off);
@@ -1068,11 +1074,14 @@ static int check_nul_escape(struct pctx *c)
 
         if (start != NOT_FOUND && start < c->len && c->text[start] == '"' &&
             at > start && at < skip_string(c->text, c->len, start))
-            return line_err(c, at + 1, "%s: holds an escaped NUL (\\u0000),"
+            return line_err(c, at + 1,
+                            "%s: holds an escaped NUL (\\u0000),"
                             " which a JSON string here cannot keep: store "
-                            "these bytes as body_b64 instead", bodies[i]);
+                            "these bytes as body_b64 instead",
+                            bodies[i]);
     }
-    return line_err(c, at + 1, "a string holds an escaped NUL (\\u0000); "
+    return line_err(c, at + 1,
+                    "a string holds an escaped NUL (\\u0000); "
                     "only bodies may hold NUL bytes, as body_b64");
 }
 
@@ -1084,7 +1093,8 @@ static cJSON *parse_line(struct pctx *c, int has_nl)
     cJSON *root;
 
     if (nul) {
-        line_err(c, (size_t)(nul - c->text) + 1, "a raw NUL byte: JSON text "
+        line_err(c, (size_t)(nul - c->text) + 1,
+                 "a raw NUL byte: JSON text "
                  "cannot hold one");
         return NULL;
     }
@@ -1096,7 +1106,9 @@ static cJSON *parse_line(struct pctx *c, int has_nl)
         line_err(c, (size_t)(end - c->text) + 1,
                  "unexpected data after the JSON object");
     } else if (!cJSON_IsObject(root)) {
-        line_err(c, 1, "each line must be a JSON object");
+        line_err(c, 1, "%s must be a JSON object",
+                 c->r->header.version ? "each line"
+                                      : "the cassette header line");
     } else if (check_nul_escape(c) == 0) {
         return root;
     }
@@ -1132,9 +1144,10 @@ static int read_header(struct hr_cassette_reader *r)
     if (rc < 0)
         return -1;
     if (rc == 0)
-        return hr_errf(&r->last_err, HR_EXIT_INPUT, "%s:%d:1: empty file: "
-                       "expected the cassette header line", r->name,
-                       r->line_no ? r->line_no : 1);
+        return hr_errf(&r->last_err, HR_EXIT_INPUT,
+                       "%s:%d:1: empty file: "
+                       "expected the cassette header line",
+                       r->name, r->line_no ? r->line_no : 1);
     root = parse_line(&c, has_nl);
     if (!root)
         return -1;
@@ -1159,8 +1172,8 @@ struct hr_cassette_reader *hr_cassette_open(const char *path,
                                             struct hr_err *err)
 {
     int use_stdin = strcmp(path, "-") == 0;
-    struct hr_cassette_reader *r = reader_new(use_stdin ? "<stdin>" : path,
-                                              err);
+    struct hr_cassette_reader *r =
+        reader_new(use_stdin ? "<stdin>" : path, err);
 
     if (!r)
         return NULL;
@@ -1317,19 +1330,18 @@ static int put_str_member(struct hr_buf *b, int *first, const char *key,
 {
     if (!value)
         return 0;
-    return (put_key(b, first, key) ||
-            put_json_str(b, value, strlen(value))) ? -1 : 0;
+    return (put_key(b, first, key) || put_json_str(b, value, strlen(value)))
+               ? -1
+               : 0;
 }
 
 static int put_int_member(struct hr_buf *b, int *first, const char *key,
                           int64_t v)
 {
-    return (put_key(b, first, key) ||
-            hr_buf_printf(b, "%" PRId64, v)) ? -1 : 0;
+    return (put_key(b, first, key) || hr_buf_printf(b, "%" PRId64, v)) ? -1 : 0;
 }
 
-static int put_headers(struct hr_buf *b, int *first,
-                       const struct hr_message *m)
+static int put_headers(struct hr_buf *b, int *first, const struct hr_message *m)
 {
     size_t i;
 
@@ -1360,7 +1372,9 @@ static int put_body(struct hr_buf *b, int *first, const struct hr_message *m)
 
     if (hr_utf8_valid_no_nul(p, n))
         return (put_key(b, first, "body") ||
-                put_json_str(b, (const char *)p, n)) ? -1 : 0;
+                put_json_str(b, (const char *)p, n))
+                   ? -1
+                   : 0;
     b64 = hr_b64_encode(p, n);
     if (!b64)
         return -1;
@@ -1369,8 +1383,7 @@ static int put_body(struct hr_buf *b, int *first, const struct hr_message *m)
     return rc;
 }
 
-static int put_request(struct hr_buf *b, int *first,
-                       const struct hr_message *m)
+static int put_request(struct hr_buf *b, int *first, const struct hr_message *m)
 {
     int inner = 1;
 
@@ -1379,7 +1392,9 @@ static int put_request(struct hr_buf *b, int *first,
             put_str_member(b, &inner, "path", m->path) ||
             put_str_member(b, &inner, "query", m->query ? m->query : "") ||
             put_headers(b, &inner, m) || put_body(b, &inner, m) ||
-            hr_buf_add(b, "}", 1)) ? -1 : 0;
+            hr_buf_add(b, "}", 1))
+               ? -1
+               : 0;
 }
 
 static int put_response(struct hr_buf *b, int *first,
@@ -1391,7 +1406,9 @@ static int put_response(struct hr_buf *b, int *first,
             put_int_member(b, &inner, "status", m->status) ||
             put_int_member(b, &inner, "ms", m->ms) ||
             put_headers(b, &inner, m) || put_body(b, &inner, m) ||
-            hr_buf_add(b, "}", 1)) ? -1 : 0;
+            hr_buf_add(b, "}", 1))
+               ? -1
+               : 0;
 }
 
 static int put_event(struct hr_buf *b, int *first, const struct hr_event *e)
@@ -1406,7 +1423,9 @@ static int put_event(struct hr_buf *b, int *first, const struct hr_event *e)
             put_str_member(b, &inner, "object", e->object) ||
             (e->has_created &&
              put_int_member(b, &inner, "created", e->created)) ||
-            hr_buf_add(b, "}", 1)) ? -1 : 0;
+            hr_buf_add(b, "}", 1))
+               ? -1
+               : 0;
 }
 
 static int put_redacted(struct hr_buf *b, int *first,
@@ -1443,7 +1462,9 @@ static int put_interaction(struct hr_buf *b, const struct hr_interaction *it)
             put_str_member(b, &first, "delivery", it->delivery) ||
             put_request(b, &first, &it->request) ||
             (it->has_response && put_response(b, &first, &it->response)) ||
-            put_redacted(b, &first, it) || hr_buf_add(b, "}", 1)) ? -1 : 0;
+            put_redacted(b, &first, it) || hr_buf_add(b, "}", 1))
+               ? -1
+               : 0;
 }
 
 static int put_header(struct hr_buf *b, const struct hr_cassette_header *h)
@@ -1460,8 +1481,7 @@ static int put_header(struct hr_buf *b, const struct hr_cassette_header *h)
 
         inner = 1;
         if (!d->name || !d->profile || (i && hr_buf_add(b, ",", 1)) ||
-            put_json_str(b, d->name, strlen(d->name)) ||
-            put_raw(b, ":{") ||
+            put_json_str(b, d->name, strlen(d->name)) || put_raw(b, ":{") ||
             put_str_member(b, &inner, "profile", d->profile) ||
             hr_buf_add(b, "}", 1))
             return -1;
@@ -1469,7 +1489,9 @@ static int put_header(struct hr_buf *b, const struct hr_cassette_header *h)
     return (hr_buf_add(b, "}", 1) ||
             put_str_member(b, &first, "recorded_at", h->recorded_at) ||
             put_str_member(b, &first, "source", h->source) ||
-            hr_buf_add(b, "}", 1)) ? -1 : 0;
+            hr_buf_add(b, "}", 1))
+               ? -1
+               : 0;
 }
 
 static int write_line(FILE *f, struct hr_buf *b, int rc)

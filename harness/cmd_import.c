@@ -1,12 +1,115 @@
 /* SPDX-License-Identifier: MIT */
-/* Placeholder while the import command is built. */
+/* The import command: turns provider payloads into a cassette. */
 #include "cmd.h"
+#include "import.h"
 #include "util.h"
 
+#include <errno.h>
 #include <stdio.h>
+#include <string.h>
+
+static const char usage[] =
+    "usage: hookreplay import github DIR [-o FILE]\n"
+    "\n"
+    "Turns GitHub webhook payload examples into a cassette. DIR holds one\n"
+    "folder per event (the X-GitHub-Event value) with one JSON payload per\n"
+    "file: DIR/issues/opened.payload.json, DIR/push/payload.json, ...\n"
+    "Files are taken in sorted order, one webhook delivery each, 1000 ms\n"
+    "apart, POST /webhooks/github with the headers GitHub sends and the\n"
+    "file's exact bytes as the body. Signature headers are not stored:\n"
+    "they are computed when the cassette is replayed. Delivery GUIDs come\n"
+    "from each file's path, so the same folder gives the same cassette.\n"
+    "\n"
+    "Options:\n"
+    "  -o FILE     write the cassette to FILE (default: standard output)\n"
+    "  -h, --help  show this help\n"
+    "\n"
+    "Exit codes: 0 written; 2 bad usage, folder or payload; 4 could not\n"
+    "write the output.\n";
+
+struct import_args {
+    const char *source;
+    const char *dir;
+    const char *out_path;
+};
+
+static int bad_usage(const char *what)
+{
+    fprintf(stderr, "hookreplay: import: %s\n%s", what, usage);
+    return HR_EXIT_INPUT;
+}
+
+/* Returns -1 to go on, or the exit code to stop with. */
+static int parse_args(int argc, char **argv, struct import_args *a)
+{
+    int i;
+
+    memset(a, 0, sizeof(*a));
+    for (i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
+            fputs(usage, stdout);
+            return HR_EXIT_OK;
+        } else if (strcmp(argv[i], "-o") == 0) {
+            if (++i >= argc)
+                return bad_usage("-o needs a file name");
+            a->out_path = argv[i];
+        } else if (argv[i][0] == '-' && argv[i][1]) {
+            return bad_usage("unknown option");
+        } else if (!a->source) {
+            a->source = argv[i];
+        } else if (!a->dir) {
+            a->dir = argv[i];
+        } else {
+            return bad_usage("too many arguments");
+        }
+    }
+    if (!a->source || !a->dir)
+        return bad_usage("expected: import github DIR");
+    if (strcmp(a->source, "github") != 0)
+        return bad_usage("unknown source (this build imports: github)");
+    return -1;
+}
+
+/* Writes to a temporary file renamed over FILE only when all went well. */
+static int import_to_file(const struct import_args *a, struct hr_err *err)
+{
+    char tmp[4096];
+    FILE *f;
+    int rc;
+
+    snprintf(tmp, sizeof(tmp), "%s.tmp", a->out_path);
+    f = fopen(tmp, "wb");
+    if (!f)
+        return hr_errf(err, HR_EXIT_INTERNAL, "%s: %s", tmp, strerror(errno));
+    rc = hr_import_github(a->dir, f, err);
+    if (fclose(f) != 0 && rc == 0)
+        rc = hr_errf(err, HR_EXIT_INTERNAL, "%s: %s", tmp, strerror(errno));
+    if (rc == 0 && rename(tmp, a->out_path) != 0)
+        rc = hr_errf(err, HR_EXIT_INTERNAL, "%s: %s", a->out_path,
+                     strerror(errno));
+    if (rc)
+        remove(tmp);
+    return rc;
+}
 
 int cmd_import(int argc, char **argv)
 {
-    fputs("hookreplay: import: not built yet\n", stderr);
-    return HR_EXIT_INTERNAL;
+    struct import_args a;
+    struct hr_err err = {HR_EXIT_INTERNAL, "unknown failure"};
+    int rc = parse_args(argc, argv, &a);
+
+    if (rc >= 0)
+        return rc;
+    if (a.out_path) {
+        rc = import_to_file(&a, &err);
+    } else {
+        rc = hr_import_github(a.dir, stdout, &err);
+        if (fflush(stdout) != 0 && rc == 0)
+            rc = hr_errf(&err, HR_EXIT_INTERNAL, "standard output: %s",
+                         strerror(errno));
+    }
+    if (rc == 0)
+        return HR_EXIT_OK;
+    fprintf(stderr, "hookreplay: import github: %s\n", err.msg);
+    return err.code;
 }

@@ -1,0 +1,26 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Importers: turn provider exports and payload collections into
+ * cassettes. Each writes a whole cassette (header and interactions) to
+ * a FILE and owns nothing after it returns.
+ */
+#ifndef HR_IMPORT_H
+#define HR_IMPORT_H
+#include "util.h"
+
+#include <stdio.h>
+
+/*
+ * Reads GitHub webhook payload examples laid out as DIR/EVENT/NAME.json
+ * (the folder name is the X-GitHub-Event value) and writes a cassette to
+ * out: endpoint "github" with the github profile, one webhook delivery per
+ * file in sorted order, 1000 ms apart, with the headers GitHub sends
+ * (signatures excepted: they are made at send time) and the file's exact
+ * bytes as the body. Delivery GUIDs are derived from each file's relative
+ * path, so the same folder always gives the same bytes.
+ * Returns 0, or -1 with err (HR_EXIT_INPUT for a bad folder or payload,
+ * HR_EXIT_INTERNAL for memory or write failures).
+ */
+int hr_import_github(const char *dir, FILE *out, struct hr_err *err);
+
+#endif
