@@ -1519,3 +1519,74 @@ int hr_cassette_write(FILE *f, const struct hr_interaction *it)
     hr_buf_init(&b, 0);
     return write_line(f, &b, put_interaction(&b, it));
 }
+
+static int dup_str(char **dst, const char *src)
+{
+    if (!src) {
+        *dst = NULL;
+        return 0;
+    }
+    *dst = hr_strdup(src);
+    return *dst ? 0 : -1;
+}
+
+static int message_copy(struct hr_message *d, const struct hr_message *s)
+{
+    size_t i;
+
+    memset(d, 0, sizeof(*d));
+    d->status = s->status;
+    d->ms = s->ms;
+    if (dup_str(&d->method, s->method) || dup_str(&d->path, s->path) ||
+        dup_str(&d->query, s->query))
+        return -1;
+    for (i = 0; i < s->n_headers; i++)
+        if (hr_message_add_header(d, s->headers[i].name,
+                                  s->headers[i].value))
+            return -1;
+    d->body = hr_malloc(s->body_len + 1);
+    if (!d->body)
+        return -1;
+    if (s->body_len)
+        memcpy(d->body, s->body, s->body_len);
+    d->body[s->body_len] = '\0';
+    d->body_len = s->body_len;
+    return 0;
+}
+
+int hr_interaction_copy(struct hr_interaction *dst,
+                        const struct hr_interaction *src)
+{
+    size_t i;
+
+    hr_interaction_init(dst);
+    dst->seq = src->seq;
+    dst->at_ms = src->at_ms;
+    dst->kind = src->kind;
+    dst->has_event = src->has_event;
+    dst->event.created = src->event.created;
+    dst->event.has_created = src->event.has_created;
+    dst->attempt = src->attempt;
+    dst->has_response = src->has_response;
+    dst->line = src->line;
+    if (dup_str(&dst->endpoint, src->endpoint) ||
+        dup_str(&dst->event.id, src->event.id) ||
+        dup_str(&dst->event.type, src->event.type) ||
+        dup_str(&dst->event.object, src->event.object) ||
+        dup_str(&dst->delivery, src->delivery) ||
+        message_copy(&dst->request, &src->request) ||
+        message_copy(&dst->response, &src->response))
+        goto fail;
+    if (src->n_redacted) {
+        dst->redacted = hr_calloc(src->n_redacted, sizeof(char *));
+        if (!dst->redacted)
+            goto fail;
+        for (i = 0; i < src->n_redacted; i++, dst->n_redacted++)
+            if (dup_str(&dst->redacted[i], src->redacted[i]))
+                goto fail;
+    }
+    return 0;
+fail:
+    hr_interaction_clear(dst);
+    return -1;
+}

@@ -114,6 +114,10 @@ int hr_cassette_write_header(FILE *f, const struct hr_cassette_header *h);
 int hr_cassette_write(FILE *f, const struct hr_interaction *it);
 
 void hr_interaction_init(struct hr_interaction *it);
+/* Deep copy of src into dst (initialized here). 0, or -1 out of memory
+ * with dst left empty. */
+int hr_interaction_copy(struct hr_interaction *dst,
+                        const struct hr_interaction *src);
 /* 1 when both hold the same values (the line field is not compared). */
 int hr_interaction_equal(const struct hr_interaction *a,
                          const struct hr_interaction *b);

@@ -20,7 +20,6 @@
 #include <stdio.h>
 
 #define HR_CANARY_LEN 32
-#define HR_MAX_LABELS 8
 
 struct hr_plan_item {
     struct hr_interaction it; /* owned copy */
@@ -39,8 +38,7 @@ struct hr_plan_item {
     enum hr_step script[HR_MAX_SCRIPT];
     int n_script;
     char canary[HR_CANARY_LEN]; /* "" when none */
-    const char *labels[HR_MAX_LABELS];
-    int n_labels;
+    char labels[160];           /* fault labels, comma-separated */
 };
 
 struct hr_planner;
@@ -56,8 +54,6 @@ struct hr_planner *hr_planner_new(const struct hr_scenario *s,
  * Hands out the next item in plan order in *out (the caller owns it and
  * frees it with hr_plan_item_free). Returns 1, 0 at the end, -1 on bad
  * input (err has FILE:LINE:COLUMN; items before it were all handed out).
- * peek_us, when not NULL, receives the time of the next item without
- * taking it (INT64_MAX when unknown).
  */
 int hr_planner_next(struct hr_planner *p, struct hr_plan_item **out,
                     struct hr_err *err);

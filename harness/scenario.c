@@ -42,6 +42,7 @@ void hr_scenario_free(struct hr_scenario *s)
     hr_free(s->cassette);
     hr_free(s->profile_dir);
     hr_free(s->out_dir);
+    hr_faults_free(&s->faults);
     hr_free(s);
 }
 
@@ -335,7 +336,7 @@ static int parse_top(struct ctx *c, const cJSON *j, struct hr_scenario *s)
         "replay",     "thresholds", "report",   "profiles_dir",
         "faults",     "api",        "hooks",    "probe", "reconcile",
         NULL};
-    static const char *const later[] = {"faults", "api", "hooks", "probe",
+    static const char *const later[] = {"api", "hooks", "probe",
                                         "reconcile", NULL};
     const cJSON *kind = cJSON_GetObjectItemCaseSensitive(j, "hookreplay");
     const cJSON *ver = cJSON_GetObjectItemCaseSensitive(j, "version");
@@ -368,6 +369,9 @@ static int parse_top(struct ctx *c, const cJSON *j, struct hr_scenario *s)
     if (get_num(c, j, "seed", "/seed", 0, 9007199254740991.0, &seed))
         return -1;
     s->seed = (uint64_t)seed;
+    if (hr_faults_parse(cJSON_GetObjectItemCaseSensitive(j, "faults"),
+                        c->origin, "/faults", &s->faults, c->err))
+        return -1;
     return parse_targets(c, cJSON_GetObjectItemCaseSensitive(j, "targets"),
                          s) ||
            parse_replay(c, cJSON_GetObjectItemCaseSensitive(j, "replay"),

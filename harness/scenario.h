@@ -8,6 +8,7 @@
  */
 #ifndef HR_SCENARIO_H
 #define HR_SCENARIO_H
+#include "faults.h"
 #include "profile.h"
 #include "util.h"
 
@@ -53,6 +54,7 @@ struct hr_scenario {
     int retries;             /* 0 disables retries */
     struct hr_thresholds thresholds;
     char *out_dir; /* where results go */
+    struct hr_faults faults;
 };
 
 /* Fills s with the defaults documented in docs/formats.md. */
