@@ -45,6 +45,7 @@ void hr_profile_free(struct hr_profile *p)
     hr_free(p->default_headers);
     strv_free(p->regenerate, p->n_regenerate);
     hr_free(p->delivery_header);
+    hr_free(p->canary_object);
     hr_free(p->success);
     hr_free(p->retry_delays_ms);
     field_rule_clear(&p->ev_id);
@@ -336,13 +337,14 @@ static int parse_top(struct ctx *c, const cJSON *j, struct hr_profile *p)
         "hookreplay", "version",         "name",       "signature",
         "headers",    "regenerate",      "timeout_ms", "success",
         "retry",      "delivery_header", "event",      "notes",
-        NULL};
+        "canary_object", NULL};
     const cJSON *kind = cJSON_GetObjectItemCaseSensitive(j, "hookreplay");
     const cJSON *ver = cJSON_GetObjectItemCaseSensitive(j, "version");
     const cJSON *name = cJSON_GetObjectItemCaseSensitive(j, "name");
     const cJSON *tmo = cJSON_GetObjectItemCaseSensitive(j, "timeout_ms");
     const cJSON *dh = cJSON_GetObjectItemCaseSensitive(j, "delivery_header");
     const cJSON *regen = cJSON_GetObjectItemCaseSensitive(j, "regenerate");
+    const cJSON *canary = cJSON_GetObjectItemCaseSensitive(j, "canary_object");
 
     if (!cJSON_IsObject(j))
         return bad(c, "", "a profile must be a JSON object");
@@ -362,6 +364,10 @@ static int parse_top(struct ctx *c, const cJSON *j, struct hr_profile *p)
         return bad(c, "/delivery_header", "must be a header name or null");
     p->delivery_header = cJSON_IsString(dh) ? hr_strdup(dh->valuestring)
                                             : NULL;
+    if (canary && (!cJSON_IsString(canary) ||
+                   !hr_json_pointer_valid(canary->valuestring)))
+        return bad(c, "/canary_object", "must be a JSON pointer");
+    p->canary_object = hr_strdup(canary ? canary->valuestring : "");
     if (parse_signature(c, cJSON_GetObjectItemCaseSensitive(j, "signature"),
                         p) ||
         parse_headers(c, cJSON_GetObjectItemCaseSensitive(j, "headers"), p) ||

@@ -65,6 +65,7 @@ struct hr_profile {
     size_t n_retry_delays;
     int honors_retry_after;
     struct hr_field_rule ev_id, ev_type, ev_object, ev_created;
+    char *canary_object; /* pointer of the object that gets the canary */
 };
 
 /*

@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /* The streaming JSON result writer. */
 #include "result.h"
+#include "attempt.h"
 #include "hist.h"
+#include "plan.h"
 #include "run.h"
 #include "scenario.h"
 
@@ -122,14 +124,34 @@ static double ms(int64_t us)
     return (double)us / 1000.0;
 }
 
+static const char *step_name(int step)
+{
+    static const char *const names[] = {"deliver", "deliver",  "timeout",
+                                        "refused", "reset",    "truncated",
+                                        "slow",    "http10"};
+
+    return step >= 0 && step <= 7 ? names[step] : "deliver";
+}
+
 static cJSON *attempt_json(const struct hr_attempt *a, int n)
 {
     cJSON *o = cJSON_CreateObject();
 
     cJSON_AddNumberToObject(o, "n", n);
+    cJSON_AddStringToObject(o, "step", step_name(a->step));
+    if (a->injected)
+        cJSON_AddBoolToObject(o, "injected", 1);
     cJSON_AddNumberToObject(o, "planned_ms", ms(a->planned_us));
     cJSON_AddNumberToObject(o, "sent_ms", ms(a->sent_us));
-    if (a->answered_us >= 0) {
+    if (a->answered_us >= 0 && a->timed_out) {
+        /* An injected timeout: the target answered, the provider had
+         * already given up. */
+        cJSON_AddNumberToObject(o, "late_status", a->status);
+        cJSON_AddNullToObject(o, "status");
+        cJSON_AddStringToObject(o, "error", "timeout");
+        cJSON_AddNumberToObject(o, "ack_ms",
+                                ms(a->answered_us - a->sent_us));
+    } else if (a->answered_us >= 0) {
         cJSON_AddNumberToObject(o, "answered_ms", ms(a->answered_us));
         cJSON_AddNumberToObject(o, "status", a->status);
         cJSON_AddNumberToObject(o, "ack_ms",
@@ -149,23 +171,48 @@ static cJSON *attempt_json(const struct hr_attempt *a, int n)
     return o;
 }
 
-int hr_result_event(struct hr_result *r, const struct hr_interaction *it,
+static void add_item_fields(cJSON *o, const struct hr_plan_item *x)
+{
+    char labels[sizeof(x->labels)], *tok, *save = NULL;
+    cJSON *f;
+
+    cJSON_AddNumberToObject(o, "copy", x->copy);
+    if (x->attacker) {
+        cJSON_AddStringToObject(o, "attacker",
+                                x->sig_fault == HR_SIG_TAMPERED_CODE
+                                    ? "tampered"
+                                    : hr_sig_fault_name(
+                                          (enum hr_sig_fault)x->sig_fault));
+        cJSON_AddStringToObject(o, "canary", x->canary);
+    }
+    if (x->dropped)
+        cJSON_AddBoolToObject(o, "dropped", 1);
+    f = cJSON_AddArrayToObject(o, "faults");
+    memcpy(labels, x->labels, sizeof(labels));
+    for (tok = strtok_r(labels, ",", &save); tok;
+         tok = strtok_r(NULL, ",", &save))
+        cJSON_AddItemToArray(f, cJSON_CreateString(tok));
+}
+
+int hr_result_event(struct hr_result *r, const struct hr_plan_item *x,
                     const char *endpoint, const struct hr_attempt *a,
                     int n_attempts, int delivered, struct hr_err *err)
 {
+    const struct hr_interaction *it = &x->it;
     cJSON *o = cJSON_CreateObject(), *arr;
-    char *txt;
+    char *txt, *id = hr_attempt_event_id(x);
     int i, rc;
 
     cJSON_AddNumberToObject(o, "seq", (double)it->seq);
     cJSON_AddStringToObject(o, "endpoint", endpoint);
-    if (it->has_event) {
-        cJSON_AddStringToObject(o, "id", it->event.id ? it->event.id : "");
-        if (it->event.type)
-            cJSON_AddStringToObject(o, "type", it->event.type);
-        if (it->event.object)
-            cJSON_AddStringToObject(o, "object", it->event.object);
-    }
+    cJSON_AddStringToObject(o, "id", id ? id : "");
+    hr_free(id);
+    if (it->has_event && it->event.type)
+        cJSON_AddStringToObject(o, "type", it->event.type);
+    if (it->has_event && it->event.object)
+        cJSON_AddStringToObject(o, "object", it->event.object);
+    add_item_fields(o, x);
+    cJSON_AddNumberToObject(o, "planned_ms", (double)x->planned_us / 1000.0);
     cJSON_AddBoolToObject(o, "delivered", delivered);
     /* Retries stop at the first success, so it is the last attempt. */
     cJSON_AddNumberToObject(o, "first_success_attempt",
@@ -219,15 +266,39 @@ static cJSON *totals_json(const struct hr_run_totals *t)
     char code[8];
     int i;
 
+    int64_t sendable = t->events - t->dropped;
+    int64_t sent = sendable + t->duplicates_sent + t->attacker_sent;
+
     cJSON_AddNumberToObject(o, "events", (double)t->events);
+    cJSON_AddNumberToObject(o, "dropped", (double)t->dropped);
     cJSON_AddNumberToObject(o, "delivered", (double)t->delivered);
     cJSON_AddNumberToObject(o, "failed", (double)t->failed);
     cJSON_AddNumberToObject(o, "delivery_rate",
-                            t->events ? (double)t->delivered /
-                                            (double)t->events
-                                      : 0);
+                            sendable > 0 ? (double)t->delivered /
+                                               (double)sendable
+                                         : 0);
     cJSON_AddNumberToObject(o, "attempts", (double)t->attempts);
-    cJSON_AddNumberToObject(o, "retries", (double)(t->attempts - t->events));
+    cJSON_AddNumberToObject(o, "retries", (double)(t->attempts - sent));
+    cJSON_AddNumberToObject(o, "duplicates_sent", (double)t->duplicates_sent);
+    cJSON_AddNumberToObject(o, "duplicates_delivered",
+                            (double)t->duplicates_delivered);
+    cJSON_AddNumberToObject(o, "forged_sent", (double)t->attacker_sent);
+    cJSON_AddNumberToObject(o, "forged_acknowledged",
+                            (double)t->attacker_acknowledged);
+    if (t->forged_accepted >= 0)
+        cJSON_AddNumberToObject(o, "forged_accepted",
+                                (double)t->forged_accepted);
+    else
+        cJSON_AddNullToObject(o, "forged_accepted");
+    if (t->duplicates_processed >= 0)
+        cJSON_AddNumberToObject(o, "duplicates_processed",
+                                (double)t->duplicates_processed);
+    else
+        cJSON_AddNullToObject(o, "duplicates_processed");
+    cJSON_AddNumberToObject(o, "injected_failures",
+                            (double)t->injected_failures);
+    if (t->probe_error[0])
+        cJSON_AddStringToObject(o, "probe_error", t->probe_error);
     cJSON_AddNumberToObject(o, "answered", (double)t->answered);
     st = cJSON_AddObjectToObject(o, "status_counts");
     for (i = 0; i < HR_STATUS_MAX; i++) {
@@ -267,7 +338,8 @@ static cJSON *checks_json(const struct hr_verdict_set *v)
         cJSON_AddStringToObject(o, "result", !c->measured ? "not_measured"
                                              : c->passed  ? "pass"
                                                           : "fail");
-        cJSON_AddStringToObject(o, "evidence", "status");
+        cJSON_AddStringToObject(o, "evidence", c->evidence ? c->evidence
+                                                           : "status");
         cJSON_AddItemToArray(arr, o);
     }
     return arr;

@@ -21,6 +21,8 @@ struct hr_attempt {
     int status;          /* 0 when no response came */
     int timed_out;
     int connect_failed;
+    int injected; /* failed on purpose (a fault), not by the target */
+    int step;     /* enum hr_step of the attempt */
     int64_t bytes_sent;
     int64_t bytes_received;
     char error[96];
@@ -37,7 +39,8 @@ struct hr_result *hr_result_open(const struct hr_scenario *s,
 /* Path of the result file (valid until close). */
 const char *hr_result_path(const struct hr_result *r);
 /* Appends one finished event with its attempts. */
-int hr_result_event(struct hr_result *r, const struct hr_interaction *it,
+struct hr_plan_item;
+int hr_result_event(struct hr_result *r, const struct hr_plan_item *x,
                     const char *endpoint, const struct hr_attempt *a,
                     int n_attempts, int delivered, struct hr_err *err);
 /*

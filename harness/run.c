@@ -2,6 +2,9 @@
 /* The replay loop: pacing, the libcurl multi sender, retries, results. */
 #include "run.h"
 #include "cassette.h"
+#include "attempt.h"
+#include "plan.h"
+#include "probe.h"
 #include "result.h"
 #include "sign.h"
 
@@ -10,6 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/socket.h>
+#include <unistd.h>
 #include <sys/stat.h>
 
 volatile sig_atomic_t hr_run_stop;
@@ -17,6 +22,9 @@ volatile sig_atomic_t hr_run_stop;
 /* Read at most this many deliveries ahead of the send time. */
 #define READ_AHEAD_JOBS 4096
 #define READ_AHEAD_US 50000
+/* A slow body goes out in this many chunks, one per tick. */
+#define SLOW_CHUNKS 20
+#define SLOW_TICK_US 100000
 
 struct endpoint {
     const char *name;
@@ -25,7 +33,7 @@ struct endpoint {
 };
 
 struct job {
-    struct hr_interaction it;
+    struct hr_plan_item *item; /* owned */
     struct endpoint *ep;
     char *object_key; /* endpoint + object id, or NULL */
     int64_t planned_us;
@@ -34,9 +42,13 @@ struct job {
     struct hr_attempt obs[HR_MAX_ATTEMPTS];
     int delivered;
     CURL *easy;
-    struct curl_slist *hdrs;
+    struct hr_attempt_req req; /* the attempt in flight */
+    size_t send_off;           /* body bytes handed to libcurl */
+    size_t send_stop;          /* stop (truncate/reset) after this many */
+    int64_t resume_us;         /* slow body: next chunk's time, or 0 */
     int64_t retry_after_ms;
     int64_t bytes_recv;
+    int counted_in_flight;
     struct job *next;
 };
 
@@ -62,15 +74,17 @@ struct loop {
     struct job **heap;
     size_t heap_len, heap_cap;
     struct job *ready, *ready_tail;
-    struct job *peek; /* read but not yet scheduled */
+    struct hr_planner *plan;
     int eof;
     int in_flight;
-    size_t pending; /* jobs read and not finished */
-    uint64_t order, scan;
-    int64_t start_us, first_at_ms;
-    int64_t n_read;
+    size_t pending; /* jobs taken from the plan and not finished */
+    uint64_t scan;
+    int64_t start_us;
     struct objmap objs;
     struct hr_result *res;
+    struct hr_canaries *canaries; /* attacker requests sent */
+    struct job **slow; /* in-flight slow bodies (max_in_flight slots) */
+    size_t n_slow;
 };
 
 static uint64_t hash_str(const char *s)
@@ -192,9 +206,9 @@ static void job_free(struct job *j)
 {
     if (!j)
         return;
-    hr_interaction_clear(&j->it);
+    hr_plan_item_free(j->item);
     hr_free(j->object_key);
-    curl_slist_free_all(j->hdrs);
+    hr_attempt_req_clear(&j->req);
     hr_free(j);
 }
 
@@ -208,91 +222,81 @@ static struct endpoint *find_endpoint(struct loop *l, const char *name)
     return NULL;
 }
 
-static int64_t plan_first(struct loop *l, const struct hr_interaction *it)
+static struct job *job_from_item(struct loop *l, struct hr_plan_item *x)
 {
-    const struct hr_scenario *s = l->s;
+    struct job *j = hr_calloc(1, sizeof(*j));
 
-    if (s->pacing == HR_PACE_ASAP)
-        return now_us(l);
-    if (s->pacing == HR_PACE_RATE)
-        return (int64_t)((double)(l->n_read - 1) * 1e6 / s->rate_per_s);
-    if (l->n_read == 1)
-        l->first_at_ms = it->at_ms;
-    return (int64_t)((double)(it->at_ms - l->first_at_ms) * 1000.0 /
-                     s->speed);
+    if (!j) {
+        hr_plan_item_free(x);
+        return NULL;
+    }
+    j->item = x;
+    j->planned_us = x->planned_us;
+    j->order = x->order;
+    j->ep = find_endpoint(l, x->it.endpoint);
+    if (x->it.has_event && x->it.event.object && j->ep) {
+        struct hr_buf b;
+
+        hr_buf_init(&b, 0);
+        if (hr_buf_printf(&b, "%s\x1f%s", j->ep->name, x->it.event.object)) {
+            job_free(j);
+            return NULL;
+        }
+        j->object_key = hr_buf_steal(&b, NULL);
+    }
+    return j;
 }
 
-/* Reads the next webhook interaction into l->peek; 0 at end or error. */
-static int read_next(struct loop *l)
+static void count_planned(struct hr_run_totals *t, const struct hr_plan_item *x)
 {
-    struct hr_err err = {0, ""};
-    struct job *j;
-    int rc;
+    if (x->attacker)
+        t->attacker_planned++;
+    else if (x->copy > 0)
+        t->duplicates_planned++;
+    else
+        t->events++;
+    if (x->dropped && !x->attacker && x->copy == 0)
+        t->dropped++;
+}
 
-    while (!l->eof && !l->peek) {
-        j = hr_calloc(1, sizeof(*j));
-        if (!j)
-            return -1;
-        hr_interaction_init(&j->it);
-        rc = hr_cassette_next(l->rd, &j->it, &err);
+/* Moves planned deliveries whose time is near into the heap. */
+static int fill(struct loop *l, struct hr_err *err)
+{
+    int64_t horizon = now_us(l) + READ_AHEAD_US;
+
+    while (!hr_run_stop && !l->eof && l->pending < READ_AHEAD_JOBS) {
+        struct hr_plan_item *x;
+        struct hr_err perr = {0, ""};
+        int64_t next;
+        struct job *j;
+        int rc;
+
+        if (hr_planner_peek(l->plan, &next, &perr))
+            return hr_errf(err, HR_EXIT_INTERNAL, "%s", perr.msg);
+        if (next != INT64_MAX && next > horizon)
+            break;
+        rc = hr_planner_next(l->plan, &x, &perr);
         if (rc <= 0) {
-            job_free(j);
             l->eof = 1;
             if (rc < 0) {
                 l->t->input_error = 1;
                 snprintf(l->t->input_msg, sizeof(l->t->input_msg), "%s",
-                         err.msg);
+                         perr.msg);
             }
-            return 0;
+            break;
         }
-        if (j->it.kind != HR_KIND_WEBHOOK) {
-            job_free(j);
-            continue;
-        }
-        j->ep = find_endpoint(l, j->it.endpoint);
+        j = job_from_item(l, x);
+        if (!j || heap_push(l, j))
+            return hr_errf(err, HR_EXIT_INTERNAL, "out of memory");
         if (!j->ep) {
             l->t->input_error = 1;
             snprintf(l->t->input_msg, sizeof(l->t->input_msg),
-                     "line %d: endpoint '%s' has no target", j->it.line,
-                     j->it.endpoint);
-            job_free(j);
+                     "line %d: endpoint '%s' has no target", x->it.line,
+                     x->it.endpoint);
             l->eof = 1;
-            return 0;
         }
-        if (j->it.has_event && j->it.event.object) {
-            struct hr_buf b;
-
-            hr_buf_init(&b, 0);
-            if (hr_buf_printf(&b, "%s\x1f%s", j->ep->name,
-                              j->it.event.object)) {
-                job_free(j);
-                return -1;
-            }
-            j->object_key = hr_buf_steal(&b, NULL);
-        }
-        l->n_read++;
-        j->order = l->order++;
-        j->planned_us = plan_first(l, &j->it);
-        l->peek = j;
-    }
-    return 0;
-}
-
-/* Moves read-ahead deliveries whose time is near into the heap. */
-static int fill(struct loop *l)
-{
-    int64_t horizon = now_us(l) + READ_AHEAD_US;
-
-    while (!hr_run_stop && l->pending < READ_AHEAD_JOBS) {
-        if (read_next(l))
-            return -1;
-        if (!l->peek || l->peek->planned_us > horizon)
-            break;
-        if (heap_push(l, l->peek))
-            return -1;
+        count_planned(l->t, x);
         l->pending++;
-        l->t->events++;
-        l->peek = NULL;
     }
     return 0;
 }
@@ -330,106 +334,10 @@ static size_t on_header(char *p, size_t size, size_t n, void *ud)
     return len;
 }
 
-static int header_line_ok(const char *s)
-{
-    return !strpbrk(s, "\r\n");
-}
-
-static int add_header(struct curl_slist **h, const char *name,
-                      const char *value)
-{
-    struct hr_buf b;
-    struct curl_slist *n;
-
-    if (!header_line_ok(name) || !header_line_ok(value))
-        return 0; /* never let recorded bytes inject header lines */
-    hr_buf_init(&b, 0);
-    if (value[0] ? hr_buf_printf(&b, "%s: %s", name, value)
-                 : hr_buf_printf(&b, "%s;", name))
-        return -1;
-    n = curl_slist_append(*h, b.data);
-    hr_buf_free(&b);
-    if (!n)
-        return -1;
-    *h = n;
-    return 0;
-}
-
-/* "Name:" tells libcurl not to send a header it would add itself. */
-static int suppress_header(struct curl_slist **h, const char *name)
-{
-    char line[64];
-    struct curl_slist *n;
-
-    snprintf(line, sizeof(line), "%s:", name);
-    n = curl_slist_append(*h, line);
-    if (!n)
-        return -1;
-    *h = n;
-    return 0;
-}
-
-static int skip_recorded(const struct hr_profile *p, const char *name)
-{
-    return hr_profile_regenerates(p, name) || hr_strcaseeq(name, "Host") ||
-           hr_strcaseeq(name, "Transfer-Encoding") ||
-           hr_strcaseeq(name, "Connection");
-}
-
-/* Recorded headers in order, profile defaults, then fresh signatures. */
-static int build_headers(struct job *j, struct hr_err *err)
-{
-    const struct hr_message *rq = &j->it.request;
-    const struct hr_profile *p = j->ep->profile;
-    const struct hr_target_cfg *t = j->ep->target;
-    struct hr_message sig;
-    struct hr_sign_input in;
-    size_t i;
-    int rc = -1;
-
-    curl_slist_free_all(j->hdrs);
-    j->hdrs = NULL;
-    memset(&sig, 0, sizeof(sig));
-    for (i = 0; i < rq->n_headers; i++)
-        if (!skip_recorded(p, rq->headers[i].name) &&
-            add_header(&j->hdrs, rq->headers[i].name, rq->headers[i].value))
-            goto out;
-    for (i = 0; i < p->n_default_headers; i++)
-        if (!hr_message_header(rq, p->default_headers[i].name) &&
-            add_header(&j->hdrs, p->default_headers[i].name,
-                       p->default_headers[i].value))
-            goto out;
-    if ((!hr_message_header(rq, "Accept") &&
-         suppress_header(&j->hdrs, "Accept")) ||
-        suppress_header(&j->hdrs, "Expect"))
-        goto out;
-    memset(&in, 0, sizeof(in));
-    in.scheme = p->scheme;
-    in.secrets = (const char *const *)t->secrets;
-    in.n_secrets = 1;
-    in.id = j->it.has_event ? j->it.event.id : NULL;
-    in.timestamp = hr_wall_ms() / 1000;
-    in.body = rq->body;
-    in.body_len = rq->body_len;
-    if (hr_sign_keyed(&in, p->key_mode, &sig, err))
-        goto out;
-    for (i = 0; i < sig.n_headers; i++)
-        if (add_header(&j->hdrs, sig.headers[i].name, sig.headers[i].value))
-            goto out;
-    rc = 0;
-out:
-    for (i = 0; i < sig.n_headers; i++) {
-        hr_free(sig.headers[i].name);
-        hr_free(sig.headers[i].value);
-    }
-    hr_free(sig.headers);
-    return rc;
-}
-
 static char *target_url(const struct job *j)
 {
     const struct hr_target_cfg *t = j->ep->target;
-    const struct hr_message *rq = &j->it.request;
+    const struct hr_message *rq = &j->item->it.request;
     struct hr_buf b;
 
     if (!t->keep_path)
@@ -447,16 +355,77 @@ static char *target_url(const struct job *j)
     return hr_buf_steal(&b, NULL);
 }
 
-static int start_attempt(struct loop *l, struct job *j, struct hr_err *err)
+/* Hands the body to libcurl, stopping or pausing as the step says. */
+static size_t on_read(char *buf, size_t size, size_t n, void *ud)
+{
+    struct job *j = ud;
+    size_t room = size * n, left;
+
+    if (j->send_off >= j->send_stop && j->send_stop < j->req.body_len)
+        return CURL_READFUNC_ABORT; /* truncate or reset here */
+    if (j->req.step == HR_STEP_SLOW && j->resume_us > 0)
+        return CURL_READFUNC_PAUSE;
+    left = j->send_stop - j->send_off;
+    if (j->req.step == HR_STEP_SLOW) {
+        size_t chunk = j->req.body_len / SLOW_CHUNKS + 1;
+
+        if (left > chunk)
+            left = chunk;
+        j->resume_us = 1; /* the loop sets the real time */
+    }
+    if (left > room)
+        left = room;
+    memcpy(buf, j->req.body + j->send_off, left);
+    j->send_off += left;
+    return left;
+}
+
+/* A reset closes with SO_LINGER 0, so the peer sees RST, not FIN. */
+static int on_sockopt(void *ud, curl_socket_t fd, curlsocktype purpose)
+{
+    struct job *j = ud;
+
+    if (purpose == CURLSOCKTYPE_IPCXN && j->req.step == HR_STEP_RESET) {
+        struct linger lg = {1, 0};
+
+        setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+    }
+    return CURL_SOCKOPT_OK;
+}
+
+static void set_transport(struct job *j, const struct hr_profile *p)
+{
+    enum hr_step st = j->req.step;
+
+    j->send_off = 0;
+    j->send_stop = j->req.body_len;
+    j->resume_us = 0;
+    curl_easy_setopt(j->easy, CURLOPT_POST, 1L);
+    curl_easy_setopt(j->easy, CURLOPT_POSTFIELDSIZE_LARGE,
+                     (curl_off_t)j->req.body_len);
+    curl_easy_setopt(j->easy, CURLOPT_READFUNCTION, on_read);
+    curl_easy_setopt(j->easy, CURLOPT_READDATA, j);
+    curl_easy_setopt(j->easy, CURLOPT_HTTP_VERSION,
+                     st == HR_STEP_HTTP10 ? CURL_HTTP_VERSION_1_0
+                                          : CURL_HTTP_VERSION_1_1);
+    if (st == HR_STEP_RESET || st == HR_STEP_TRUNCATED) {
+        j->send_stop = j->req.body_len / 2;
+        curl_easy_setopt(j->easy, CURLOPT_SOCKOPTFUNCTION, on_sockopt);
+        curl_easy_setopt(j->easy, CURLOPT_SOCKOPTDATA, j);
+    }
+    if (st != HR_STEP_DELIVER && st != HR_STEP_TIMEOUT) {
+        curl_easy_setopt(j->easy, CURLOPT_FRESH_CONNECT, 1L);
+        curl_easy_setopt(j->easy, CURLOPT_FORBID_REUSE, 1L);
+    }
+    (void)p;
+}
+
+static int setup_easy(struct loop *l, struct job *j, struct hr_err *err)
 {
     const struct hr_profile *p = j->ep->profile;
-    struct hr_attempt *a = &j->obs[j->n_obs];
-    const char *method = j->it.request.method;
-    char *url;
+    const char *method = j->item->it.request.method;
+    char *url = target_url(j);
 
-    if (build_headers(j, err))
-        return -1;
-    url = target_url(j);
     j->easy = curl_easy_init();
     if (!url || !j->easy) {
         hr_free(url);
@@ -465,13 +434,10 @@ static int start_attempt(struct loop *l, struct job *j, struct hr_err *err)
     curl_easy_setopt(j->easy, CURLOPT_URL, url);
     hr_free(url);
     curl_easy_setopt(j->easy, CURLOPT_PRIVATE, j);
-    curl_easy_setopt(j->easy, CURLOPT_HTTPHEADER, j->hdrs);
-    curl_easy_setopt(j->easy, CURLOPT_POSTFIELDS, j->it.request.body);
-    curl_easy_setopt(j->easy, CURLOPT_POSTFIELDSIZE_LARGE,
-                     (curl_off_t)j->it.request.body_len);
+    curl_easy_setopt(j->easy, CURLOPT_HTTPHEADER, j->req.headers);
+    set_transport(j, p);
     if (method && strcmp(method, "POST"))
         curl_easy_setopt(j->easy, CURLOPT_CUSTOMREQUEST, method);
-    curl_easy_setopt(j->easy, CURLOPT_HTTP_VERSION, CURL_HTTP_VERSION_1_1);
     curl_easy_setopt(j->easy, CURLOPT_TIMEOUT_MS, (long)p->timeout_ms);
     curl_easy_setopt(j->easy, CURLOPT_CONNECTTIMEOUT_MS,
                      (long)(p->timeout_ms < 10000 ? p->timeout_ms : 10000));
@@ -481,24 +447,65 @@ static int start_attempt(struct loop *l, struct job *j, struct hr_err *err)
     curl_easy_setopt(j->easy, CURLOPT_WRITEDATA, j);
     curl_easy_setopt(j->easy, CURLOPT_HEADERFUNCTION, on_header);
     curl_easy_setopt(j->easy, CURLOPT_HEADERDATA, j);
+    if (curl_multi_add_handle(l->multi, j->easy) != CURLM_OK)
+        return hr_errf(err, HR_EXIT_INTERNAL, "curl_multi_add_handle failed");
+    return 0;
+}
+
+static int after_attempt(struct loop *l, struct job *j, struct hr_err *err);
+static int finish_job(struct loop *l, struct job *j, struct hr_err *err);
+
+static int start_attempt(struct loop *l, struct job *j, struct hr_err *err)
+{
+    struct hr_attempt *a = &j->obs[j->n_obs];
+
+    hr_attempt_req_clear(&j->req);
+    if (hr_attempt_build(j->item, j->ep->profile, j->ep->target,
+                         j->n_obs + 1, hr_wall_ms() / 1000, &j->req, err))
+        return -1;
     memset(a, 0, sizeof(*a));
     a->planned_us = j->planned_us;
     a->sent_us = now_us(l);
     a->answered_us = -1;
+    a->step = j->req.step;
+    a->bytes_sent = (int64_t)j->req.body_len;
     j->retry_after_ms = -1;
     j->bytes_recv = 0;
-    if (curl_multi_add_handle(l->multi, j->easy) != CURLM_OK)
-        return hr_errf(err, HR_EXIT_INTERNAL, "curl_multi_add_handle failed");
     j->n_obs++;
-    l->in_flight++;
     l->t->attempts++;
+    if (j->req.step == HR_STEP_REFUSED) {
+        /* The provider could not connect: nothing reaches the target. */
+        a->connect_failed = 1;
+        a->injected = 1;
+        a->bytes_sent = 0;
+        snprintf(a->error, sizeof(a->error), "connection refused "
+                                             "(injected)");
+        return after_attempt(l, j, err);
+    }
+    if (setup_easy(l, j, err))
+        return -1;
+    if (j->req.step == HR_STEP_SLOW)
+        l->slow[l->n_slow++] = j;
+    l->in_flight++;
+    j->counted_in_flight = 1;
     return 0;
 }
 
-/* Starts every ready delivery that the limits allow, in order. */
+static void release_object(struct loop *l, struct job *j)
+{
+    struct slot *sl;
+
+    if (!j->object_key)
+        return;
+    sl = objmap_get(&l->objs, j->object_key);
+    if (sl && sl->in_flight > 0)
+        sl->in_flight--;
+}
+
+/* Starts every due delivery that the limits allow, in order. */
 static int dispatch(struct loop *l, struct hr_err *err)
 {
-    struct job **pp = &l->ready, *prev = NULL;
+    struct job **pp, *prev = NULL;
     int64_t now = now_us(l);
 
     while (l->heap_len && l->heap[0]->planned_us <= now)
@@ -509,7 +516,7 @@ static int dispatch(struct loop *l, struct hr_err *err)
         struct job *j = *pp;
         struct slot *sl = NULL;
 
-        if (j->object_key) {
+        if (j->object_key && !j->item->dropped) {
             sl = objmap_get(&l->objs, j->object_key);
             if (!sl)
                 return hr_errf(err, HR_EXIT_INTERNAL, "out of memory");
@@ -524,6 +531,11 @@ static int dispatch(struct loop *l, struct hr_err *err)
         *pp = j->next;
         if (l->ready_tail == j)
             l->ready_tail = prev;
+        if (j->item->dropped) {
+            if (finish_job(l, j, err))
+                return -1;
+            continue;
+        }
         if (sl)
             sl->in_flight++;
         if (start_attempt(l, j, err))
@@ -532,7 +544,8 @@ static int dispatch(struct loop *l, struct hr_err *err)
     return 0;
 }
 
-static void count_attempt(struct loop *l, const struct hr_attempt *a)
+static void count_attempt(struct loop *l, const struct job *j,
+                          const struct hr_attempt *a)
 {
     struct hr_run_totals *t = l->t;
 
@@ -541,25 +554,42 @@ static void count_attempt(struct loop *l, const struct hr_attempt *a)
         if (a->status < HR_STATUS_MAX)
             t->status[a->status]++;
         hr_hist_add(&t->ack_actual, a->answered_us - a->sent_us);
-        hr_hist_add(&t->ack_planned, a->answered_us - a->planned_us);
-    } else if (a->timed_out) {
-        t->err_timeout++;
-    } else if (a->connect_failed) {
-        t->err_connect++;
-    } else {
-        t->err_other++;
+        if (!j->item->attacker)
+            hr_hist_add(&t->ack_planned, a->answered_us - a->planned_us);
     }
+    if (a->timed_out)
+        t->err_timeout++;
+    else if (a->connect_failed)
+        t->err_connect++;
+    else if (a->status == 0)
+        t->err_other++;
+    if (a->injected)
+        t->injected_failures++;
 }
 
 static int finish_job(struct loop *l, struct job *j, struct hr_err *err)
 {
-    if (j->delivered)
-        l->t->delivered++;
-    else
-        l->t->failed++;
+    struct hr_run_totals *t = l->t;
+    const struct hr_plan_item *x = j->item;
+
+    if (x->attacker) {
+        t->attacker_sent += j->n_obs > 0;
+        if (j->delivered)
+            t->attacker_acknowledged++;
+        if (hr_canaries_add(l->canaries, x->canary, j->req.event_id,
+                            x->it.seq, j->delivered))
+            return hr_errf(err, HR_EXIT_INTERNAL, "out of memory");
+    } else if (x->copy > 0) {
+        t->duplicates_sent += j->n_obs > 0;
+        t->duplicates_delivered += j->delivered;
+    } else if (j->delivered) {
+        t->delivered++;
+    } else if (!x->dropped) {
+        t->failed++;
+    }
     l->pending--;
-    if (hr_result_event(l->res, &j->it, j->ep->name, j->obs, j->n_obs,
-                        j->delivered, err))
+    if (hr_result_event(l->res, x, j->ep ? j->ep->name : "", j->obs,
+                        j->n_obs, j->delivered, err))
         return -1;
     job_free(j);
     return 0;
@@ -571,8 +601,8 @@ static int64_t retry_delay_us(const struct loop *l, const struct job *j)
     const struct hr_profile *p = j->ep->profile;
     double ms;
 
-    if (!l->s->retries || j->n_obs > (int)p->n_retry_delays ||
-        j->n_obs >= HR_MAX_ATTEMPTS)
+    if (j->item->attacker || !l->s->retries ||
+        j->n_obs > (int)p->n_retry_delays || j->n_obs >= HR_MAX_ATTEMPTS)
         return -1;
     ms = (double)p->retry_delays_ms[j->n_obs - 1];
     if (p->honors_retry_after && j->retry_after_ms > ms)
@@ -580,55 +610,99 @@ static int64_t retry_delay_us(const struct loop *l, const struct job *j)
     return (int64_t)(ms * l->s->retry_time_scale * 1000.0);
 }
 
+/* Judges a finished attempt; retries or finishes the job. */
+static int after_attempt(struct loop *l, struct job *j, struct hr_err *err)
+{
+    struct hr_attempt *a = &j->obs[j->n_obs - 1];
+    int64_t delay, base = now_us(l);
+
+    if (j->req.step == HR_STEP_TIMEOUT) {
+        /* The provider gave up at its timeout, whatever came later. */
+        a->timed_out = 1;
+        a->injected = 1;
+        base = a->sent_us + j->ep->profile->timeout_ms * 1000;
+    }
+    count_attempt(l, j, a);
+    j->delivered = a->status > 0 && !a->timed_out &&
+                   hr_profile_success(j->ep->profile, a->status);
+    delay = j->delivered ? -1 : retry_delay_us(l, j);
+    if (delay < 0 || hr_run_stop)
+        return finish_job(l, j, err);
+    j->planned_us = base + delay;
+    return heap_push(l, j);
+}
+
+static void slow_remove(struct loop *l, struct job *j)
+{
+    size_t i;
+
+    for (i = 0; i < l->n_slow; i++)
+        if (l->slow[i] == j)
+            l->slow[i] = l->slow[--l->n_slow];
+}
+
 static int on_done(struct loop *l, CURLMsg *m, struct hr_err *err)
 {
     struct job *j = NULL;
     struct hr_attempt *a;
     long status = 0;
-    int64_t delay;
+    CURLcode res = m->data.result;
 
     curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, (char **)&j);
     a = &j->obs[j->n_obs - 1];
-    a->answered_us = now_us(l);
     curl_easy_getinfo(m->easy_handle, CURLINFO_RESPONSE_CODE, &status);
-    if (m->data.result == CURLE_OK) {
+    if (res == CURLE_OK) {
         a->status = (int)status;
+        a->answered_us = now_us(l);
     } else {
-        a->timed_out = m->data.result == CURLE_OPERATION_TIMEDOUT;
-        a->connect_failed = m->data.result == CURLE_COULDNT_CONNECT;
-        snprintf(a->error, sizeof(a->error), "%s",
-                 curl_easy_strerror(m->data.result));
-        a->answered_us = -1;
+        a->timed_out = res == CURLE_OPERATION_TIMEDOUT;
+        a->connect_failed = res == CURLE_COULDNT_CONNECT;
+        a->injected = res == CURLE_ABORTED_BY_CALLBACK;
+        snprintf(a->error, sizeof(a->error), "%s%s", curl_easy_strerror(res),
+                 a->injected ? " (injected)" : "");
     }
-    a->bytes_sent = (int64_t)j->it.request.body_len;
+    a->bytes_sent = (int64_t)j->send_off;
     a->bytes_received = j->bytes_recv;
     curl_multi_remove_handle(l->multi, j->easy);
     curl_easy_cleanup(j->easy);
     j->easy = NULL;
+    slow_remove(l, j);
     l->in_flight--;
-    if (j->object_key) {
-        struct slot *sl = objmap_get(&l->objs, j->object_key);
-        if (sl)
-            sl->in_flight--;
-    }
-    count_attempt(l, a);
-    j->delivered = a->status > 0 &&
-                   hr_profile_success(j->ep->profile, a->status);
-    delay = j->delivered ? -1 : retry_delay_us(l, j);
-    if (delay < 0 || hr_run_stop)
-        return finish_job(l, j, err);
-    j->planned_us = now_us(l) + delay;
-    return heap_push(l, j);
+    j->counted_in_flight = 0;
+    release_object(l, j);
+    return after_attempt(l, j, err);
 }
 
-static int poll_timeout_ms(const struct loop *l)
+/* Un-pauses slow bodies whose next chunk is due. */
+static void resume_slow(struct loop *l)
+{
+    int64_t now = now_us(l);
+    size_t i;
+
+    for (i = 0; i < l->n_slow; i++) {
+        struct job *j = l->slow[i];
+
+        if (j->resume_us == 1) {
+            j->resume_us = now + SLOW_TICK_US;
+        } else if (j->resume_us > 1 && now >= j->resume_us) {
+            j->resume_us = 0;
+            curl_easy_pause(j->easy, CURLPAUSE_CONT);
+        }
+    }
+}
+
+
+static int poll_timeout_ms(struct loop *l)
 {
     int64_t next = INT64_MAX, wait;
 
     if (l->heap_len)
         next = l->heap[0]->planned_us;
-    if (l->peek && l->peek->planned_us < next)
-        next = l->peek->planned_us;
+    if (!l->eof && next > now_us(l) + READ_AHEAD_US)
+        next = now_us(l) + READ_AHEAD_US;
+    if (l->n_slow)
+        next = next < now_us(l) + SLOW_TICK_US ? next
+                                               : now_us(l) + SLOW_TICK_US;
     if (next == INT64_MAX)
         return 100;
     wait = (next - now_us(l) + 999) / 1000;
@@ -639,7 +713,7 @@ static int loop_done(const struct loop *l)
 {
     if (hr_run_stop)
         return l->in_flight == 0;
-    return l->eof && !l->peek && l->pending == 0 && l->in_flight == 0;
+    return l->eof && l->pending == 0 && l->in_flight == 0;
 }
 
 static int drain_stopped(struct loop *l, struct hr_err *err)
@@ -650,17 +724,14 @@ static int drain_stopped(struct loop *l, struct hr_err *err)
         ready_append(l, heap_pop(l));
     while ((j = l->ready)) {
         l->ready = j->next;
-        l->t->events -= j->n_obs == 0; /* never attempted: not counted */
         if (j->n_obs == 0) {
-            l->pending--;
+            l->pending--; /* never attempted: not reported */
             job_free(j);
         } else if (finish_job(l, j, err)) {
             return -1;
         }
     }
     l->ready_tail = NULL;
-    job_free(l->peek);
-    l->peek = NULL;
     return 0;
 }
 
@@ -670,8 +741,9 @@ static int run_loop(struct loop *l, struct hr_err *err)
         CURLMsg *m;
         int running, left;
 
-        if (fill(l) || dispatch(l, err))
+        if (fill(l, err) || dispatch(l, err))
             return -1;
+        resume_slow(l);
         if (curl_multi_perform(l->multi, &running) != CURLM_OK)
             return hr_errf(err, HR_EXIT_INTERNAL, "curl_multi_perform");
         while ((m = curl_multi_info_read(l->multi, &left)))
@@ -739,16 +811,63 @@ static void loop_free(struct loop *l)
         l->ready = j->next;
         job_free(j);
     }
-    job_free(l->peek);
     hr_free(l->heap);
+    hr_planner_free(l->plan);
     for (i = 0; i < l->n_eps; i++)
         hr_profile_free(l->eps[i].profile);
     hr_free(l->eps);
     objmap_free(&l->objs);
+    hr_free(l->slow);
+    if (l->canaries) {
+        hr_canaries_free(l->canaries);
+        hr_free(l->canaries);
+    }
     if (l->multi)
         curl_multi_cleanup(l->multi);
     if (l->rd)
         hr_cassette_close(l->rd);
+}
+
+/* Reads the target's state once the deliveries are done, if asked. */
+static void gather_evidence(struct loop *l)
+{
+    const struct hr_probe_cfg *p = l->s->probe;
+    struct hr_run_totals *t = l->t;
+    struct hr_err err = {0, ""};
+    char *text = NULL;
+    cJSON *state = NULL;
+
+    t->forged_accepted = -1;
+    t->duplicates_processed = -1;
+    if (!p)
+        return;
+    if (p->after_ms > 0)
+        usleep((useconds_t)p->after_ms * 1000);
+    if (hr_probe_read(p, &text, &state, &err)) {
+        snprintf(t->probe_error, sizeof(t->probe_error), "%s", err.msg);
+    } else {
+        t->forged_accepted = hr_canaries_judge(l->canaries, text);
+        snprintf(t->evidence_forged, sizeof(t->evidence_forged), "%s",
+                 p->applied_ids || p->applied_counts ? "self-report"
+                                                     : "state");
+        t->duplicates_processed = hr_probe_duplicates(p, state);
+    }
+    cJSON_Delete(state);
+    hr_free(text);
+}
+
+static int setup_loop(struct loop *l, struct hr_err *err)
+{
+    const struct hr_scenario *s = l->s;
+
+    l->multi = curl_multi_init();
+    l->slow = hr_calloc((size_t)s->max_in_flight, sizeof(struct job *));
+    l->canaries = hr_calloc(1, sizeof(*l->canaries));
+    if (!l->multi || !l->slow || !l->canaries)
+        return hr_errf(err, HR_EXIT_INTERNAL, "out of memory");
+    curl_multi_setopt(l->multi, CURLMOPT_MAXCONNECTS, (long)s->max_in_flight);
+    l->plan = hr_planner_new(s, l->rd, err);
+    return l->plan ? 0 : -1;
 }
 
 int hr_run(const struct hr_scenario *s, struct hr_run_totals *t,
@@ -762,24 +881,22 @@ int hr_run(const struct hr_scenario *s, struct hr_run_totals *t,
     memset(v, 0, sizeof(*v));
     hr_hist_init(&t->ack_actual);
     hr_hist_init(&t->ack_planned);
+    t->forged_accepted = -1;
+    t->duplicates_processed = -1;
     l.s = s;
     l.t = t;
     l.res = hr_result_open(s, err);
     if (!l.res)
         return -1;
     l.rd = open_cassette(s, err);
-    if (!l.rd || setup_endpoints(&l, err))
+    if (!l.rd || setup_endpoints(&l, err) || setup_loop(&l, err))
         goto out;
-    l.multi = curl_multi_init();
-    if (!l.multi) {
-        hr_errf(err, HR_EXIT_INTERNAL, "curl_multi_init failed");
-        goto out;
-    }
-    curl_multi_setopt(l.multi, CURLMOPT_MAXCONNECTS, (long)s->max_in_flight);
     l.start_us = hr_mono_us();
     rc = run_loop(&l, err);
     t->interrupted = hr_run_stop != 0;
     t->duration_ms = (hr_mono_us() - l.start_us) / 1000;
+    if (rc == 0 && !t->interrupted)
+        gather_evidence(&l);
 out:
     hr_run_judge(s, t, v);
     if (hr_result_close(l.res, t, v, rc ? err : NULL) && rc == 0)

@@ -19,9 +19,19 @@
 
 /* What a run measured; everything the verdict and reports need. */
 struct hr_run_totals {
-    int64_t events;    /* webhook events taken from the cassette */
+    int64_t events;    /* recorded deliveries planned (dropped included) */
+    int64_t dropped;   /* planned never to be sent */
     int64_t delivered; /* events with a successful attempt */
-    int64_t failed;    /* events whose attempts all failed */
+    int64_t failed;    /* events sent whose attempts all failed */
+    int64_t duplicates_planned, duplicates_sent, duplicates_delivered;
+    int64_t attacker_planned, attacker_sent;
+    int64_t attacker_acknowledged; /* answered 2xx: a warning */
+    int64_t injected_failures;     /* attempts failed on purpose */
+    /* Evidence from the probe; -1 when not measured. */
+    int64_t forged_accepted;
+    int64_t duplicates_processed;
+    char probe_error[256]; /* why the probe failed, "" when it worked */
+    char evidence_forged[16], evidence_dups[16];
     int64_t attempts;
     int64_t answered; /* attempts that got an HTTP response */
     int64_t err_connect, err_timeout, err_other;
@@ -42,9 +52,10 @@ struct hr_check {
     double value;
     int measured;
     int passed;
+    const char *evidence; /* "status", "state", "self-report" */
 };
 
-#define HR_MAX_CHECKS 8
+#define HR_MAX_CHECKS 12
 
 struct hr_verdict_set {
     struct hr_check checks[HR_MAX_CHECKS];

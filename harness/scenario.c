@@ -43,6 +43,7 @@ void hr_scenario_free(struct hr_scenario *s)
     hr_free(s->profile_dir);
     hr_free(s->out_dir);
     hr_faults_free(&s->faults);
+    hr_probe_free(s->probe);
     hr_free(s);
 }
 
@@ -255,11 +256,30 @@ static int parse_replay(struct ctx *c, const cJSON *o, struct hr_scenario *s)
     return 0;
 }
 
+static int get_count(struct ctx *c, const cJSON *o, const char *key,
+                     int *has, int64_t *out)
+{
+    char ptr[80];
+    double v;
+
+    if (!cJSON_GetObjectItemCaseSensitive(o, key))
+        return 0;
+    snprintf(ptr, sizeof(ptr), "/thresholds/%s", key);
+    if (get_num(c, o, key, ptr, 0, 1e15, &v))
+        return -1;
+    *has = 1;
+    *out = (int64_t)v;
+    return 0;
+}
+
 static int parse_thresholds(struct ctx *c, const cJSON *o,
                             struct hr_thresholds *t)
 {
-    static const char *const keys[] = {"min_delivery_rate", "max_ack_p99_ms",
-                                       "max_failed", NULL};
+    static const char *const keys[] = {
+        "min_delivery_rate",       "max_ack_p99_ms",
+        "max_failed",              "max_forged_accepted",
+        "max_forged_acknowledged", "max_duplicates_processed",
+        NULL};
     const cJSON *it;
     double v;
 
@@ -300,7 +320,14 @@ static int parse_thresholds(struct ctx *c, const cJSON *o,
         t->max_failed = (int64_t)v;
         t->has_max_failed = 1;
     }
-    return 0;
+    return get_count(c, o, "max_forged_accepted", &t->has_max_forged_accepted,
+                     &t->max_forged_accepted) ||
+           get_count(c, o, "max_forged_acknowledged",
+                     &t->has_max_forged_acknowledged,
+                     &t->max_forged_acknowledged) ||
+           get_count(c, o, "max_duplicates_processed",
+                     &t->has_max_duplicates_processed,
+                     &t->max_duplicates_processed);
 }
 
 static int parse_report(struct ctx *c, const cJSON *o, struct hr_scenario *s)
@@ -329,6 +356,24 @@ static int parse_report(struct ctx *c, const cJSON *o, struct hr_scenario *s)
     return 0;
 }
 
+/* A threshold the probe cannot measure would pass silently: refuse it. */
+static int check_measurable(struct ctx *c, const struct hr_scenario *s)
+{
+    const struct hr_thresholds *t = &s->thresholds;
+    const struct hr_probe_cfg *p = s->probe;
+
+    if (t->has_max_forged_accepted && !p)
+        return bad(c, "/thresholds/max_forged_accepted",
+                   "needs a probe (\"probe\": {\"http\": URL}) to look for "
+                   "the canaries of forged requests in the target's state");
+    if (t->has_max_duplicates_processed &&
+        (!p || (!p->applied_ids && !p->applied_counts)))
+        return bad(c, "/thresholds/max_duplicates_processed",
+                   "needs a probe with \"applied\": {\"ids\" or "
+                   "\"counts\"}: the events the target says it applied");
+    return 0;
+}
+
 static int parse_top(struct ctx *c, const cJSON *j, struct hr_scenario *s)
 {
     static const char *const keys[] = {
@@ -336,8 +381,7 @@ static int parse_top(struct ctx *c, const cJSON *j, struct hr_scenario *s)
         "replay",     "thresholds", "report",   "profiles_dir",
         "faults",     "api",        "hooks",    "probe", "reconcile",
         NULL};
-    static const char *const later[] = {"api", "hooks", "probe",
-                                        "reconcile", NULL};
+    static const char *const later[] = {"api", "hooks", "reconcile", NULL};
     const cJSON *kind = cJSON_GetObjectItemCaseSensitive(j, "hookreplay");
     const cJSON *ver = cJSON_GetObjectItemCaseSensitive(j, "version");
     const cJSON *cas = cJSON_GetObjectItemCaseSensitive(j, "cassette");
@@ -370,16 +414,18 @@ static int parse_top(struct ctx *c, const cJSON *j, struct hr_scenario *s)
         return -1;
     s->seed = (uint64_t)seed;
     if (hr_faults_parse(cJSON_GetObjectItemCaseSensitive(j, "faults"),
-                        c->origin, "/faults", &s->faults, c->err))
+                        c->origin, "/faults", &s->faults, c->err) ||
+        hr_probe_parse(cJSON_GetObjectItemCaseSensitive(j, "probe"),
+                       c->origin, c->dir, &s->probe, c->err))
         return -1;
-    return parse_targets(c, cJSON_GetObjectItemCaseSensitive(j, "targets"),
-                         s) ||
-           parse_replay(c, cJSON_GetObjectItemCaseSensitive(j, "replay"),
-                        s) ||
-           parse_thresholds(c,
-                            cJSON_GetObjectItemCaseSensitive(j, "thresholds"),
-                            &s->thresholds) ||
-           parse_report(c, cJSON_GetObjectItemCaseSensitive(j, "report"), s);
+    if (parse_targets(c, cJSON_GetObjectItemCaseSensitive(j, "targets"),
+                      s) ||
+        parse_replay(c, cJSON_GetObjectItemCaseSensitive(j, "replay"), s) ||
+        parse_thresholds(c, cJSON_GetObjectItemCaseSensitive(j, "thresholds"),
+                         &s->thresholds) ||
+        parse_report(c, cJSON_GetObjectItemCaseSensitive(j, "report"), s))
+        return -1;
+    return check_measurable(c, s);
 }
 
 struct hr_scenario *hr_scenario_load(const char *path, struct hr_err *err)

@@ -9,6 +9,7 @@
 #ifndef HR_SCENARIO_H
 #define HR_SCENARIO_H
 #include "faults.h"
+#include "probe.h"
 #include "profile.h"
 #include "util.h"
 
@@ -34,6 +35,12 @@ struct hr_thresholds {
     int64_t max_ack_p99_ms;
     int has_max_failed;
     int64_t max_failed;
+    int has_max_forged_accepted; /* default 0 when a probe can tell */
+    int64_t max_forged_accepted;
+    int has_max_forged_acknowledged;
+    int64_t max_forged_acknowledged;
+    int has_max_duplicates_processed;
+    int64_t max_duplicates_processed;
 };
 
 struct hr_scenario {
@@ -55,6 +62,7 @@ struct hr_scenario {
     struct hr_thresholds thresholds;
     char *out_dir; /* where results go */
     struct hr_faults faults;
+    struct hr_probe_cfg *probe; /* NULL: no probe */
 };
 
 /* Fills s with the defaults documented in docs/formats.md. */

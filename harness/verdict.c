@@ -6,7 +6,7 @@
 
 static void add_check(struct hr_verdict_set *v, const char *name,
                       const char *op, double threshold, double value,
-                      int measured)
+                      int measured, const char *evidence)
 {
     struct hr_check *c;
 
@@ -18,6 +18,7 @@ static void add_check(struct hr_verdict_set *v, const char *name,
     c->threshold = threshold;
     c->value = value;
     c->measured = measured;
+    c->evidence = evidence;
     if (!measured)
         c->passed = 0;
     else if (op[0] == '>')
@@ -26,29 +27,70 @@ static void add_check(struct hr_verdict_set *v, const char *name,
         c->passed = value <= threshold;
 }
 
-void hr_run_judge(const struct hr_scenario *s, const struct hr_run_totals *t,
-                  struct hr_verdict_set *v)
+static void judge_delivery(const struct hr_thresholds *th,
+                           const struct hr_run_totals *t,
+                           struct hr_verdict_set *v)
 {
-    const struct hr_thresholds *th = &s->thresholds;
-    size_t i;
+    int64_t sendable = t->events - t->dropped;
 
-    memset(v, 0, sizeof(*v));
     if (th->has_min_delivery_rate)
         add_check(v, "min_delivery_rate", ">=", th->min_delivery_rate,
-                  t->events ? (double)t->delivered / (double)t->events : 0,
-                  t->events > 0);
+                  sendable > 0 ? (double)t->delivered / (double)sendable : 0,
+                  sendable > 0, "status");
     if (th->has_max_ack_p99_ms)
         add_check(v, "max_ack_p99_ms", "<=", (double)th->max_ack_p99_ms,
                   (double)hr_hist_quantile(&t->ack_actual, 0.99) / 1000.0,
-                  t->ack_actual.total > 0);
+                  t->ack_actual.total > 0, "status");
     if (th->has_max_failed)
         add_check(v, "max_failed", "<=", (double)th->max_failed,
-                  (double)t->failed, 1);
+                  (double)t->failed, 1, "status");
+}
+
+/*
+ * Forged and duplicate checks rest on the probe. Their default limit is
+ * 0 whenever the run sent what they judge; without evidence they are
+ * reported as not measured, never as passed.
+ */
+static void judge_evidence(const struct hr_thresholds *th,
+                           const struct hr_run_totals *t,
+                           struct hr_verdict_set *v)
+{
+    if (th->has_max_forged_accepted || t->attacker_sent > 0)
+        add_check(v, "max_forged_accepted", "<=",
+                  th->has_max_forged_accepted
+                      ? (double)th->max_forged_accepted
+                      : 0,
+                  (double)t->forged_accepted, t->forged_accepted >= 0,
+                  t->evidence_forged[0] ? t->evidence_forged : "state");
+    if (th->has_max_forged_acknowledged)
+        add_check(v, "max_forged_acknowledged", "<=",
+                  (double)th->max_forged_acknowledged,
+                  (double)t->attacker_acknowledged, t->attacker_sent > 0,
+                  "status");
+    if (th->has_max_duplicates_processed || t->duplicates_sent > 0 ||
+        t->injected_failures > 0)
+        add_check(v, "max_duplicates_processed", "<=",
+                  th->has_max_duplicates_processed
+                      ? (double)th->max_duplicates_processed
+                      : 0,
+                  (double)t->duplicates_processed,
+                  t->duplicates_processed >= 0, "self-report");
+}
+
+void hr_run_judge(const struct hr_scenario *s, const struct hr_run_totals *t,
+                  struct hr_verdict_set *v)
+{
+    size_t i;
+
+    memset(v, 0, sizeof(*v));
+    judge_delivery(&s->thresholds, t, v);
+    judge_evidence(&s->thresholds, t, v);
     v->exit_code = HR_EXIT_OK;
     for (i = 0; i < v->n; i++)
-        if (!v->checks[i].passed)
+        if (v->checks[i].measured && !v->checks[i].passed)
             v->exit_code = HR_EXIT_THRESHOLD;
-    if (t->attempts > 0 && t->answered == 0)
+    if (t->attempts > 0 && t->answered == 0 &&
+        t->injected_failures < t->attempts)
         v->exit_code = HR_EXIT_TARGET;
     if (t->input_error)
         v->exit_code = HR_EXIT_INPUT;

@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * One attempt of a planned delivery, made concrete: which transport step
+ * it takes (deliver, refuse, reset, ...), the exact body bytes and the
+ * header lines, signed at send time. Payload and signature faults, the
+ * attacker's canary and new-id duplicates are applied here.
+ */
+#ifndef HR_ATTEMPT_H
+#define HR_ATTEMPT_H
+#include "faults.h"
+#include "plan.h"
+#include "profile.h"
+#include "scenario.h"
+
+#include <curl/curl.h>
+#include <stdint.h>
+
+struct hr_attempt_req {
+    enum hr_step step;
+    unsigned char *body; /* owned when body_owned, else the item's */
+    size_t body_len;
+    int body_owned;
+    struct curl_slist *headers; /* owned */
+    char *event_id;             /* the id this attempt carries (owned) */
+};
+
+/*
+ * Builds attempt number `attempt` (from 1) of item x for endpoint profile
+ * p and target t, signing with timestamp now_s. 0, or -1 with err.
+ */
+int hr_attempt_build(const struct hr_plan_item *x, const struct hr_profile *p,
+                     const struct hr_target_cfg *t, int attempt,
+                     int64_t now_s, struct hr_attempt_req *out,
+                     struct hr_err *err);
+void hr_attempt_req_clear(struct hr_attempt_req *r);
+
+/* The id an item's deliveries carry: canary ids, new-id copies. */
+char *hr_attempt_event_id(const struct hr_plan_item *x);
+
+#endif

@@ -1,0 +1,319 @@
+/* SPDX-License-Identifier: MIT */
+/* Reading the target's state, and judging canaries and duplicates. */
+#include "probe.h"
+#include "jsonx.h"
+
+#include <curl/curl.h>
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define MAX_STATE_BYTES (64u << 20)
+
+void hr_probe_free(struct hr_probe_cfg *p)
+{
+    size_t i;
+
+    if (!p)
+        return;
+    hr_free(p->http);
+    for (i = 0; i < p->argc; i++)
+        hr_free(p->argv[i]);
+    hr_free(p->argv);
+    hr_free(p->applied_ids);
+    hr_free(p->applied_counts);
+    hr_free(p);
+}
+
+static int bad(struct hr_err *err, const char *origin, const char *ptr,
+               const char *what)
+{
+    return hr_errf(err, HR_EXIT_INPUT, "%s: /probe%s: %s", origin, ptr,
+                   what);
+}
+
+static int parse_applied(const cJSON *a, const char *origin,
+                         struct hr_probe_cfg *p, struct hr_err *err)
+{
+    static const char *const keys[] = {"ids", "counts", NULL};
+    const cJSON *ids = cJSON_GetObjectItemCaseSensitive(a, "ids");
+    const cJSON *counts = cJSON_GetObjectItemCaseSensitive(a, "counts");
+
+    if (!a)
+        return 0;
+    if (!cJSON_IsObject(a) ||
+        hr_json_only_keys(a, keys, origin, "/probe/applied", err))
+        return err->msg[0] ? -1
+                           : bad(err, origin, "/applied", "must be an object");
+    if ((ids && (!cJSON_IsString(ids) ||
+                 !hr_json_pointer_valid(ids->valuestring))) ||
+        (counts && (!cJSON_IsString(counts) ||
+                    !hr_json_pointer_valid(counts->valuestring))))
+        return bad(err, origin, "/applied",
+                   "ids and counts must be JSON pointers into the state");
+    p->applied_ids = ids ? hr_strdup(ids->valuestring) : NULL;
+    p->applied_counts = counts ? hr_strdup(counts->valuestring) : NULL;
+    return 0;
+}
+
+static int parse_argv(const cJSON *a, const char *origin,
+                      struct hr_probe_cfg *p, struct hr_err *err)
+{
+    const cJSON *it;
+
+    if (!cJSON_IsArray(a) || cJSON_GetArraySize(a) < 1)
+        return bad(err, origin, "/argv", "must be a non-empty list");
+    p->argv = hr_calloc((size_t)cJSON_GetArraySize(a) + 1, sizeof(char *));
+    if (!p->argv)
+        return hr_errf(err, HR_EXIT_INTERNAL, "out of memory");
+    cJSON_ArrayForEach(it, a)
+    {
+        if (!cJSON_IsString(it))
+            return bad(err, origin, "/argv", "entries must be strings");
+        p->argv[p->argc++] = hr_strdup(it->valuestring);
+    }
+    return 0;
+}
+
+static int get_ms(const cJSON *o, const char *key, int64_t *out)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+
+    if (!v)
+        return 0;
+    if (hr_json_int64(v, out) || *out < 0 || *out > 3600000)
+        return -1;
+    return 0;
+}
+
+int hr_probe_parse(const cJSON *o, const char *origin, const char *dir,
+                   struct hr_probe_cfg **out, struct hr_err *err)
+{
+    static const char *const keys[] = {"http",    "argv",    "timeout_ms",
+                                       "after_ms", "applied", NULL};
+    const cJSON *http = cJSON_GetObjectItemCaseSensitive(o, "http");
+    const cJSON *argv = cJSON_GetObjectItemCaseSensitive(o, "argv");
+    struct hr_probe_cfg *p;
+
+    *out = NULL;
+    (void)dir;
+    if (!o)
+        return 0;
+    if (!cJSON_IsObject(o))
+        return bad(err, origin, "", "must be an object");
+    if (hr_json_only_keys(o, keys, origin, "/probe", err))
+        return -1;
+    if ((http != NULL) == (argv != NULL))
+        return bad(err, origin, "", "give one of http (a URL) or argv");
+    p = hr_calloc(1, sizeof(*p));
+    if (!p)
+        return hr_errf(err, HR_EXIT_INTERNAL, "out of memory");
+    *out = p;
+    p->timeout_ms = 5000;
+    p->after_ms = 200;
+    if (http && (!cJSON_IsString(http) ||
+                 strncmp(http->valuestring, "http", 4)))
+        return bad(err, origin, "/http", "must be an http(s):// URL");
+    if (http)
+        p->http = hr_strdup(http->valuestring);
+    if (argv && parse_argv(argv, origin, p, err))
+        return -1;
+    if (get_ms(o, "timeout_ms", &p->timeout_ms) ||
+        get_ms(o, "after_ms", &p->after_ms))
+        return bad(err, origin, "", "timeout_ms and after_ms must be "
+                                    "integers from 0 to 3600000");
+    return parse_applied(cJSON_GetObjectItemCaseSensitive(o, "applied"),
+                         origin, p, err);
+}
+
+static size_t collect(char *ptr, size_t size, size_t n, void *ud)
+{
+    struct hr_buf *b = ud;
+
+    return hr_buf_add(b, ptr, size * n) ? 0 : size * n;
+}
+
+static int read_http(const struct hr_probe_cfg *p, struct hr_buf *b,
+                     struct hr_err *err)
+{
+    CURL *c = curl_easy_init();
+    long status = 0;
+    CURLcode rc;
+
+    if (!c)
+        return hr_errf(err, HR_EXIT_INTERNAL, "out of memory");
+    curl_easy_setopt(c, CURLOPT_URL, p->http);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, collect);
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, b);
+    curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, (long)p->timeout_ms);
+    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(c, CURLOPT_NOPROXY, "*");
+    rc = curl_easy_perform(c);
+    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+    curl_easy_cleanup(c);
+    if (rc != CURLE_OK)
+        return hr_errf(err, HR_EXIT_TARGET, "probe %s: %s", p->http,
+                       curl_easy_strerror(rc));
+    if (status != 200)
+        return hr_errf(err, HR_EXIT_TARGET, "probe %s: status %ld", p->http,
+                       status);
+    return 0;
+}
+
+/* Runs argv with stdout captured, killing it at the timeout. */
+static int read_command(const struct hr_probe_cfg *p, struct hr_buf *b,
+                        struct hr_err *err)
+{
+    int fds[2], status = 0;
+    int64_t deadline = hr_mono_ms() + p->timeout_ms;
+    pid_t pid;
+
+    if (pipe(fds))
+        return hr_errf(err, HR_EXIT_INTERNAL, "pipe: %s", strerror(errno));
+    pid = fork();
+    if (pid < 0)
+        return hr_errf(err, HR_EXIT_INTERNAL, "fork: %s", strerror(errno));
+    if (pid == 0) {
+        dup2(fds[1], 1);
+        close(fds[0]);
+        close(fds[1]);
+        execvp(p->argv[0], p->argv);
+        _exit(127);
+    }
+    close(fds[1]);
+    for (;;) {
+        struct pollfd pf = {fds[0], POLLIN, 0};
+        int64_t left = deadline - hr_mono_ms();
+        char chunk[8192];
+        ssize_t n;
+
+        if (left <= 0 || poll(&pf, 1, (int)left) <= 0) {
+            kill(pid, SIGKILL);
+            break;
+        }
+        n = read(fds[0], chunk, sizeof(chunk));
+        if (n <= 0)
+            break;
+        if (hr_buf_add(b, chunk, (size_t)n)) {
+            kill(pid, SIGKILL);
+            break;
+        }
+    }
+    close(fds[0]);
+    waitpid(pid, &status, 0);
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+        return hr_errf(err, HR_EXIT_TARGET,
+                       "probe command %s failed or timed out", p->argv[0]);
+    return 0;
+}
+
+int hr_probe_read(const struct hr_probe_cfg *p, char **text, cJSON **json,
+                  struct hr_err *err)
+{
+    struct hr_buf b;
+
+    *text = NULL;
+    *json = NULL;
+    hr_buf_init(&b, MAX_STATE_BYTES);
+    if (p->http ? read_http(p, &b, err) : read_command(p, &b, err)) {
+        hr_buf_free(&b);
+        return -1;
+    }
+    *text = hr_buf_steal(&b, NULL);
+    *json = cJSON_Parse(*text);
+    if (!*json)
+        return hr_errf(err, HR_EXIT_TARGET, "probe: the state is not JSON");
+    return 0;
+}
+
+int hr_canaries_add(struct hr_canaries *c, const char *canary,
+                    const char *event_id, int64_t seq, int acknowledged)
+{
+    struct hr_canary *k;
+
+    if (c->n == c->cap) {
+        size_t cap = c->cap ? c->cap * 2 : 16;
+        struct hr_canary *v = hr_realloc(c->v, cap * sizeof(*v));
+
+        if (!v)
+            return -1;
+        c->v = v;
+        c->cap = cap;
+    }
+    k = &c->v[c->n];
+    memset(k, 0, sizeof(*k));
+    snprintf(k->canary, sizeof(k->canary), "%s", canary);
+    k->event_id = hr_strdup(event_id ? event_id : "");
+    if (!k->event_id)
+        return -1;
+    k->seq = seq;
+    k->acknowledged = acknowledged;
+    c->n++;
+    return 0;
+}
+
+void hr_canaries_free(struct hr_canaries *c)
+{
+    size_t i;
+
+    for (i = 0; i < c->n; i++)
+        hr_free(c->v[i].event_id);
+    hr_free(c->v);
+    memset(c, 0, sizeof(*c));
+}
+
+int64_t hr_canaries_judge(struct hr_canaries *c, const char *state_text)
+{
+    int64_t n = 0;
+    size_t i;
+
+    for (i = 0; i < c->n; i++) {
+        c->v[i].accepted = strstr(state_text, c->v[i].canary) != NULL;
+        n += c->v[i].accepted;
+    }
+    return n;
+}
+
+int64_t hr_probe_duplicates(const struct hr_probe_cfg *p, const cJSON *state)
+{
+    const cJSON *it, *counts, *ids;
+    int64_t extra = 0;
+
+    if (p->applied_counts) {
+        counts = hr_json_pointer(state, p->applied_counts);
+        if (!cJSON_IsObject(counts))
+            return -1;
+        cJSON_ArrayForEach(it, counts)
+        {
+            int64_t k;
+
+            if (hr_json_int64(it, &k) == 0 && k > 1 &&
+                !strstr(it->string, "cnry"))
+                extra += k - 1;
+        }
+        return extra;
+    }
+    if (!p->applied_ids)
+        return -1;
+    ids = hr_json_pointer(state, p->applied_ids);
+    if (!cJSON_IsArray(ids))
+        return -1;
+    cJSON_ArrayForEach(it, ids)
+    {
+        const cJSON *o;
+
+        if (!cJSON_IsString(it))
+            continue;
+        for (o = ids->child; o != it; o = o->next)
+            if (cJSON_IsString(o) &&
+                strcmp(o->valuestring, it->valuestring) == 0) {
+                extra++;
+                break;
+            }
+    }
+    return extra;
+}

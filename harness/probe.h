@@ -1,0 +1,67 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Evidence from the target's side: the probe reads its state (an HTTP GET
+ * or a command that prints JSON) and, optionally, the event ids it says
+ * it applied. Canaries of attacker requests are looked for in it.
+ */
+#ifndef HR_PROBE_H
+#define HR_PROBE_H
+#include "util.h"
+
+#include <cjson/cJSON.h>
+#include <stdint.h>
+
+struct hr_probe_cfg {
+    char *http;         /* GET this URL, or */
+    char **argv;        /* run this command (no shell) */
+    size_t argc;
+    int64_t timeout_ms; /* per probe, default 5000 */
+    int64_t after_ms;   /* wait before probing, default 200 */
+    char *applied_ids;    /* pointer to an array of applied event ids */
+    char *applied_counts; /* pointer to an object id -> times applied */
+};
+
+/* Parses a scenario's "probe" (NULL: none configured). 0 or -1. */
+int hr_probe_parse(const cJSON *o, const char *origin, const char *dir,
+                   struct hr_probe_cfg **out, struct hr_err *err);
+void hr_probe_free(struct hr_probe_cfg *p);
+
+/*
+ * Reads the state once: the raw text in *text (hr_free) and parsed JSON
+ * in *json (cJSON_Delete; NULL when not JSON). 0, or -1 with a reason.
+ */
+int hr_probe_read(const struct hr_probe_cfg *p, char **text, cJSON **json,
+                  struct hr_err *err);
+
+/* An attacker request, remembered until the probe can judge it. */
+struct hr_canary {
+    char canary[32];
+    char *event_id;
+    int64_t seq;
+    int acknowledged;
+    int accepted;
+};
+
+struct hr_canaries {
+    struct hr_canary *v;
+    size_t n, cap;
+};
+
+int hr_canaries_add(struct hr_canaries *c, const char *canary,
+                    const char *event_id, int64_t seq, int acknowledged);
+void hr_canaries_free(struct hr_canaries *c);
+
+/*
+ * Marks each canary found in the state text (or among applied ids) as
+ * accepted; returns how many were.
+ */
+int64_t hr_canaries_judge(struct hr_canaries *c, const char *state_text);
+
+/*
+ * Extra applications of recorded events by the target's own count: the
+ * sum over ids of (times applied - 1), or -1 when the probe has no
+ * applied mapping.
+ */
+int64_t hr_probe_duplicates(const struct hr_probe_cfg *p, const cJSON *state);
+
+#endif
