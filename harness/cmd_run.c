@@ -2,6 +2,7 @@
 /* `hookreplay run`: parse flags or a scenario, replay, summarize. */
 #include "cassette.h"
 #include "cmd.h"
+#include "plan.h"
 #include "run.h"
 #include "scenario.h"
 #include "sign.h"
@@ -46,6 +47,8 @@ static const char usage[] =
     "  --min-delivery-rate X threshold, 0..1 (default 1.0)\n"
     "  --max-ack-p99-ms N    threshold on the p99 ack latency\n"
     "  --quiet               no summary on stdout\n"
+    "  --plan-only           print the plan (NDJSON, one delivery a line,\n"
+    "                        same seed: same bytes) and send nothing\n"
     "\n"
     "Exit codes: 0 all thresholds met; 1 a threshold failed; 2 bad usage\n"
     "or bad input (a partial result is written when the cassette breaks\n"
@@ -56,7 +59,7 @@ struct flags {
     const char *secret_file, *out, *pacing;
     const char *seed, *speed, *rate, *max_in_flight, *retry_scale;
     const char *min_rate, *max_p99;
-    int keep_path, no_retries, quiet;
+    int keep_path, no_retries, quiet, plan_only;
 };
 
 static void on_signal(int sig)
@@ -128,6 +131,8 @@ static int parse_flags(int argc, char **argv, struct flags *f,
             f->no_retries = 1;
         } else if (strcmp(a, "--quiet") == 0) {
             f->quiet = 1;
+        } else if (strcmp(a, "--plan-only") == 0) {
+            f->plan_only = 1;
         } else if (strcmp(a, "--secret") == 0 ||
                    strncmp(a, "--secret=", 9) == 0) {
             return hr_errf(err, HR_EXIT_INPUT,
@@ -311,6 +316,32 @@ int hr_cmd_run_scenario(struct hr_scenario *s, int quiet)
     return code;
 }
 
+/* Expands the plan to stdout without sending anything. */
+static int print_plan(const struct hr_scenario *s)
+{
+    struct hr_err err = {0, ""};
+    struct hr_cassette_reader *r = hr_cassette_open(s->cassette, &err);
+    struct hr_planner *p = r ? hr_planner_new(s, r, &err) : NULL;
+    struct hr_plan_item *x;
+    int rc = p ? 1 : -1;
+
+    while (rc == 1 && (rc = hr_planner_next(p, &x, &err)) == 1) {
+        if (hr_plan_item_write(stdout, x))
+            rc = hr_errf(&err, HR_EXIT_INTERNAL, "write failed");
+        hr_plan_item_free(x);
+    }
+    hr_planner_free(p);
+    if (r)
+        hr_cassette_close(r);
+    if (fflush(stdout) && rc == 0)
+        rc = hr_errf(&err, HR_EXIT_INTERNAL, "write failed");
+    if (rc < 0) {
+        fprintf(stderr, "hookreplay run: %s\n", err.msg);
+        return err.code ? err.code : HR_EXIT_INTERNAL;
+    }
+    return HR_EXIT_OK;
+}
+
 int cmd_run(int argc, char **argv)
 {
     struct hr_err err = {0, ""};
@@ -333,7 +364,7 @@ int cmd_run(int argc, char **argv)
         hr_scenario_free(s);
         return err.code ? err.code : HR_EXIT_INPUT;
     }
-    code = hr_cmd_run_scenario(s, f.quiet);
+    code = f.plan_only ? print_plan(s) : hr_cmd_run_scenario(s, f.quiet);
     hr_scenario_free(s);
     return code;
 }
