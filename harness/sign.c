@@ -503,6 +503,353 @@ int hr_sign(const struct hr_sign_input *in, struct hr_message *out,
     return hr_sign_keyed(in, hr_scheme_key_mode(in->scheme), out, err);
 }
 
+/* ---- signature faults ---- */
+
+static const char *const fault_names[] = {"none",    "forged",       "stale",
+                                          "missing", "wrong_scheme", "rotated"};
+
+#define N_FAULTS (sizeof(fault_names) / sizeof(fault_names[0]))
+#define STALE_MARGIN_S 60
+#define STALE_DEFAULT_TOLERANCE_S 3600
+
+const char *hr_sig_fault_name(enum hr_sig_fault f)
+{
+    return (unsigned)f < N_FAULTS ? fault_names[f] : "unknown";
+}
+
+enum hr_sig_fault hr_sig_fault_from_name(const char *name)
+{
+    size_t i;
+
+    for (i = 0; name && i < N_FAULTS; i++)
+        if (strcmp(fault_names[i], name) == 0)
+            return (enum hr_sig_fault)i;
+    return HR_SIG_NONE;
+}
+
+static int scheme_rotates(enum hr_scheme s)
+{
+    return s == HR_SCHEME_STRIPE || s == HR_SCHEME_STDWH || s == HR_SCHEME_SVIX;
+}
+
+int hr_sig_fault_applies(enum hr_scheme s, enum hr_sig_fault f)
+{
+    if (strcmp(hr_scheme_name(s), "none") == 0)
+        return 0;
+    switch (f) {
+    case HR_SIG_NONE:
+    case HR_SIG_FORGED:
+    case HR_SIG_MISSING:
+    case HR_SIG_WRONG_SCHEME:
+        return 1;
+    case HR_SIG_STALE:
+        return hr_scheme_signs_timestamp(s);
+    case HR_SIG_ROTATED:
+        return scheme_rotates(s);
+    default:
+        return 0;
+    }
+}
+
+/*
+ * n pseudo-random bytes that depend only on label, nonce and round:
+ * HMAC-SHA256 in counter mode. Not secret, only reproducible.
+ */
+static int derive_bytes(const char *label, uint64_t nonce, uint32_t round,
+                        unsigned char *out, size_t n)
+{
+    unsigned char msg[16], mac[SHA256_BYTES];
+    uint32_t block;
+    size_t i, take;
+
+    for (i = 0; i < 8; i++)
+        msg[i] = (unsigned char)(nonce >> (56 - 8 * i));
+    for (i = 0; i < 4; i++)
+        msg[8 + i] = (unsigned char)(round >> (24 - 8 * i));
+    for (block = 0; n > 0; block++, out += take, n -= take) {
+        for (i = 0; i < 4; i++)
+            msg[12 + i] = (unsigned char)(block >> (24 - 8 * i));
+        if (hr_hmac_sha256((const unsigned char *)label, strlen(label), msg,
+                           sizeof(msg), mac))
+            return -1;
+        take = n < sizeof(mac) ? n : sizeof(mac);
+        memcpy(out, mac, take);
+    }
+    OPENSSL_cleanse(mac, sizeof(mac));
+    return 0;
+}
+
+/* Length of a leading "word_" prefix worth keeping (e.g. "whsec_"). */
+static size_t text_prefix_len(const char *s)
+{
+    size_t i = 0;
+
+    while ((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9'))
+        i++;
+    return i > 0 && s[i] == '_' && s[i + 1] ? i + 1 : 0;
+}
+
+/* A UTF-8 mode secret: real's prefix, then alphanumerics. */
+static char *fake_text(const char *real, const char *label, uint64_t nonce,
+                       uint32_t round)
+{
+    static const char alnum[] = "abcdefghijklmnopqrstuvwxyz"
+                                "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+    size_t len = strlen(real), keep = text_prefix_len(real), i;
+    char *s = hr_malloc(len + 1);
+
+    if (!s)
+        return NULL;
+    memcpy(s, real, keep);
+    if (derive_bytes(label, nonce, round, (unsigned char *)s + keep,
+                     len - keep)) {
+        hr_free(s);
+        return NULL;
+    }
+    for (i = keep; i < len; i++)
+        s[i] = alnum[(unsigned char)s[i] % (sizeof(alnum) - 1)];
+    s[len] = '\0';
+    return s;
+}
+
+/* A whsec_ mode secret: "whsec_" + base64 of key_len derived bytes. */
+static char *fake_whsec(size_t key_len, const char *label, uint64_t nonce,
+                        uint32_t round)
+{
+    unsigned char *key = hr_malloc(key_len);
+    struct hr_buf b;
+    char *b64 = NULL, *s = NULL;
+
+    hr_buf_init(&b, 0);
+    if (key && derive_bytes(label, nonce, round, key, key_len) == 0)
+        b64 = hr_b64_encode(key, key_len);
+    if (b64 && hr_buf_puts(&b, WHSEC_PREFIX) == 0 && hr_buf_puts(&b, b64) == 0)
+        s = hr_buf_steal(&b, NULL);
+    hr_buf_free(&b);
+    hr_free(b64);
+    hr_secret_key_free(key, key_len);
+    return s;
+}
+
+/* 1 when secrets a and b make the same key bytes under mode. */
+static int same_key(const char *a, const char *b, enum hr_key_mode mode)
+{
+    unsigned char *ka, *kb;
+    size_t la, lb;
+    int same;
+
+    if (hr_secret_key(a, mode, &ka, &la, NULL))
+        return 0;
+    if (hr_secret_key(b, mode, &kb, &lb, NULL)) {
+        hr_secret_key_free(ka, la);
+        return 0;
+    }
+    same = la == lb && CRYPTO_memcmp(ka, kb, la) == 0;
+    hr_secret_key_free(ka, la);
+    hr_secret_key_free(kb, lb);
+    return same;
+}
+
+char *hr_sig_fault_secret(const char *secret, enum hr_key_mode mode,
+                          enum hr_sig_fault f, uint64_t nonce,
+                          struct hr_err *err)
+{
+    const char *label = f == HR_SIG_FORGED    ? "hookreplay forged secret"
+                        : f == HR_SIG_ROTATED ? "hookreplay retired secret"
+                                              : NULL;
+    unsigned char *key;
+    size_t key_len;
+    uint32_t round;
+    char *s = NULL;
+
+    if (!label) {
+        hr_errf(err, HR_EXIT_INPUT, "fault %s signs with no other secret",
+                hr_sig_fault_name(f));
+        return NULL;
+    }
+    if (hr_secret_key(secret, mode, &key, &key_len, err))
+        return NULL;
+    /* another round in the astronomically rare case of a collision */
+    for (round = 0; round < 16; round++) {
+        s = mode == HR_KEY_WHSEC_B64 ? fake_whsec(key_len, label, nonce, round)
+                                     : fake_text(secret, label, nonce, round);
+        if (!s || !same_key(s, secret, mode))
+            break;
+        hr_free(s);
+        s = NULL;
+    }
+    hr_secret_key_free(key, key_len);
+    if (!s)
+        hr_errf(err, HR_EXIT_INTERNAL, "cannot derive a %s secret",
+                hr_sig_fault_name(f));
+    return s;
+}
+
+/* The names of the signature header(s) of scheme s, NULL-ended. */
+static const char *const *sig_header_names(enum hr_scheme s)
+{
+    static const char *const stripe[] = {"Stripe-Signature", NULL};
+    static const char *const github[] = {"X-Hub-Signature-256",
+                                         "X-Hub-Signature", NULL};
+    static const char *const shopify[] = {"X-Shopify-Hmac-Sha256", NULL};
+    static const char *const slack[] = {"X-Slack-Signature", NULL};
+    static const char *const stdwh[] = {"webhook-signature", NULL};
+    static const char *const svix[] = {"svix-signature", NULL};
+
+    switch (s) {
+    case HR_SCHEME_STRIPE:
+        return stripe;
+    case HR_SCHEME_GITHUB:
+        return github;
+    case HR_SCHEME_SHOPIFY:
+        return shopify;
+    case HR_SCHEME_SLACK:
+        return slack;
+    case HR_SCHEME_STDWH:
+        return stdwh;
+    default:
+        return svix;
+    }
+}
+
+/* Drops the signature headers among those appended after keep. */
+static void drop_sig_headers(struct hr_message *m, size_t keep,
+                             enum hr_scheme s)
+{
+    const char *const *names = sig_header_names(s);
+    size_t i = keep, j;
+
+    while (i < m->n_headers) {
+        for (j = 0; names[j]; j++)
+            if (hr_strcaseeq(m->headers[i].name, names[j]))
+                break;
+        if (!names[j]) {
+            i++;
+            continue;
+        }
+        hr_free(m->headers[i].name);
+        hr_free(m->headers[i].value);
+        memmove(&m->headers[i], &m->headers[i + 1],
+                (m->n_headers - i - 1) * sizeof(*m->headers));
+        m->n_headers--;
+    }
+}
+
+/*
+ * Turns each "<from>" label that starts an item (at the start or after
+ * sep) into "<to>"; both have the same length, so this is done in place.
+ */
+static void relabel_items(char *v, char sep, const char *from, const char *to)
+{
+    size_t n = strlen(from);
+    char *p = v;
+
+    while (p) {
+        if (strncmp(p, from, n) == 0)
+            memcpy(p, to, n);
+        p = strchr(p, sep);
+        p = p ? p + 1 : NULL;
+    }
+}
+
+/* Replaces value *v with prefix + (*v + skip). */
+static int reprefix(char **v, size_t skip, const char *prefix)
+{
+    struct hr_buf b;
+    char *s;
+
+    hr_buf_init(&b, 0);
+    if (strlen(*v) < skip || hr_buf_puts(&b, prefix) ||
+        hr_buf_puts(&b, *v + skip)) {
+        hr_buf_free(&b);
+        return -1;
+    }
+    s = hr_buf_steal(&b, NULL);
+    hr_free(*v);
+    *v = s;
+    return 0;
+}
+
+/* Relabels the signature header appended after keep, per scheme. */
+static int relabel_sig(struct hr_message *m, size_t keep, enum hr_scheme s)
+{
+    const char *name = sig_header_names(s)[0];
+    size_t i;
+
+    for (i = keep; i < m->n_headers; i++)
+        if (hr_strcaseeq(m->headers[i].name, name))
+            break;
+    if (i == m->n_headers)
+        return -1;
+    switch (s) {
+    case HR_SCHEME_STRIPE:
+        relabel_items(m->headers[i].value, ',', "v1=", "v0=");
+        return 0;
+    case HR_SCHEME_GITHUB:
+        return reprefix(&m->headers[i].value, strlen("sha256="), "sha1=");
+    case HR_SCHEME_SHOPIFY:
+        return reprefix(&m->headers[i].value, 0, "sha256=");
+    case HR_SCHEME_SLACK:
+        relabel_items(m->headers[i].value, ',', "v0=", "v1=");
+        return 0;
+    default:
+        relabel_items(m->headers[i].value, ' ', "v1,", "v2,");
+        return 0;
+    }
+}
+
+/* Signs in with one derived secret in front of (or instead of) the real. */
+static int sign_derived(const struct hr_sign_input *in, enum hr_key_mode mode,
+                        enum hr_sig_fault f, uint64_t nonce,
+                        struct hr_message *out, struct hr_err *err)
+{
+    struct hr_sign_input copy = *in;
+    const char *secrets[2];
+    char *fake = hr_sig_fault_secret(in->secrets[0], mode, f, nonce, err);
+    int rc;
+
+    if (!fake)
+        return -1;
+    secrets[0] = fake;
+    secrets[1] = in->secrets[0];
+    copy.secrets = secrets;
+    copy.n_secrets = f == HR_SIG_ROTATED ? 2 : 1;
+    rc = hr_sign_keyed(&copy, mode, out, err);
+    OPENSSL_cleanse(fake, strlen(fake));
+    hr_free(fake);
+    return rc;
+}
+
+int hr_sign_fault(const struct hr_sign_input *in, enum hr_key_mode mode,
+                  enum hr_sig_fault f, int64_t tolerance_s, uint64_t nonce,
+                  struct hr_message *out, struct hr_err *err)
+{
+    struct hr_sign_input copy = *in;
+    size_t keep = out->n_headers;
+
+    if (sign_check_input(in, err))
+        return -1;
+    if (!hr_sig_fault_applies(in->scheme, f))
+        return hr_errf(err, HR_EXIT_INPUT,
+                       "signature fault %s does not apply to %s",
+                       hr_sig_fault_name(f), hr_scheme_name(in->scheme));
+    if (f == HR_SIG_FORGED || f == HR_SIG_ROTATED)
+        return sign_derived(in, mode, f, nonce, out, err);
+    if (f == HR_SIG_STALE)
+        copy.timestamp =
+            in->timestamp - STALE_MARGIN_S -
+            (tolerance_s > 0 ? tolerance_s : STALE_DEFAULT_TOLERANCE_S);
+    if (hr_sign_keyed(&copy, mode, out, err))
+        return -1;
+    if (f == HR_SIG_MISSING)
+        drop_sig_headers(out, keep, in->scheme);
+    if (f == HR_SIG_WRONG_SCHEME && relabel_sig(out, keep, in->scheme)) {
+        drop_headers_from(out, keep);
+        return hr_errf(err, HR_EXIT_INTERNAL, "out of memory");
+    }
+    return 0;
+}
+
 /* ---- verifying ---- */
 
 struct verifier {

@@ -76,6 +76,84 @@ int hr_sign(const struct hr_sign_input *in, struct hr_message *out,
 int hr_sign_keyed(const struct hr_sign_input *in, enum hr_key_mode mode,
                   struct hr_message *out, struct hr_err *err);
 
+/*
+ * Signature faults: deliveries a correct consumer must reject (all but
+ * ROTATED) or accept (ROTATED), made the way a careless provider, an
+ * attacker or a rotation would make them. A tampered body is made by the
+ * caller: sign the original body, send a changed one.
+ */
+enum hr_sig_fault {
+    HR_SIG_NONE = 0,     /* signed as hr_sign_keyed signs */
+    HR_SIG_FORGED,       /* signed with a wrong secret of the same shape */
+    HR_SIG_STALE,        /* signed with a timestamp beyond the tolerance */
+    HR_SIG_MISSING,      /* every header but the signature itself */
+    HR_SIG_WRONG_SCHEME, /* the right HMAC under a label the library refuses */
+    HR_SIG_ROTATED       /* a retired secret's signature, then the real one */
+};
+
+/*
+ * 1 when fault f means something for scheme s, else 0: STALE needs a
+ * signed timestamp (not GitHub, Shopify), ROTATED several signatures in
+ * one header (Stripe, Standard Webhooks, Svix). 0 for an unknown scheme.
+ */
+int hr_sig_fault_applies(enum hr_scheme s, enum hr_sig_fault f);
+
+/*
+ * "none", "forged", "stale", "missing", "wrong_scheme", "rotated";
+ * "unknown" for a value outside the enum. hr_sig_fault_from_name gives
+ * HR_SIG_NONE for "none" and for any unknown name (or NULL): a caller
+ * that must reject unknown names compares the name back.
+ */
+const char *hr_sig_fault_name(enum hr_sig_fault f);
+enum hr_sig_fault hr_sig_fault_from_name(const char *name);
+
+/*
+ * The wrong secret a fault signs with, derived from nonce alone (same
+ * nonce, same secret), never equal to secret and shaped like it: under
+ * HR_KEY_WHSEC_B64 "whsec_" + base64 of as many bytes as secret decodes
+ * to; under HR_KEY_UTF8 as many characters, a leading "word_" prefix
+ * (e.g. "whsec_") kept, the rest letters and digits. f is HR_SIG_FORGED
+ * (the forger's secret) or HR_SIG_ROTATED (the retired secret); the two
+ * differ for one nonce. Returns a new string (hr_free), or NULL with err
+ * (HR_EXIT_INPUT when secret makes no key under mode or f is another
+ * fault).
+ */
+char *hr_sig_fault_secret(const char *secret, enum hr_key_mode mode,
+                          enum hr_sig_fault f, uint64_t nonce,
+                          struct hr_err *err);
+
+/*
+ * Appends the headers of in signed with fault f to out (in->secrets[0]
+ * is the real secret):
+ * - NONE: exactly hr_sign_keyed.
+ * - FORGED: signed with hr_sig_fault_secret(secrets[0], FORGED, nonce)
+ *   only.
+ * - STALE: signed at in->timestamp - tolerance_s - 60 (tolerance_s 0 or
+ *   less: 3600), so a consumer checking the profile's window refuses it.
+ * - MISSING: the scheme's headers without the signature: Stripe none
+ *   left; GitHub both X-Hub-Signature-256 and the legacy X-Hub-Signature
+ *   dropped (a verifier falling back to sha1 must not find one); Shopify
+ *   none left; Slack keeps X-Slack-Request-Timestamp; Standard Webhooks
+ *   and Svix keep the id and timestamp headers.
+ * - WRONG_SCHEME: the correct HMAC under a label a lax verifier might
+ *   take and the library refuses (as in the vectors'
+ *   invalid_wrong_scheme_* cases): Stripe "t=..,v0=<hex>" instead of v1;
+ *   GitHub "X-Hub-Signature-256: sha1=<hex of the sha256 HMAC>" (legacy
+ *   X-Hub-Signature left correct); Shopify "sha256=<base64>" instead of
+ *   bare base64; Slack "v1=<hex>" instead of v0; Standard Webhooks and
+ *   Svix "v2,<base64>" instead of v1.
+ * - ROTATED: two signatures in one header, the retired secret's
+ *   (hr_sig_fault_secret(secrets[0], ROTATED, nonce)) first, then the
+ *   real one: valid for a consumer holding the real secret.
+ * Further secrets in in are used only by NONE, STALE, MISSING and
+ * WRONG_SCHEME, as hr_sign_keyed uses them. Returns 0, or -1 with err
+ * (HR_EXIT_INPUT when f does not apply to the scheme, or as
+ * hr_sign_keyed fails); on failure nothing is appended to out.
+ */
+int hr_sign_fault(const struct hr_sign_input *in, enum hr_key_mode mode,
+                  enum hr_sig_fault f, int64_t tolerance_s, uint64_t nonce,
+                  struct hr_message *out, struct hr_err *err);
+
 /* The outcome of a verification, with a short reason when invalid. */
 struct hr_verdict {
     int valid;
