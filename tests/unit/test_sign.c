@@ -4,6 +4,7 @@
 #include "support.h"
 
 #include <check.h>
+#include <ctype.h>
 #include <cjson/cJSON.h>
 #include <stdlib.h>
 #include <string.h>
@@ -734,6 +735,402 @@ START_TEST(secret_env_var_is_read_like_a_secret_file)
 }
 END_TEST
 
+/* ---- signature faults ---- */
+
+#define FAULT_T 1750000000
+#define FAULT_NONCE 0x5eed5eedULL
+
+static const enum hr_sig_fault all_faults[] = {
+    HR_SIG_NONE,    HR_SIG_FORGED,       HR_SIG_STALE,
+    HR_SIG_MISSING, HR_SIG_WRONG_SCHEME, HR_SIG_ROTATED};
+
+START_TEST(signature_fault_names_round_trip)
+{
+    static const char *const names[] = {"none",    "forged",       "stale",
+                                        "missing", "wrong_scheme", "rotated"};
+    size_t i;
+
+    for (i = 0; i < 6; i++) {
+        ck_assert_str_eq(hr_sig_fault_name(all_faults[i]), names[i]);
+        ck_assert_int_eq(hr_sig_fault_from_name(names[i]), all_faults[i]);
+    }
+    ck_assert_int_eq(hr_sig_fault_from_name("Forged"), HR_SIG_NONE);
+    ck_assert_int_eq(hr_sig_fault_from_name("tampered"), HR_SIG_NONE);
+    ck_assert_int_eq(hr_sig_fault_from_name(NULL), HR_SIG_NONE);
+    ck_assert_str_eq(hr_sig_fault_name((enum hr_sig_fault)42), "unknown");
+}
+END_TEST
+
+START_TEST(signature_faults_apply_only_where_they_mean_something)
+{
+    /* rows: schemes in all_schemes order; columns: all_faults order */
+    static const int want[6][6] = {
+        {1, 1, 1, 1, 1, 1}, /* stripe */
+        {1, 1, 0, 1, 1, 0}, /* github: no timestamp, one signature */
+        {1, 1, 0, 1, 1, 0}, /* shopify */
+        {1, 1, 1, 1, 1, 0}, /* slack: one signature */
+        {1, 1, 1, 1, 1, 1}, /* standard-webhooks */
+        {1, 1, 1, 1, 1, 1}, /* svix */
+    };
+    size_t s, f;
+
+    for (s = 0; s < 6; s++)
+        for (f = 0; f < 6; f++)
+            ck_assert_msg(hr_sig_fault_applies(all_schemes[s], all_faults[f]) ==
+                              want[s][f],
+                          "%s %s", hr_scheme_name(all_schemes[s]),
+                          hr_sig_fault_name(all_faults[f]));
+    ck_assert(!hr_sig_fault_applies(HR_SCHEME_NONE, HR_SIG_NONE));
+    ck_assert(!hr_sig_fault_applies(HR_SCHEME_STRIPE, (enum hr_sig_fault)9));
+}
+END_TEST
+
+/* Signs the fixed body of sign_body at FAULT_T with fault f into m. */
+static int sign_faulty(enum hr_scheme s, enum hr_sig_fault f,
+                       int64_t tolerance_s, uint64_t nonce,
+                       struct hr_message *m, struct hr_err *err)
+{
+    static const unsigned char body[] = "{\"type\":\"a\"}\r\n\0\xff tail";
+    const char *secret = secret_for(s, 0);
+    struct hr_sign_input in = {0};
+
+    memset(m, 0, sizeof(*m));
+    m->body = hr_malloc(sizeof(body));
+    memcpy(m->body, body, sizeof(body));
+    m->body_len = sizeof(body) - 1;
+    in.scheme = s;
+    in.secrets = &secret;
+    in.n_secrets = 1;
+    in.id = "msg_fault_1";
+    in.timestamp = FAULT_T;
+    in.body = m->body;
+    in.body_len = m->body_len;
+    return hr_sign_fault(&in, hr_scheme_key_mode(s), f, tolerance_s, nonce, m,
+                         err);
+}
+
+/* The verdict of secret on m at FAULT_T + 30 with a 300 s window. */
+static int keyed_valid(enum hr_scheme s, const char *secret,
+                       const struct hr_message *m, int64_t tolerance_s)
+{
+    struct hr_verdict v;
+    struct hr_err err;
+    struct hr_message copy = *m;
+
+    /* Shopify's library also wants its identity headers */
+    if (s == HR_SCHEME_SHOPIFY) {
+        copy.headers = NULL;
+        copy.n_headers = 0;
+        for (size_t i = 0; i < m->n_headers; i++)
+            msg_add(&copy, m->headers[i].name, m->headers[i].value);
+        add_shopify_headers(s, &copy);
+    }
+    ck_assert_int_eq(hr_verify_keyed(s, hr_scheme_key_mode(s), &secret, 1,
+                                     &copy, FAULT_T + 30, tolerance_s, &v,
+                                     &err),
+                     0);
+    if (s == HR_SCHEME_SHOPIFY)
+        msg_clear(&copy);
+    return v.valid;
+}
+
+static const char *sig_header(enum hr_scheme s)
+{
+    static const char *const names[] = {
+        "Stripe-Signature",  "X-Hub-Signature-256", "X-Shopify-Hmac-Sha256",
+        "X-Slack-Signature", "webhook-signature",   "svix-signature"};
+
+    return names[s - HR_SCHEME_STRIPE];
+}
+
+START_TEST(each_signature_fault_gets_the_verdict_it_promises)
+{
+    enum hr_scheme s = all_schemes[_i];
+    const char *real = secret_for(s, 0);
+    size_t f;
+
+    for (f = 0; f < 6; f++) {
+        enum hr_sig_fault fault = all_faults[f];
+        int should_pass = fault == HR_SIG_NONE || fault == HR_SIG_ROTATED;
+        struct hr_message m;
+        struct hr_err err;
+        int rc = sign_faulty(s, fault, 300, FAULT_NONCE, &m, &err);
+
+        if (!hr_sig_fault_applies(s, fault)) {
+            ck_assert_int_eq(rc, -1);
+            ck_assert_int_eq(err.code, HR_EXIT_INPUT);
+            ck_assert_uint_eq(m.n_headers, 0);
+        } else {
+            ck_assert_msg(rc == 0, "%s", err.msg);
+            ck_assert_msg(keyed_valid(s, real, &m, 300) == should_pass,
+                          "%s %s: want %s", hr_scheme_name(s),
+                          hr_sig_fault_name(fault),
+                          should_pass ? "valid" : "invalid");
+        }
+        vector_message_free(&m);
+    }
+}
+END_TEST
+
+START_TEST(forged_signatures_come_from_a_derived_secret)
+{
+    enum hr_scheme s = all_schemes[_i];
+    enum hr_key_mode mode = hr_scheme_key_mode(s);
+    char *forged = hr_sig_fault_secret(secret_for(s, 0), mode, HR_SIG_FORGED,
+                                       FAULT_NONCE, NULL);
+    struct hr_message a, b, c;
+
+    ck_assert_ptr_nonnull(forged);
+    ck_assert_int_eq(sign_faulty(s, HR_SIG_FORGED, 300, FAULT_NONCE, &a, NULL),
+                     0);
+    ck_assert_int_eq(sign_faulty(s, HR_SIG_FORGED, 300, FAULT_NONCE, &b, NULL),
+                     0);
+    ck_assert_int_eq(
+        sign_faulty(s, HR_SIG_FORGED, 300, FAULT_NONCE + 1, &c, NULL), 0);
+    /* exactly the derived secret signed it, and only the nonce decides */
+    ck_assert(keyed_valid(s, forged, &a, 300));
+    ck_assert_str_eq(msg_get(&a, sig_header(s)), msg_get(&b, sig_header(s)));
+    ck_assert_str_ne(msg_get(&a, sig_header(s)), msg_get(&c, sig_header(s)));
+    ck_assert(!keyed_valid(s, forged, &c, 300));
+    hr_free(forged);
+    vector_message_free(&a);
+    vector_message_free(&b);
+    vector_message_free(&c);
+}
+END_TEST
+
+START_TEST(fault_secrets_have_the_shape_of_the_real_one)
+{
+    static const char *const text[] = {"whsec_interop-text-secret-1",
+                                       "test-secret-a", "x", "sk_live_abc"};
+    static const char *const whsec[] = {WHSEC_A, WHSEC_B + 6};
+    size_t i, j, real_len, fake_len;
+    unsigned char *real_key, *fake_key;
+
+    for (i = 0; i < 4; i++) {
+        char *f =
+            hr_sig_fault_secret(text[i], HR_KEY_UTF8, HR_SIG_FORGED, 7, NULL);
+        char *r =
+            hr_sig_fault_secret(text[i], HR_KEY_UTF8, HR_SIG_ROTATED, 7, NULL);
+        size_t keep = i == 0 ? 6 : i == 3 ? 3 : 0;
+
+        ck_assert_uint_eq(strlen(f), strlen(text[i]));
+        ck_assert_str_ne(f, text[i]);
+        ck_assert_str_ne(f, r);
+        ck_assert(strncmp(f, text[i], keep) == 0);
+        for (j = keep; f[j]; j++)
+            ck_assert(isalnum((unsigned char)f[j]));
+        hr_free(f);
+        hr_free(r);
+    }
+    for (i = 0; i < 2; i++) {
+        char *f = hr_sig_fault_secret(whsec[i], HR_KEY_WHSEC_B64,
+                                      HR_SIG_ROTATED, 7, NULL);
+
+        ck_assert(strncmp(f, "whsec_", 6) == 0);
+        ck_assert_int_eq(hr_secret_key(whsec[i], HR_KEY_WHSEC_B64, &real_key,
+                                       &real_len, NULL),
+                         0);
+        ck_assert_int_eq(
+            hr_secret_key(f, HR_KEY_WHSEC_B64, &fake_key, &fake_len, NULL), 0);
+        ck_assert_uint_eq(fake_len, real_len);
+        ck_assert(memcmp(fake_key, real_key, real_len) != 0);
+        hr_secret_key_free(real_key, real_len);
+        hr_secret_key_free(fake_key, fake_len);
+        hr_free(f);
+    }
+    {
+        struct hr_err err;
+
+        ck_assert_ptr_null(hr_sig_fault_secret("whsec_*", HR_KEY_WHSEC_B64,
+                                               HR_SIG_FORGED, 1, &err));
+        ck_assert_int_eq(err.code, HR_EXIT_INPUT);
+        ck_assert_ptr_null(
+            hr_sig_fault_secret("abc", HR_KEY_UTF8, HR_SIG_STALE, 1, &err));
+        ck_assert_int_eq(err.code, HR_EXIT_INPUT);
+    }
+}
+END_TEST
+
+/* The signed timestamp of m as text. */
+static const char *signed_ts(enum hr_scheme s, const struct hr_message *m)
+{
+    static char ts[32];
+    const char *v;
+
+    if (s == HR_SCHEME_STRIPE) {
+        v = msg_get(m, "Stripe-Signature");
+        snprintf(ts, sizeof(ts), "%.*s", (int)strcspn(v + 2, ","), v + 2);
+        return ts;
+    }
+    return s == HR_SCHEME_SLACK  ? msg_get(m, "X-Slack-Request-Timestamp")
+           : s == HR_SCHEME_SVIX ? msg_get(m, "svix-timestamp")
+                                 : msg_get(m, "webhook-timestamp");
+}
+
+static const enum hr_scheme timed[] = {HR_SCHEME_STRIPE, HR_SCHEME_SLACK,
+                                       HR_SCHEME_STDWH, HR_SCHEME_SVIX};
+
+START_TEST(stale_signatures_are_just_outside_the_window)
+{
+    enum hr_scheme s = timed[_i];
+    const char *real = secret_for(s, 0);
+    struct hr_message m, z;
+    char want[32];
+
+    ck_assert_int_eq(sign_faulty(s, HR_SIG_STALE, 300, 1, &m, NULL), 0);
+    snprintf(want, sizeof(want), "%d", FAULT_T - 360);
+    ck_assert_str_eq(signed_ts(s, &m), want);
+    ck_assert(!keyed_valid(s, real, &m, 300));
+    ck_assert(keyed_valid(s, real, &m, 0)); /* only the time is wrong */
+    ck_assert(keyed_valid(s, real, &m, 400));
+    ck_assert_int_eq(sign_faulty(s, HR_SIG_STALE, 0, 1, &z, NULL), 0);
+    snprintf(want, sizeof(want), "%d", FAULT_T - 3660);
+    ck_assert_str_eq(signed_ts(s, &z), want);
+    vector_message_free(&m);
+    vector_message_free(&z);
+}
+END_TEST
+
+START_TEST(missing_signature_keeps_every_other_header)
+{
+    enum hr_scheme s = all_schemes[_i];
+    struct hr_message full, m;
+    size_t i, j = 0;
+
+    ck_assert_int_eq(sign_faulty(s, HR_SIG_NONE, 300, 1, &full, NULL), 0);
+    ck_assert_int_eq(sign_faulty(s, HR_SIG_MISSING, 300, 1, &m, NULL), 0);
+    ck_assert_ptr_null(msg_get(&m, sig_header(s)));
+    ck_assert_ptr_null(msg_get(&m, "X-Hub-Signature"));
+    for (i = 0; i < full.n_headers; i++) {
+        if (hr_strcaseeq(full.headers[i].name, sig_header(s)) ||
+            hr_strcaseeq(full.headers[i].name, "X-Hub-Signature"))
+            continue;
+        ck_assert_uint_lt(j, m.n_headers);
+        ck_assert_str_eq(m.headers[j].name, full.headers[i].name);
+        ck_assert_str_eq(m.headers[j].value, full.headers[i].value);
+        j++;
+    }
+    ck_assert_uint_eq(j, m.n_headers);
+    ck_assert_uint_eq(m.n_headers, s == HR_SCHEME_STDWH || s == HR_SCHEME_SVIX
+                                       ? 2
+                                   : s == HR_SCHEME_SLACK ? 1
+                                                          : 0);
+    vector_message_free(&full);
+    vector_message_free(&m);
+}
+END_TEST
+
+START_TEST(rotated_signatures_put_the_retired_secret_first)
+{
+    enum hr_scheme s = rotating[_i];
+    char *retired = hr_sig_fault_secret(secret_for(s, 0), hr_scheme_key_mode(s),
+                                        HR_SIG_ROTATED, 3, NULL);
+    struct hr_message m, plain;
+    const char *sig, *one;
+    char sep = s == HR_SCHEME_STRIPE ? ',' : ' ';
+
+    ck_assert_int_eq(sign_faulty(s, HR_SIG_ROTATED, 300, 3, &m, NULL), 0);
+    ck_assert_int_eq(sign_faulty(s, HR_SIG_NONE, 300, 3, &plain, NULL), 0);
+    sig = msg_get(&m, sig_header(s));
+    one = msg_get(&plain, sig_header(s));
+    ck_assert_uint_eq(list_count(sig, sep), list_count(one, sep) + 1);
+    /* the real signature is the last entry, as hr_sign writes it alone */
+    ck_assert_str_eq(strrchr(sig, sep) + 1,
+                     strrchr(one, sep) ? strrchr(one, sep) + 1 : one);
+    ck_assert(keyed_valid(s, retired, &m, 300));
+    ck_assert(keyed_valid(s, secret_for(s, 0), &m, 300));
+    ck_assert(!keyed_valid(s, secret_for(s, 1), &m, 300));
+    hr_free(retired);
+    vector_message_free(&m);
+    vector_message_free(&plain);
+}
+END_TEST
+
+START_TEST(wrong_scheme_reproduces_the_library_vectors)
+{
+    cJSON *all = load_vectors();
+    const cJSON *vec;
+    int seen = 0;
+
+    cJSON_ArrayForEach(vec, all)
+    {
+        const char *secret = jstr(vec, "secret");
+        struct hr_sign_input in = {0};
+        struct hr_message vm, ours = {0};
+        struct hr_err err;
+        const char *name;
+
+        if (strncmp(jstr(vec, "case"), "invalid_wrong_scheme", 20) != 0)
+            continue;
+        vector_message(vec, &vm);
+        in.scheme = hr_scheme_from_name(jstr(vec, "provider"));
+        in.secrets = &secret;
+        in.n_secrets = 1;
+        in.id = jstr(vec, "id");
+        in.timestamp = jint(vec, "timestamp");
+        in.body = vm.body;
+        in.body_len = vm.body_len;
+        ck_assert_int_eq(hr_sign_fault(&in, hr_scheme_key_mode(in.scheme),
+                                       HR_SIG_WRONG_SCHEME, 300, 1, &ours,
+                                       &err),
+                         0);
+        name = sig_header(in.scheme);
+        ck_assert_str_eq(msg_get(&ours, name), msg_get(&vm, name));
+        if (in.scheme == HR_SCHEME_GITHUB)
+            ck_assert_str_eq(msg_get(&ours, "X-Hub-Signature"),
+                             msg_get(&vm, "X-Hub-Signature"));
+        msg_clear(&ours);
+        vector_message_free(&vm);
+        seen++;
+    }
+    ck_assert_int_eq(seen, 6);
+    cJSON_Delete(all);
+}
+END_TEST
+
+START_TEST(signature_faults_survive_every_allocation_failure)
+{
+    enum hr_scheme s = all_schemes[_i];
+    const char *secret = secret_for(s, 0);
+    size_t f;
+
+    for (f = 1; f < 6; f++) {
+        struct hr_message ref, m = {0};
+        struct hr_sign_input in = {0};
+        struct hr_err err;
+        long n;
+        int rc = -1;
+
+        if (!hr_sig_fault_applies(s, all_faults[f]))
+            continue;
+        ck_assert_int_eq(sign_faulty(s, all_faults[f], 300, 9, &ref, &err), 0);
+        in.scheme = s;
+        in.secrets = &secret;
+        in.n_secrets = 1;
+        in.id = "msg_fault_1";
+        in.timestamp = FAULT_T;
+        in.body = ref.body;
+        in.body_len = ref.body_len;
+        for (n = 0; n < 2000 && rc != 0; n++) {
+            hr_alloc_fail_after(n);
+            rc = hr_sign_fault(&in, hr_scheme_key_mode(s), all_faults[f], 300,
+                               9, &m, &err);
+            hr_alloc_fail_after(-1);
+            if (rc)
+                ck_assert_uint_eq(m.n_headers, 0);
+        }
+        ck_assert_int_eq(rc, 0);
+        ck_assert_int_gt(n, 1);
+        ck_assert_uint_eq(m.n_headers, ref.n_headers);
+        for (size_t i = 0; i < m.n_headers; i++)
+            ck_assert_str_eq(m.headers[i].value, ref.headers[i].value);
+        msg_clear(&m);
+        vector_message_free(&ref);
+    }
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("sign");
@@ -764,6 +1161,19 @@ int main(void)
     tcase_add_test(tc, secret_file_without_a_secret_is_an_error);
     tcase_add_test(tc, missing_secret_file_is_an_input_error);
     tcase_add_test(tc, secret_env_var_is_read_like_a_secret_file);
+    tcase_add_test(tc, signature_fault_names_round_trip);
+    tcase_add_test(tc, signature_faults_apply_only_where_they_mean_something);
+    tcase_add_loop_test(tc, each_signature_fault_gets_the_verdict_it_promises,
+                        0, 6);
+    tcase_add_loop_test(tc, forged_signatures_come_from_a_derived_secret, 0, 6);
+    tcase_add_test(tc, fault_secrets_have_the_shape_of_the_real_one);
+    tcase_add_loop_test(tc, stale_signatures_are_just_outside_the_window, 0, 4);
+    tcase_add_loop_test(tc, missing_signature_keeps_every_other_header, 0, 6);
+    tcase_add_loop_test(tc, rotated_signatures_put_the_retired_secret_first, 0,
+                        3);
+    tcase_add_test(tc, wrong_scheme_reproduces_the_library_vectors);
+    tcase_add_loop_test(tc, signature_faults_survive_every_allocation_failure,
+                        0, 6);
     suite_add_tcase(s, tc);
     sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
