@@ -141,6 +141,7 @@ static cJSON *attempt_json(const struct hr_attempt *a, int n)
     cJSON_AddStringToObject(o, "step", step_name(a->step));
     if (a->injected)
         cJSON_AddBoolToObject(o, "injected", 1);
+
     cJSON_AddNumberToObject(o, "planned_ms", ms(a->planned_us));
     cJSON_AddNumberToObject(o, "sent_ms", ms(a->sent_us));
     if (a->answered_us >= 0 && a->timed_out) {
@@ -218,8 +219,15 @@ int hr_result_event(struct hr_result *r, const struct hr_plan_item *x,
     cJSON_AddNumberToObject(o, "first_success_attempt",
                             delivered ? n_attempts : 0);
     arr = cJSON_AddArrayToObject(o, "attempts");
-    for (i = 0; i < n_attempts; i++)
-        cJSON_AddItemToArray(arr, attempt_json(&a[i], i + 1));
+    for (i = 0; i < n_attempts; i++) {
+        cJSON *aj = attempt_json(&a[i], i + 1);
+
+        if (i == 0 && x->payload != HR_PAY_NONE)
+            cJSON_AddStringToObject(aj, "payload_outcome",
+                                    a[i].payload_ok ? "as_expected"
+                                                    : "mishandled");
+        cJSON_AddItemToArray(arr, aj);
+    }
     txt = cJSON_PrintUnformatted(o);
     cJSON_Delete(o);
     if (!txt)
@@ -297,6 +305,9 @@ static cJSON *totals_json(const struct hr_run_totals *t)
         cJSON_AddNullToObject(o, "duplicates_processed");
     cJSON_AddNumberToObject(o, "injected_failures",
                             (double)t->injected_failures);
+    cJSON_AddNumberToObject(o, "payload_faults", (double)t->payload_faults);
+    cJSON_AddNumberToObject(o, "payload_mishandled",
+                            (double)t->payload_mishandled);
     if (t->probe_error[0])
         cJSON_AddStringToObject(o, "probe_error", t->probe_error);
     cJSON_AddNumberToObject(o, "answered", (double)t->answered);

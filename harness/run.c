@@ -420,6 +420,13 @@ static void set_transport(struct job *j, const struct hr_profile *p)
     (void)p;
 }
 
+/* The provider's response timeout: wall clock, never scaled. */
+static int64_t timeout_ms(const struct job *j)
+{
+    return j->ep->target->timeout_ms > 0 ? j->ep->target->timeout_ms
+                                         : j->ep->profile->timeout_ms;
+}
+
 static int setup_easy(struct loop *l, struct job *j, struct hr_err *err)
 {
     const struct hr_profile *p = j->ep->profile;
@@ -438,9 +445,9 @@ static int setup_easy(struct loop *l, struct job *j, struct hr_err *err)
     set_transport(j, p);
     if (method && strcmp(method, "POST"))
         curl_easy_setopt(j->easy, CURLOPT_CUSTOMREQUEST, method);
-    curl_easy_setopt(j->easy, CURLOPT_TIMEOUT_MS, (long)p->timeout_ms);
+    curl_easy_setopt(j->easy, CURLOPT_TIMEOUT_MS, (long)timeout_ms(j));
     curl_easy_setopt(j->easy, CURLOPT_CONNECTTIMEOUT_MS,
-                     (long)(p->timeout_ms < 10000 ? p->timeout_ms : 10000));
+                     (long)(timeout_ms(j) < 10000 ? timeout_ms(j) : 10000));
     curl_easy_setopt(j->easy, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(j->easy, CURLOPT_NOPROXY, "*");
     curl_easy_setopt(j->easy, CURLOPT_WRITEFUNCTION, on_body);
@@ -454,6 +461,17 @@ static int setup_easy(struct loop *l, struct job *j, struct hr_err *err)
 
 static int after_attempt(struct loop *l, struct job *j, struct hr_err *err);
 static int finish_job(struct loop *l, struct job *j, struct hr_err *err);
+
+static void release_object(struct loop *l, struct job *j)
+{
+    struct slot *sl;
+
+    if (!j->object_key)
+        return;
+    sl = objmap_get(&l->objs, j->object_key);
+    if (sl && sl->in_flight > 0)
+        sl->in_flight--;
+}
 
 static int start_attempt(struct loop *l, struct job *j, struct hr_err *err)
 {
@@ -480,6 +498,7 @@ static int start_attempt(struct loop *l, struct job *j, struct hr_err *err)
         a->bytes_sent = 0;
         snprintf(a->error, sizeof(a->error), "connection refused "
                                              "(injected)");
+        release_object(l, j);
         return after_attempt(l, j, err);
     }
     if (setup_easy(l, j, err))
@@ -491,16 +510,6 @@ static int start_attempt(struct loop *l, struct job *j, struct hr_err *err)
     return 0;
 }
 
-static void release_object(struct loop *l, struct job *j)
-{
-    struct slot *sl;
-
-    if (!j->object_key)
-        return;
-    sl = objmap_get(&l->objs, j->object_key);
-    if (sl && sl->in_flight > 0)
-        sl->in_flight--;
-}
 
 /* Starts every due delivery that the limits allow, in order. */
 static int dispatch(struct loop *l, struct hr_err *err)
@@ -620,9 +629,14 @@ static int after_attempt(struct loop *l, struct job *j, struct hr_err *err)
         /* The provider gave up at its timeout, whatever came later. */
         a->timed_out = 1;
         a->injected = 1;
-        base = a->sent_us + j->ep->profile->timeout_ms * 1000;
+        base = a->sent_us + timeout_ms(j) * 1000;
     }
     count_attempt(l, j, a);
+    if (j->n_obs == 1 && j->item->payload != HR_PAY_NONE) {
+        a->payload_ok = hr_payload_outcome_ok(j->item->payload, a->status);
+        l->t->payload_faults++;
+        l->t->payload_mishandled += !a->payload_ok;
+    }
     j->delivered = a->status > 0 && !a->timed_out &&
                    hr_profile_success(j->ep->profile, a->status);
     delay = j->delivered ? -1 : retry_delay_us(l, j);

@@ -27,6 +27,8 @@ struct hr_run_totals {
     int64_t attacker_planned, attacker_sent;
     int64_t attacker_acknowledged; /* answered 2xx: a warning */
     int64_t injected_failures;     /* attempts failed on purpose */
+    int64_t payload_faults;        /* attempts with a payload fault */
+    int64_t payload_mishandled;    /* ... answered unlike a correct one */
     /* Evidence from the probe; -1 when not measured. */
     int64_t forged_accepted;
     int64_t duplicates_processed;
@@ -62,6 +64,15 @@ struct hr_verdict_set {
     size_t n;
     int exit_code; /* enum hr_exit */
 };
+
+/*
+ * 1 when status is what a correct consumer answers to a payload fault
+ * (docs/faults.md has the table): malformed JSON 4xx (never 2xx: that
+ * processed garbage; never 5xx: a provider retries that forever);
+ * unknown type 2xx (acknowledge and ignore); oversized 2xx or 413; gzip
+ * 2xx, 400 or 415; wrong content type 2xx or 415; reformatted 2xx.
+ */
+int hr_payload_outcome_ok(int payload_fault, int status);
 
 /* Set from a signal handler to stop a run early; results are kept. */
 extern volatile sig_atomic_t hr_run_stop;

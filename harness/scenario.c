@@ -160,7 +160,9 @@ static int parse_target(struct ctx *c, const cJSON *o,
 {
     static const char *const keys[] = {"url",         "profile",
                                        "secrets_env", "secrets_file",
-                                       "keep_path",   NULL};
+                                       "keep_path",   "timeout_ms",
+                                       NULL};
+    const cJSON *tmo = cJSON_GetObjectItemCaseSensitive(o, "timeout_ms");
     const cJSON *url = cJSON_GetObjectItemCaseSensitive(o, "url");
     const cJSON *prof = cJSON_GetObjectItemCaseSensitive(o, "profile");
     const cJSON *keep = cJSON_GetObjectItemCaseSensitive(o, "keep_path");
@@ -183,6 +185,10 @@ static int parse_target(struct ctx *c, const cJSON *o,
     if (keep && !cJSON_IsBool(keep))
         return bad(c, ptr, "keep_path must be true or false");
     t->keep_path = cJSON_IsTrue(keep);
+    if (tmo && (hr_json_int64(tmo, &t->timeout_ms) || t->timeout_ms < 1 ||
+                t->timeout_ms > 3600000))
+        return bad(c, ptr, "timeout_ms must be an integer from 1 to "
+                           "3600000");
     return load_target_secrets(c, o, ptr, t);
 }
 

@@ -25,6 +25,7 @@ struct hr_target_cfg {
     char **secrets;       /* loaded secrets; the first signs */
     size_t n_secrets;
     int keep_path;        /* append the recorded path and query */
+    int64_t timeout_ms;   /* overrides the profile's response timeout */
 };
 
 /* A threshold is checked only when its has_ flag is set. */

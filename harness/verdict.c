@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Turns a run's totals into checks against thresholds and an exit code. */
 #include "run.h"
+#include "faults.h"
 
 #include <string.h>
 
@@ -44,6 +45,9 @@ static void judge_delivery(const struct hr_thresholds *th,
     if (th->has_max_failed)
         add_check(v, "max_failed", "<=", (double)th->max_failed,
                   (double)t->failed, 1, "status");
+    if (t->payload_faults > 0)
+        add_check(v, "max_payload_mishandled", "<=", 0,
+                  (double)t->payload_mishandled, 1, "status");
 }
 
 /*
@@ -75,6 +79,27 @@ static void judge_evidence(const struct hr_thresholds *th,
                       : 0,
                   (double)t->duplicates_processed,
                   t->duplicates_processed >= 0, "self-report");
+}
+
+int hr_payload_outcome_ok(int fault, int status)
+{
+    int ok2xx = status >= 200 && status <= 299;
+
+    switch (fault) {
+    case HR_PAY_MALFORMED:
+        return status >= 400 && status <= 499;
+    case HR_PAY_UNKNOWN_TYPE:
+    case HR_PAY_REFORMAT:
+        return ok2xx;
+    case HR_PAY_OVERSIZED:
+        return ok2xx || status == 413;
+    case HR_PAY_GZIP:
+        return ok2xx || status == 400 || status == 415;
+    case HR_PAY_WRONG_CONTENT_TYPE:
+        return ok2xx || status == 415;
+    default:
+        return 1;
+    }
 }
 
 void hr_run_judge(const struct hr_scenario *s, const struct hr_run_totals *t,

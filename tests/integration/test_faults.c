@@ -1,0 +1,290 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Every webhook fault against the reference targets: the flaw a fault
+ * exists to expose is flagged on the naive consumer and not on the
+ * correct one. Real targets on 127.0.0.1, real scenarios, real results.
+ */
+#include "support.h"
+
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define STRIPE_CASSETTE HR_SRC_DIR "/fixtures/stripe-lifecycle.ndjson"
+#define SECRET "HOOKREPLAY_SECRET=whsec_dGVzdC1zZWNyZXQtZmF1bHRzLTE="
+
+static char *env_secret[] = {SECRET, NULL};
+
+struct outcome {
+    int exit_code;
+    cJSON *result;
+    cJSON *state; /* the target's /__state after the run */
+};
+
+static void start_target(struct t_server *s, const char *mode)
+{
+    char *argv[] = {HR_BIN, "target", "--mode", (char *)mode, "--profile",
+                    "stripe", NULL};
+
+    ck_assert_int_eq(t_server_start(s, argv, env_secret, 10000), 0);
+}
+
+/* Runs the Stripe cassette with the given fault rules (a JSON list body)
+ * and extra scenario fields against a fresh target of the given mode. */
+static struct outcome run_faults(const char *mode, const char *faults,
+                                 const char *extra_target)
+{
+    struct outcome o;
+    struct t_server s;
+    struct t_result r;
+    char *dir = t_tmpdir(), path[1024], out[512], json[4096], url[200];
+    char *argv[] = {HR_BIN, "run", path, "--out", out, "--quiet", NULL};
+
+    start_target(&s, mode);
+    snprintf(path, sizeof(path), "%s/scenario.json", dir);
+    snprintf(out, sizeof(out), "%s/out", dir);
+    snprintf(json, sizeof(json),
+             "{\"hookreplay\":\"scenario\",\"version\":1,"
+             "\"cassette\":\"%s\",\"seed\":11,"
+             "\"targets\":{\"stripe\":{\"url\":\"%s/webhooks/stripe\"%s}},"
+             "\"replay\":{\"pacing\":\"asap\",\"retry_time_scale\":0},"
+             "\"faults\":[%s],"
+             "\"probe\":{\"http\":\"%s/__state\","
+             "\"applied\":{\"counts\":\"/applied\"}}}",
+             STRIPE_CASSETTE, s.url, extra_target ? extra_target : "",
+             faults, s.url);
+    ck_assert_int_eq(t_write_file(path, json, strlen(json)), 0);
+    ck_assert_int_eq(t_run(&r, argv, env_secret, NULL, 120000), 0);
+    o.exit_code = r.exit_code;
+    ck_assert_msg(r.exit_code <= 1, "run failed: %s", r.err);
+    snprintf(path, sizeof(path), "%s/result.json", out);
+    o.result = t_read_json(path);
+    ck_assert_ptr_nonnull(o.result);
+    snprintf(url, sizeof(url), "%s/__state", s.url);
+    o.state = t_http_get_json(url);
+    ck_assert_ptr_nonnull(o.state);
+    t_result_free(&r);
+    t_server_stop(&s);
+    free(dir);
+    return o;
+}
+
+static const cJSON *check(const struct outcome *o, const char *name)
+{
+    const cJSON *c;
+
+    cJSON_ArrayForEach(c, cJSON_GetObjectItem(o->result, "checks"))
+    {
+        if (strcmp(cJSON_GetObjectItem(c, "name")->valuestring, name) == 0)
+            return c;
+    }
+    ck_abort_msg("no check named %s", name);
+    return NULL;
+}
+
+static const char *check_result(const struct outcome *o, const char *name)
+{
+    return cJSON_GetObjectItem(check(o, name), "result")->valuestring;
+}
+
+static void outcome_free(struct outcome *o)
+{
+    cJSON_Delete(o->result);
+    cJSON_Delete(o->state);
+}
+
+/* Runs a fault against both targets; the check must fail on naive only. */
+static void flags_naive_only(const char *faults, const char *check_name)
+{
+    struct outcome c = run_faults("correct", faults, NULL);
+    struct outcome n = run_faults("naive", faults, NULL);
+
+    ck_assert_str_eq(check_result(&c, check_name), "pass");
+    ck_assert_int_eq(c.exit_code, 0);
+    ck_assert_str_eq(check_result(&n, check_name), "fail");
+    ck_assert_int_eq(n.exit_code, 1);
+    ck_assert_str_eq(check_result(&c, "min_delivery_rate"), "pass");
+    outcome_free(&c);
+    outcome_free(&n);
+}
+
+START_TEST(duplicates_are_processed_twice_by_naive_only)
+{
+    flags_naive_only("{\"match\":{\"p\":0.4},\"action\":{\"duplicate\":"
+                     "{\"copies\":2,\"spacing_ms\":3}}}",
+                     "max_duplicates_processed");
+}
+END_TEST
+
+START_TEST(forged_signatures_are_accepted_by_naive_only)
+{
+    flags_naive_only("{\"match\":{\"p\":0.3},\"action\":{\"signature\":"
+                     "\"forged\"}}",
+                     "max_forged_accepted");
+}
+END_TEST
+
+START_TEST(stale_timestamps_are_accepted_by_naive_only)
+{
+    flags_naive_only("{\"match\":{\"p\":0.3},\"action\":{\"signature\":"
+                     "\"stale\"}}",
+                     "max_forged_accepted");
+}
+END_TEST
+
+START_TEST(tampered_bodies_are_accepted_by_naive_only)
+{
+    flags_naive_only("{\"match\":{\"p\":0.3},\"action\":{\"signature\":"
+                     "\"tampered\"}}",
+                     "max_forged_accepted");
+}
+END_TEST
+
+START_TEST(missing_signatures_are_accepted_by_naive_only)
+{
+    flags_naive_only("{\"match\":{\"type\":\"invoice.*\"},\"action\":"
+                     "{\"signature\":\"missing\"}}",
+                     "max_forged_accepted");
+}
+END_TEST
+
+START_TEST(wrong_scheme_signatures_are_accepted_by_naive_only)
+{
+    flags_naive_only("{\"match\":{\"type\":\"customer.*\"},\"action\":"
+                     "{\"signature\":\"wrong_scheme\"}}",
+                     "max_forged_accepted");
+}
+END_TEST
+
+START_TEST(injected_timeouts_make_naive_process_the_retry_again)
+{
+    /* The provider gives up at 300 ms although the target said 200, and
+     * retries: only a consumer that deduplicates applies it once. */
+    const char *faults = "{\"match\":{\"type\":\"charge.*\"},\"action\":"
+                         "{\"timeout\":{}}}";
+    struct outcome c = run_faults("correct", faults, ",\"timeout_ms\":300");
+    struct outcome n = run_faults("naive", faults, ",\"timeout_ms\":300");
+
+    ck_assert_str_eq(check_result(&c, "max_duplicates_processed"), "pass");
+    ck_assert_str_eq(check_result(&n, "max_duplicates_processed"), "fail");
+    ck_assert(t_json_num(c.result, "totals.injected_failures") >= 4);
+    ck_assert_int_eq(t_json_num(c.result, "totals.delivery_rate"), 1);
+    outcome_free(&c);
+    outcome_free(&n);
+}
+END_TEST
+
+START_TEST(rotated_signatures_are_accepted_by_the_correct_target)
+{
+    struct outcome c = run_faults(
+        "correct", "{\"action\":{\"signature\":\"rotated\"}}", NULL);
+
+    ck_assert_str_eq(check_result(&c, "min_delivery_rate"), "pass");
+    ck_assert_int_eq(t_json_num(c.result, "totals.attempts"),
+                     t_json_num(c.result, "totals.events"));
+    ck_assert_int_eq(t_json_num(c.state, "rejected"), 0);
+    outcome_free(&c);
+}
+END_TEST
+
+START_TEST(dropped_events_are_never_sent_and_not_counted_as_failed)
+{
+    struct outcome c = run_faults(
+        "correct", "{\"match\":{\"seq\":[3,7]},\"action\":{\"drop\":{}}}",
+        NULL);
+
+    ck_assert_int_eq(t_json_num(c.result, "totals.dropped"), 5);
+    ck_assert_int_eq(t_json_num(c.state, "received"),
+                     t_json_num(c.result, "totals.events") - 5);
+    ck_assert_str_eq(check_result(&c, "min_delivery_rate"), "pass");
+    outcome_free(&c);
+}
+END_TEST
+
+START_TEST(scripted_attempts_follow_the_script_then_deliver)
+{
+    struct outcome c = run_faults(
+        "correct",
+        "{\"match\":{\"seq\":[1,1]},\"action\":{\"script\":"
+        "[\"refused\",\"reset\",\"truncated\",\"http10\",\"deliver\"]}}",
+        NULL);
+    const cJSON *ev, *first = NULL;
+    const char *steps[] = {"refused", "reset", "truncated", "http10",
+                           "deliver"};
+    int i = 0;
+
+    cJSON_ArrayForEach(ev, cJSON_GetObjectItem(c.result, "events"))
+    {
+        if (t_json_num(ev, "seq") == 1)
+            first = ev;
+    }
+    ck_assert_ptr_nonnull(first);
+    ck_assert_int_eq(cJSON_GetArraySize(cJSON_GetObjectItem(first,
+                                                            "attempts")),
+                     4);
+    cJSON_ArrayForEach(ev, cJSON_GetObjectItem(first, "attempts"))
+    {
+        ck_assert_str_eq(cJSON_GetObjectItem(ev, "step")->valuestring,
+                         steps[i++]);
+    }
+    /* http10 delivered: Connection: close over HTTP/1.0 still works. */
+    ck_assert(cJSON_IsTrue(cJSON_GetObjectItem(first, "delivered")));
+    ck_assert_int_eq(t_json_num(c.state, "processed"),
+                     t_json_num(c.result, "totals.events"));
+    outcome_free(&c);
+}
+END_TEST
+
+START_TEST(slow_bodies_are_dribbled_and_still_delivered)
+{
+    struct outcome c = run_faults(
+        "correct",
+        "{\"match\":{\"seq\":[2,3]},\"action\":{\"connection\":\"slow\"}}",
+        NULL);
+    const cJSON *ev;
+
+    cJSON_ArrayForEach(ev, cJSON_GetObjectItem(c.result, "events"))
+    {
+        const cJSON *a = cJSON_GetArrayItem(cJSON_GetObjectItem(ev,
+                                                                "attempts"),
+                                            0);
+
+        if (t_json_num(ev, "seq") == 2) {
+            ck_assert_str_eq(cJSON_GetObjectItem(a, "step")->valuestring,
+                             "slow");
+            /* 20 chunks, 100 ms apart */
+            ck_assert(t_json_num(a, "ack_ms") >= 1500);
+        }
+    }
+    ck_assert_str_eq(check_result(&c, "min_delivery_rate"), "pass");
+    outcome_free(&c);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("faults");
+    TCase *tc = tcase_create("faults");
+    SRunner *sr;
+    int failed;
+
+    tcase_set_timeout(tc, 180);
+    tcase_add_test(tc, duplicates_are_processed_twice_by_naive_only);
+    tcase_add_test(tc, forged_signatures_are_accepted_by_naive_only);
+    tcase_add_test(tc, stale_timestamps_are_accepted_by_naive_only);
+    tcase_add_test(tc, tampered_bodies_are_accepted_by_naive_only);
+    tcase_add_test(tc, missing_signatures_are_accepted_by_naive_only);
+    tcase_add_test(tc, wrong_scheme_signatures_are_accepted_by_naive_only);
+    tcase_add_test(tc, injected_timeouts_make_naive_process_the_retry_again);
+    tcase_add_test(tc, rotated_signatures_are_accepted_by_the_correct_target);
+    tcase_add_test(tc, dropped_events_are_never_sent_and_not_counted_as_failed);
+    tcase_add_test(tc, scripted_attempts_follow_the_script_then_deliver);
+    tcase_add_test(tc, slow_bodies_are_dribbled_and_still_delivered);
+    suite_add_tcase(s, tc);
+    sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
