@@ -502,6 +502,9 @@ START_TEST(report_commands_reject_bad_input_with_exit_2)
     t_result_free(&r);
     ck_assert_int_eq(report_cmd("diff", junk, junk, "--tolerance", "x", &r), 2);
     t_result_free(&r);
+    ck_assert_int_eq(report_cmd("--help", NULL, NULL, NULL, NULL, &r), 0);
+    ck_assert_ptr_nonnull(strstr(r.out, "usage: hookreplay report render"));
+    t_result_free(&r);
 }
 END_TEST
 
