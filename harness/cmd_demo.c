@@ -20,7 +20,8 @@ static const char usage[] =
     "(customers, payment intents that succeed and fail, a refund, a\n"
     "subscription created, updated and canceled, invoices paid), signed\n"
     "with a fresh random secret as Stripe signs, prints the summary and\n"
-    "writes the JSON result and the consumer's final state to DIR.\n"
+    "writes the JSON result, the reports (report.html, report.md,\n"
+    "report.xml) and the consumer's final state to DIR.\n"
     "Opens nothing and reaches no other host.\n"
     "\n"
     "  --out DIR    result folder (default ./hookreplay-demo)\n"
@@ -107,6 +108,8 @@ static struct hr_scenario *demo_scenario(const char *url, char *secret,
     s->cassette_mem_len = e->len;
     s->speed = speed;
     s->out_dir = hr_strdup(out);
+    s->report_formats = HR_REPORT_JSON | HR_REPORT_JUNIT |
+                        HR_REPORT_MARKDOWN | HR_REPORT_HTML;
     s->thresholds.has_max_ack_p99_ms = 1;
     s->thresholds.max_ack_p99_ms = 2000;
     s->targets = t = hr_calloc(1, sizeof(*t));

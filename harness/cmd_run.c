@@ -3,6 +3,7 @@
 #include "cassette.h"
 #include "cmd.h"
 #include "plan.h"
+#include "report.h"
 #include "run.h"
 #include "scenario.h"
 #include "sign.h"
@@ -46,6 +47,9 @@ static const char usage[] =
     "  --no-retries          one attempt per delivery\n"
     "  --min-delivery-rate X threshold, 0..1 (default 1.0)\n"
     "  --max-ack-p99-ms N    threshold on the p99 ack latency\n"
+    "  --report LIST         also write reports next to result.json:\n"
+    "                        junit (report.xml), md (report.md), html\n"
+    "                        (report.html), comma-separated\n"
     "  --quiet               no summary on stdout\n"
     "  --plan-only           print the plan (NDJSON, one delivery a line,\n"
     "                        same seed: same bytes) and send nothing\n"
@@ -58,7 +62,7 @@ struct flags {
     const char *scenario, *cassette, *target, *profile, *endpoint;
     const char *secret_file, *out, *pacing;
     const char *seed, *speed, *rate, *max_in_flight, *retry_scale;
-    const char *min_rate, *max_p99;
+    const char *min_rate, *max_p99, *report;
     int keep_path, no_retries, quiet, plan_only;
 };
 
@@ -102,6 +106,7 @@ static const char **value_slot(struct flags *f, const char *name)
         {"--retry-time-scale", offsetof(struct flags, retry_scale)},
         {"--min-delivery-rate", offsetof(struct flags, min_rate)},
         {"--max-ack-p99-ms", offsetof(struct flags, max_p99)},
+        {"--report", offsetof(struct flags, report)},
     };
     size_t i;
 
@@ -283,6 +288,13 @@ static int apply_overrides(const struct flags *f, struct hr_scenario *s,
     }
     if (f->no_retries)
         s->retries = 0;
+    if (f->report) {
+        unsigned bits;
+
+        if (hr_report_formats_parse(f->report, &bits, err))
+            return -1;
+        s->report_formats |= bits;
+    }
     return 0;
 }
 
@@ -310,6 +322,14 @@ int hr_cmd_run_scenario(struct hr_scenario *s, int quiet)
         if (t->input_error)
             fprintf(stderr, "hookreplay: %s\n", t->input_msg);
         code = v.exit_code;
+        /* Reports are rendered from result.json as written, the same
+         * path `report render` takes. */
+        if (hr_report_write_all(s->out_dir ? s->out_dir : "hookreplay-out",
+                                s->report_formats, quiet ? NULL : stdout,
+                                &err)) {
+            fprintf(stderr, "hookreplay: report: %s\n", err.msg);
+            code = code ? code : HR_EXIT_INTERNAL;
+        }
     }
     hr_free(path);
     hr_free(t);

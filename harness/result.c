@@ -147,10 +147,12 @@ static cJSON *attempt_json(const struct hr_attempt *a, int n)
     if (a->answered_us >= 0 && a->timed_out) {
         /* An injected timeout: the target answered, the provider had
          * already given up. */
-        cJSON_AddNumberToObject(o, "late_status", a->status);
         cJSON_AddNullToObject(o, "status");
         cJSON_AddStringToObject(o, "error", "timeout");
-        cJSON_AddNumberToObject(o, "ack_ms",
+        cJSON_AddStringToObject(o, "detail", "the provider gave up at its "
+                                             "response timeout (injected)");
+        cJSON_AddNumberToObject(o, "late_status", a->status);
+        cJSON_AddNumberToObject(o, "late_ack_ms",
                                 ms(a->answered_us - a->sent_us));
     } else if (a->answered_us >= 0) {
         cJSON_AddNumberToObject(o, "answered_ms", ms(a->answered_us));
@@ -268,7 +270,7 @@ static cJSON *latency_json(const struct hr_hist *h)
     return o;
 }
 
-static cJSON *totals_json(const struct hr_run_totals *t)
+cJSON *hr_result_totals_json(const struct hr_run_totals *t)
 {
     cJSON *o = cJSON_CreateObject(), *st, *er, *lat;
     char code[8];
@@ -330,7 +332,7 @@ static cJSON *totals_json(const struct hr_run_totals *t)
     return o;
 }
 
-static cJSON *checks_json(const struct hr_verdict_set *v)
+cJSON *hr_result_checks_json(const struct hr_verdict_set *v)
 {
     cJSON *arr = cJSON_CreateArray();
     size_t i;
@@ -356,7 +358,7 @@ static cJSON *checks_json(const struct hr_verdict_set *v)
     return arr;
 }
 
-static const char *verdict_name(int code)
+const char *hr_result_verdict_name(int code)
 {
     switch (code) {
     case HR_EXIT_OK:
@@ -379,9 +381,9 @@ int hr_result_close(struct hr_result *r, const struct hr_run_totals *t,
     char *txt;
     int code = fatal ? fatal->code : v->exit_code, rc;
 
-    cJSON_AddItemToObject(tail, "totals", totals_json(t));
-    cJSON_AddItemToObject(tail, "checks", checks_json(v));
-    cJSON_AddStringToObject(tail, "verdict", verdict_name(code));
+    cJSON_AddItemToObject(tail, "totals", hr_result_totals_json(t));
+    cJSON_AddItemToObject(tail, "checks", hr_result_checks_json(v));
+    cJSON_AddStringToObject(tail, "verdict", hr_result_verdict_name(code));
     cJSON_AddNumberToObject(tail, "exit_code", code);
     cJSON_AddBoolToObject(tail, "interrupted", t->interrupted);
     if (t->input_error)

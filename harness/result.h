@@ -52,4 +52,14 @@ int hr_result_event(struct hr_result *r, const struct hr_plan_item *x,
 int hr_result_close(struct hr_result *r, const struct hr_run_totals *t,
                     const struct hr_verdict_set *v, const struct hr_err *fatal);
 
+/*
+ * The tail's pieces, shared with `report merge` so a merged file has the
+ * same shape: new cJSON trees the caller deletes, and the verdict word
+ * of an exit code ("pass", "fail", "input_error", ...).
+ */
+struct cJSON;
+struct cJSON *hr_result_totals_json(const struct hr_run_totals *t);
+struct cJSON *hr_result_checks_json(const struct hr_verdict_set *v);
+const char *hr_result_verdict_name(int code);
+
 #endif

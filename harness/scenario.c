@@ -19,6 +19,7 @@ void hr_scenario_defaults(struct hr_scenario *s)
     s->per_object_in_flight = 1;
     s->retry_time_scale = 0.001;
     s->retries = 1;
+    s->report_formats = HR_REPORT_JSON;
     s->thresholds.has_min_delivery_rate = 1;
     s->thresholds.min_delivery_rate = 1.0;
 }
@@ -336,12 +337,33 @@ static int parse_thresholds(struct ctx *c, const cJSON *o,
                      &t->max_duplicates_processed);
 }
 
+static int report_format_bit(const char *name, unsigned *bit)
+{
+    static const struct {
+        const char *name;
+        unsigned bit;
+    } names[] = {{"json", HR_REPORT_JSON},
+                 {"junit", HR_REPORT_JUNIT},
+                 {"markdown", HR_REPORT_MARKDOWN},
+                 {"html", HR_REPORT_HTML}};
+    size_t i;
+
+    for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+        if (strcmp(names[i].name, name) == 0) {
+            *bit = names[i].bit;
+            return 0;
+        }
+    }
+    return -1;
+}
+
 static int parse_report(struct ctx *c, const cJSON *o, struct hr_scenario *s)
 {
     static const char *const keys[] = {"formats", "out", NULL};
     const cJSON *out = cJSON_GetObjectItemCaseSensitive(o, "out");
     const cJSON *fmts = cJSON_GetObjectItemCaseSensitive(o, "formats");
     const cJSON *it;
+    unsigned bit;
 
     if (!o)
         return 0;
@@ -349,11 +371,15 @@ static int parse_report(struct ctx *c, const cJSON *o, struct hr_scenario *s)
         return bad(c, "/report", "must be an object");
     if (hr_json_only_keys(o, keys, c->origin, "/report", c->err))
         return -1;
+    if (fmts && !cJSON_IsArray(fmts))
+        return bad(c, "/report/formats", "must be a list of formats");
     cJSON_ArrayForEach(it, fmts)
     {
-        if (!cJSON_IsString(it) || strcmp(it->valuestring, "json"))
+        if (!cJSON_IsString(it) || report_format_bit(it->valuestring, &bit))
             return bad(c, "/report/formats",
-                       "this version writes the \"json\" format only");
+                       "formats are \"json\", \"junit\", \"markdown\" "
+                       "and \"html\"");
+        s->report_formats |= bit;
     }
     if (out && !cJSON_IsString(out))
         return bad(c, "/report/out", "must be a folder path");

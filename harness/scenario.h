@@ -17,6 +17,14 @@
 
 enum hr_pacing { HR_PACE_RECORDED = 0, HR_PACE_RATE, HR_PACE_ASAP };
 
+/* Output formats of a run, as bit flags; result.json is always written. */
+enum hr_report_format {
+    HR_REPORT_JSON = 1,     /* result.json */
+    HR_REPORT_JUNIT = 2,    /* report.xml */
+    HR_REPORT_MARKDOWN = 4, /* report.md */
+    HR_REPORT_HTML = 8      /* report.html */
+};
+
 /* Where one endpoint's deliveries go, and how they are signed. */
 struct hr_target_cfg {
     char *endpoint;       /* cassette endpoint name */
@@ -64,6 +72,7 @@ struct hr_scenario {
     char *out_dir; /* where results go */
     struct hr_faults faults;
     struct hr_probe_cfg *probe; /* NULL: no probe */
+    unsigned report_formats; /* enum hr_report_format bits */
 };
 
 /* Fills s with the defaults documented in docs/formats.md. */

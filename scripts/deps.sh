@@ -8,7 +8,7 @@ set -euo pipefail
 pkgs=(build-essential cmake pkg-config libcurl4-openssl-dev
       libmicrohttpd-dev libcjson-dev libssl-dev check)
 if [ "${1:-}" = "--test" ]; then
-  pkgs+=(libxml2-utils)
+  pkgs+=(libxml2-utils chromium)
 fi
 
 missing=()

@@ -7,6 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/deps.sh --test
 bash tests/interop/setup.sh
+bash tests/report/setup.sh
 jobs=$(nproc)
 
 echo "== build and test (RelWithDebInfo)"

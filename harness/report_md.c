@@ -1,0 +1,177 @@
+/* SPDX-License-Identifier: MIT */
+/* The Markdown report: short enough for a PR comment or a CI summary. */
+#include "report.h"
+
+#include <string.h>
+
+#define MAX_EVENT_LINES 10
+
+/*
+ * Payload text in Markdown: HTML-significant characters become entities
+ * (renderers pass raw HTML through) and Markdown punctuation is escaped,
+ * so an event id can neither inject markup nor break a table.
+ */
+static void md_escape(FILE *f, const char *s)
+{
+    const char *p;
+
+    for (p = s ? s : ""; *p; p++) {
+        if (*p == '<')
+            fputs("&lt;", f);
+        else if (*p == '>')
+            fputs("&gt;", f);
+        else if (*p == '&')
+            fputs("&amp;", f);
+        else if (*p == '|')
+            fputs("&#124;", f);
+        else if (*p == '\n' || *p == '\r' || *p == '\t')
+            fputc(' ', f);
+        else if (strchr("\\`*_[]~", *p))
+            fprintf(f, "\\%c", *p);
+        else
+            fputc(*p, f);
+    }
+}
+
+static void checks_table(FILE *f, const cJSON *res)
+{
+    const cJSON *c, *checks = cJSON_GetObjectItemCaseSensitive(res, "checks");
+
+    if (cJSON_GetArraySize(checks) == 0) {
+        fputs("No thresholds were set, so nothing was judged.\n\n", f);
+        return;
+    }
+    fputs("| check | threshold | value | result | evidence |\n"
+          "|---|---|---|---|---|\n",
+          f);
+    cJSON_ArrayForEach(c, checks)
+    {
+        const char *r = hr_report_str(c, "result", "");
+        const cJSON *v = cJSON_GetObjectItemCaseSensitive(c, "value");
+        const char *op;
+
+        fputs("| ", f);
+        md_escape(f, hr_report_str(c, "name", "?"));
+        op = hr_report_str(c, "op", "?");
+        fputs(" | ", f);
+        if (strcmp(op, ">=") == 0 || strcmp(op, "<=") == 0)
+            fputs(op, f); /* safe as they are, and easier to read */
+        else
+            md_escape(f, op);
+        fprintf(f, " %g | ", hr_report_num(c, "threshold", 0));
+        if (cJSON_IsNumber(v))
+            fprintf(f, "%g", v->valuedouble);
+        else
+            fputs("-", f);
+        fprintf(f, " | %s | ",
+                strcmp(r, "fail") == 0   ? "**fail**"
+                : strcmp(r, "pass") == 0 ? "pass"
+                                         : "not measured");
+        md_escape(f, hr_report_str(c, "evidence", "?"));
+        fputs(" |\n", f);
+    }
+    fputc('\n', f);
+}
+
+static void statuses(FILE *f, const cJSON *t)
+{
+    const cJSON *st = cJSON_GetObjectItemCaseSensitive(t, "status_counts");
+    const cJSON *it;
+    int any = 0;
+
+    fputs("Answers:", f);
+    cJSON_ArrayForEach(it, st)
+    {
+        fprintf(f, "%s %s x%g", any ? "," : "", it->string, it->valuedouble);
+        any = 1;
+    }
+    fprintf(f, "%s; connect errors %g, timeouts %g, other errors %g.\n\n",
+            any ? "" : " none", hr_report_num(t, "errors.connect", 0),
+            hr_report_num(t, "errors.timeout", 0),
+            hr_report_num(t, "errors.other", 0));
+}
+
+static void latency_row(FILE *f, const char *label, const cJSON *lat)
+{
+    if (hr_report_num(lat, "count", 0) == 0) {
+        fprintf(f, "| %s | - | - | - | - |\n", label);
+        return;
+    }
+    fprintf(f, "| %s | %g | %g | %g | %g |\n", label,
+            hr_report_num(lat, "p50", 0), hr_report_num(lat, "p95", 0),
+            hr_report_num(lat, "p99", 0), hr_report_num(lat, "max", 0));
+}
+
+static void deliveries(FILE *f, const cJSON *res)
+{
+    const cJSON *t = cJSON_GetObjectItemCaseSensitive(res, "totals");
+    const cJSON *lat = cJSON_GetObjectItemCaseSensitive(t, "ack_latency_ms");
+
+    fprintf(f,
+            "**Deliveries:** %g of %g events delivered (%.1f%%), %g "
+            "failed, %g attempts, %g retries.\n",
+            hr_report_num(t, "delivered", 0), hr_report_num(t, "events", 0),
+            100.0 * hr_report_num(t, "delivery_rate", 0),
+            hr_report_num(t, "failed", 0), hr_report_num(t, "attempts", 0),
+            hr_report_num(t, "retries", 0));
+    statuses(f, t);
+    fputs("| ack latency (ms) | p50 | p95 | p99 | max |\n"
+          "|---|---|---|---|---|\n",
+          f);
+    latency_row(f, "from send",
+                cJSON_GetObjectItemCaseSensitive(lat, "from_actual"));
+    latency_row(f, "from plan",
+                cJSON_GetObjectItemCaseSensitive(lat, "from_planned"));
+    fputc('\n', f);
+}
+
+static void failed_events(FILE *f, const cJSON *res)
+{
+    const cJSON *evs[MAX_EVENT_LINES];
+    size_t n = hr_report_undelivered(res, evs, MAX_EVENT_LINES), i;
+    char what[192];
+
+    if (n == 0)
+        return;
+    if (n > MAX_EVENT_LINES)
+        fprintf(f, "**Undelivered events** (first %d of %zu):\n\n",
+                MAX_EVENT_LINES, n);
+    else
+        fputs("**Undelivered events:**\n\n", f);
+    for (i = 0; i < n && i < MAX_EVENT_LINES; i++) {
+        hr_report_last_outcome(evs[i], what, sizeof(what));
+        fputs("- ", f);
+        md_escape(f, hr_report_str(evs[i], "id", "(no id)"));
+        fputs(" ", f);
+        md_escape(f, hr_report_str(evs[i], "type", ""));
+        fputs(": ", f);
+        md_escape(f, what);
+        fputc('\n', f);
+    }
+    fputc('\n', f);
+}
+
+int hr_report_markdown(FILE *f, const cJSON *res)
+{
+    const char *why =
+        hr_report_str(res, "input_error", hr_report_str(res, "error", NULL));
+
+    fprintf(f, "### hookreplay: **%s**\n\n", hr_report_verdict_label(res));
+    fprintf(f, "%g events from ", hr_report_num(res, "totals.events", 0));
+    md_escape(f, hr_report_str(res, "cassette", "?"));
+    fprintf(f, ", seed %.0f, %s pacing, %.2f s%s.\n\n",
+            hr_report_num(res, "seed", 0), hr_report_str(res, "pacing", "?"),
+            hr_report_num(res, "totals.duration_ms", 0) / 1000.0,
+            cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(res, "interrupted"))
+                ? ", interrupted"
+                : "");
+    if (why) {
+        fputs("Stopped early: ", f);
+        md_escape(f, why);
+        fputs("\n\n", f);
+    }
+    checks_table(f, res);
+    deliveries(f, res);
+    failed_events(f, res);
+    return ferror(f) ? -1 : 0;
+}

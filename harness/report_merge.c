@@ -1,0 +1,361 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Exact merge of shard results: counts add, histograms merge bucket by
+ * bucket, percentiles come from the merged histogram, events are
+ * concatenated, and checks are judged again on the merged totals by the
+ * same code a run uses; a check that cannot be recomputed that way is
+ * reported as not measured, with a note saying why.
+ */
+#include "report.h"
+#include "result.h"
+#include "run.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int64_t num64(const cJSON *o, const char *dotted)
+{
+    return (int64_t)llround(hr_report_num(o, dotted, 0));
+}
+
+static int add_statuses(struct hr_run_totals *t, const cJSON *st)
+{
+    const cJSON *it;
+
+    cJSON_ArrayForEach(it, st)
+    {
+        char *end;
+        long code = strtol(it->string, &end, 10);
+
+        if (*end || code < 0 || code >= HR_STATUS_MAX || !cJSON_IsNumber(it))
+            return -1;
+        t->status[code] += (int64_t)llround(it->valuedouble);
+    }
+    return 0;
+}
+
+static int add_latency(struct hr_hist *into, const cJSON *lat,
+                       const char *which)
+{
+    struct hr_hist *h = hr_malloc(sizeof(*h));
+    int rc;
+
+    if (!h)
+        return -1;
+    rc = hr_report_hist(cJSON_GetObjectItemCaseSensitive(lat, which), h);
+    if (rc == 0)
+        hr_hist_merge(into, h);
+    hr_free(h);
+    return rc;
+}
+
+/* Adds one shard's totals into t. 0, or -1 when they are malformed. */
+static int add_totals(struct hr_run_totals *t, const cJSON *res)
+{
+    const cJSON *o = cJSON_GetObjectItemCaseSensitive(res, "totals");
+    const cJSON *lat = cJSON_GetObjectItemCaseSensitive(o, "ack_latency_ms");
+    int64_t dur = num64(o, "duration_ms");
+
+    t->events += num64(o, "events");
+    t->delivered += num64(o, "delivered");
+    t->failed += num64(o, "failed");
+    t->attempts += num64(o, "attempts");
+    t->answered += num64(o, "answered");
+    t->err_connect += num64(o, "errors.connect");
+    t->err_timeout += num64(o, "errors.timeout");
+    t->err_other += num64(o, "errors.other");
+    /* Shards run side by side: the merged run took as long as the
+     * longest shard. */
+    if (dur > t->duration_ms)
+        t->duration_ms = dur;
+    if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(res, "interrupted")))
+        t->interrupted = 1;
+    if (add_statuses(t, cJSON_GetObjectItemCaseSensitive(o, "status_counts")) ||
+        add_latency(&t->ack_actual, lat, "from_actual") ||
+        add_latency(&t->ack_planned, lat, "from_planned"))
+        return -1;
+    return 0;
+}
+
+/* The thresholds a run's verdict.c knows, recovered from a check. */
+static int known_threshold(struct hr_thresholds *th, const cJSON *c)
+{
+    const char *name = hr_report_str(c, "name", "");
+    double v = hr_report_num(c, "threshold", 0);
+
+    if (strcmp(name, "min_delivery_rate") == 0) {
+        th->has_min_delivery_rate = 1;
+        th->min_delivery_rate = v;
+    } else if (strcmp(name, "max_ack_p99_ms") == 0) {
+        th->has_max_ack_p99_ms = 1;
+        th->max_ack_p99_ms = (int64_t)v;
+    } else if (strcmp(name, "max_failed") == 0) {
+        th->has_max_failed = 1;
+        th->max_failed = (int64_t)v;
+    } else {
+        return -1;
+    }
+    return 0;
+}
+
+/* 1 when every result lists the same checks with the same thresholds. */
+static int same_checks(cJSON *const *res, size_t n)
+{
+    const cJSON *a = cJSON_GetObjectItemCaseSensitive(res[0], "checks");
+    size_t i;
+
+    for (i = 1; i < n; i++) {
+        const cJSON *b = cJSON_GetObjectItemCaseSensitive(res[i], "checks");
+        const cJSON *x, *y = b ? b->child : NULL;
+
+        if (cJSON_GetArraySize(a) != cJSON_GetArraySize(b))
+            return 0;
+        cJSON_ArrayForEach(x, a)
+        {
+            if (strcmp(hr_report_str(x, "name", ""),
+                       hr_report_str(y, "name", "")) ||
+                strcmp(hr_report_str(x, "op", ""),
+                       hr_report_str(y, "op", "")) ||
+                hr_report_num(x, "threshold", 0) !=
+                    hr_report_num(y, "threshold", 0))
+                return 0;
+            y = y->next;
+        }
+    }
+    return 1;
+}
+
+static cJSON *unjudged(const cJSON *c, const char *note)
+{
+    cJSON *o = cJSON_CreateObject();
+
+    cJSON_AddStringToObject(o, "name", hr_report_str(c, "name", "?"));
+    cJSON_AddStringToObject(o, "op", hr_report_str(c, "op", "<="));
+    cJSON_AddNumberToObject(o, "threshold", hr_report_num(c, "threshold", 0));
+    cJSON_AddNullToObject(o, "value");
+    cJSON_AddStringToObject(o, "result", "not_measured");
+    cJSON_AddStringToObject(o, "evidence",
+                            hr_report_str(c, "evidence", "status"));
+    cJSON_AddStringToObject(o, "note", note);
+    return o;
+}
+
+/*
+ * Judges the merged totals with hr_run_judge; sets *code. Returns the
+ * checks array: re-judged checks carry a note saying so, the others are
+ * not measured with the reason.
+ */
+static cJSON *judge(cJSON *const *res, size_t n, const struct hr_run_totals *t,
+                    int *code)
+{
+    const cJSON *c, *first = cJSON_GetObjectItemCaseSensitive(res[0], "checks");
+    struct hr_scenario s;
+    struct hr_verdict_set v;
+    int same = same_checks(res, n);
+    cJSON *arr, *it;
+
+    hr_scenario_defaults(&s);
+    memset(&s.thresholds, 0, sizeof(s.thresholds));
+    cJSON_ArrayForEach(c, first)
+    {
+        if (same)
+            known_threshold(&s.thresholds, c);
+    }
+    hr_run_judge(&s, t, &v);
+    *code = v.exit_code;
+    arr = hr_result_checks_json(&v);
+    cJSON_ArrayForEach(it, arr)
+    {
+        cJSON_AddStringToObject(it, "note",
+                                "judged again on the merged "
+                                "totals");
+    }
+    cJSON_ArrayForEach(c, first)
+    {
+        struct hr_thresholds probe;
+
+        memset(&probe, 0, sizeof(probe));
+        if (!same)
+            cJSON_AddItemToArray(arr, unjudged(c, "the shards were judged "
+                                                  "against different checks"));
+        else if (known_threshold(&probe, c))
+            cJSON_AddItemToArray(arr, unjudged(c, "cannot be recomputed from "
+                                                  "merged totals"));
+        else
+            continue;
+        /* A run fails a check it could not measure; so does a merge. */
+        if (*code == HR_EXIT_OK)
+            *code = HR_EXIT_THRESHOLD;
+    }
+    return arr;
+}
+
+/* The first string at key among the results, or a joined list. */
+static void merged_string(cJSON *out, cJSON *const *res, size_t n,
+                          const char *key)
+{
+    struct hr_buf b;
+    size_t i, j;
+
+    hr_buf_init(&b, 0);
+    for (i = 0; i < n; i++) {
+        const char *s = hr_report_str(res[i], key, NULL);
+
+        for (j = 0; s && j < i; j++) {
+            const char *e = hr_report_str(res[j], key, NULL);
+
+            if (e && strcmp(s, e) == 0)
+                break;
+        }
+        if (s && j == i)
+            hr_buf_printf(&b, "%s%s", b.len ? ", " : "", s);
+    }
+    if (b.len || strcmp(key, "cassette") == 0)
+        cJSON_AddStringToObject(out, key, b.data ? b.data : "");
+    hr_buf_free(&b);
+}
+
+static void head(cJSON *out, cJSON *const *res, const char *const *names,
+                 size_t n)
+{
+    const char *start = hr_report_str(res[0], "started_at", "");
+    cJSON *from;
+    size_t i;
+
+    for (i = 1; i < n; i++) {
+        const char *s = hr_report_str(res[i], "started_at", "");
+
+        if (strcmp(s, start) < 0)
+            start = s;
+    }
+    cJSON_AddStringToObject(out, "hookreplay", "result");
+    cJSON_AddNumberToObject(out, "version", 1);
+    cJSON_AddStringToObject(out, "started_at", start);
+    merged_string(out, res, n, "scenario");
+    merged_string(out, res, n, "cassette");
+    cJSON_AddNumberToObject(out, "seed", hr_report_num(res[0], "seed", 0));
+    cJSON_AddStringToObject(out, "pacing",
+                            hr_report_str(res[0], "pacing", "recorded"));
+    from = cJSON_AddArrayToObject(out, "merged_from");
+    for (i = 0; i < n; i++)
+        cJSON_AddItemToArray(from, cJSON_CreateString(names[i]));
+}
+
+static void concat_events(cJSON *out, cJSON *const *res, size_t n)
+{
+    cJSON *all = cJSON_AddArrayToObject(out, "events");
+    const cJSON *ev;
+    size_t i;
+
+    for (i = 0; i < n; i++)
+        cJSON_ArrayForEach(ev,
+                           cJSON_GetObjectItemCaseSensitive(res[i], "events"))
+        {
+            cJSON_AddItemToArray(all, cJSON_Duplicate(ev, 1));
+        }
+}
+
+/* Stop reasons of the shards: input errors and fatal errors carry over. */
+static void carry_errors(cJSON *out, cJSON *const *res,
+                         const char *const *names, size_t n, int *code)
+{
+    size_t i;
+
+    for (i = 0; i < n; i++) {
+        const char *ie = hr_report_str(res[i], "input_error", NULL);
+        const char *fe = hr_report_str(res[i], "error", NULL);
+        char msg[1200];
+
+        if (ie && !cJSON_GetObjectItemCaseSensitive(out, "input_error")) {
+            snprintf(msg, sizeof(msg), "%s: %s", names[i], ie);
+            cJSON_AddStringToObject(out, "input_error", msg);
+            if (*code != HR_EXIT_INTERNAL)
+                *code = HR_EXIT_INPUT;
+        }
+        if (fe && !cJSON_GetObjectItemCaseSensitive(out, "error")) {
+            snprintf(msg, sizeof(msg), "%s: %s", names[i], fe);
+            cJSON_AddStringToObject(out, "error", msg);
+            *code = (int)hr_report_num(res[i], "exit_code", HR_EXIT_INTERNAL);
+        }
+    }
+}
+
+cJSON *hr_report_merge(cJSON *const *res, const char *const *names, size_t n,
+                       struct hr_err *err)
+{
+    struct hr_run_totals *t = hr_calloc(1, sizeof(*t));
+    cJSON *out = NULL, *checks;
+    size_t i;
+    int code;
+
+    if (!t || n == 0) {
+        hr_errf(err, t ? HR_EXIT_INPUT : HR_EXIT_INTERNAL,
+                t ? "nothing to merge" : "out of memory");
+        goto done;
+    }
+    for (i = 0; i < n; i++) {
+        if (add_totals(t, res[i])) {
+            hr_errf(err, HR_EXIT_INPUT,
+                    "%s: /totals: malformed counts or histogram", names[i]);
+            goto done;
+        }
+    }
+    out = cJSON_CreateObject();
+    head(out, res, names, n);
+    concat_events(out, res, n);
+    cJSON_AddItemToObject(out, "totals", hr_result_totals_json(t));
+    checks = judge(res, n, t, &code);
+    cJSON_AddItemToObject(out, "checks", checks);
+    carry_errors(out, res, names, n, &code);
+    cJSON_AddStringToObject(out, "verdict", hr_result_verdict_name(code));
+    cJSON_AddNumberToObject(out, "exit_code", code);
+    cJSON_AddBoolToObject(out, "interrupted", t->interrupted);
+    /* The stop reasons were added before the verdict; move them last so
+     * the file reads in the order a run writes it. */
+    checks = cJSON_DetachItemFromObject(out, "input_error");
+    if (checks)
+        cJSON_AddItemToObject(out, "input_error", checks);
+    checks = cJSON_DetachItemFromObject(out, "error");
+    if (checks)
+        cJSON_AddItemToObject(out, "error", checks);
+done:
+    hr_free(t);
+    return out;
+}
+
+int hr_report_write_json(FILE *f, const cJSON *res)
+{
+    const cJSON *it, *ev;
+    int first = 1;
+
+    fputc('{', f);
+    for (it = res->child; it; it = it->next) {
+        char *txt;
+
+        fprintf(f, "%s\"%s\":", first ? "" : ",", it->string);
+        first = 0;
+        if (strcmp(it->string, "events") == 0) {
+            fputs("[\n", f);
+            cJSON_ArrayForEach(ev, it)
+            {
+                txt = cJSON_PrintUnformatted(ev);
+                if (!txt)
+                    return -1;
+                fprintf(f, "%s%s", txt, ev->next ? ",\n" : "\n");
+                cJSON_free(txt);
+            }
+            fputs("]", f);
+            continue;
+        }
+        txt = cJSON_PrintUnformatted(it);
+        if (!txt)
+            return -1;
+        fputs(txt, f);
+        cJSON_free(txt);
+        if (it->next && strcmp(it->next->string, "events") == 0)
+            fputc('\n', f);
+    }
+    fputs("}\n", f);
+    return ferror(f) ? -1 : 0;
+}
