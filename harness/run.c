@@ -613,10 +613,11 @@ static int64_t retry_delay_us(const struct loop *l, const struct job *j)
     if (j->item->attacker || !l->s->retries ||
         j->n_obs > (int)p->n_retry_delays || j->n_obs >= HR_MAX_ATTEMPTS)
         return -1;
-    ms = (double)p->retry_delays_ms[j->n_obs - 1];
+    ms = (double)p->retry_delays_ms[j->n_obs - 1] * l->s->retry_time_scale;
+    /* Retry-After is the target's wall-clock wish: never scaled. */
     if (p->honors_retry_after && j->retry_after_ms > ms)
         ms = (double)j->retry_after_ms;
-    return (int64_t)(ms * l->s->retry_time_scale * 1000.0);
+    return (int64_t)(ms * 1000.0);
 }
 
 /* Judges a finished attempt; retries or finishes the job. */
