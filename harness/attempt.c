@@ -5,6 +5,7 @@
 #include "sign.h"
 
 #include <string.h>
+#include <time.h>
 
 #define CANARY_KEY "hookreplay_canary"
 
@@ -201,11 +202,39 @@ static int skip_recorded(const struct hr_profile *p, const char *name)
            hr_strcaseeq(name, "Content-Encoding");
 }
 
+/* Header-borne event times (Shopify's Triggered-At) move too. */
+static char *rebased_header(const struct hr_attempt_ctx *c, const char *name,
+                            const char *value)
+{
+    const struct hr_field_rule *rule = &c->profile->ev_created;
+    int64_t t;
+    size_t i;
+
+    if (!c->rebase_s || rule->time_format != HR_TIME_ISO8601)
+        return NULL;
+    for (i = 0; i < rule->n_sources; i++) {
+        char buf[32];
+        struct tm tm;
+        time_t when;
+
+        if (rule->sources[i].kind != HR_SRC_HEADER ||
+            !hr_strcaseeq(rule->sources[i].name, name) ||
+            hr_parse_iso8601(value, &t))
+            continue;
+        when = (time_t)(t + c->rebase_s);
+        gmtime_r(&when, &tm);
+        strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
+        return hr_strdup(buf);
+    }
+    return NULL;
+}
+
 /* Recorded headers in order, then defaults and fault replacements. */
 static int plain_headers(const struct hr_plan_item *x, int payload_on,
-                         const struct hr_profile *p,
+                         const struct hr_attempt_ctx *c,
                          struct hr_attempt_req *r)
 {
+    const struct hr_profile *p = c->profile;
     const struct hr_message *rq = &x->it.request;
     struct hr_plan_item probe = *x;
     size_t i;
@@ -226,9 +255,14 @@ static int plain_headers(const struct hr_plan_item *x, int payload_on,
 
             if (add_line(&r->headers, name, v))
                 return -1;
-        } else if (!skip_recorded(p, name) &&
-                   add_line(&r->headers, name, rq->headers[i].value)) {
-            return -1;
+        } else if (!skip_recorded(p, name)) {
+            char *moved = rebased_header(c, name, rq->headers[i].value);
+            int rc = add_line(&r->headers, name,
+                              moved ? moved : rq->headers[i].value);
+
+            hr_free(moved);
+            if (rc)
+                return -1;
         }
     }
     for (i = 0; i < p->n_default_headers; i++) {
@@ -308,11 +342,68 @@ out:
     return rc;
 }
 
-int hr_attempt_build(const struct hr_plan_item *x, const struct hr_profile *p,
-                     const struct hr_target_cfg *t, int attempt,
-                     int64_t now_s, struct hr_attempt_req *out,
-                     struct hr_err *err)
+/* Shifts one time value in the body, keeping its form. */
+static void shift_pointer(struct hr_attempt_req *r, const char *ptr,
+                          enum hr_time_format fmt, int64_t delta_s)
 {
+    unsigned char *nb;
+    size_t n, start, end;
+
+    if (fmt == HR_TIME_NONE) {
+        /* A scenario pointer: a number is unix seconds, a string ISO. */
+        if (hr_json_span((const char *)r->body, r->body_len, ptr, &start,
+                         &end))
+            return;
+        fmt = r->body[start] == '"' ? HR_TIME_ISO8601 : HR_TIME_UNIX_S;
+    }
+    if (hr_body_shift_time(r->body, r->body_len, ptr, delta_s, fmt, &nb,
+                           &n) == 0)
+        set_body(r, nb, n);
+}
+
+/* Moves the event times the profile names (and the scenario's extra
+ * pointers) by one constant, in place, before signing. */
+static void rebase_body(const struct hr_attempt_ctx *c,
+                        struct hr_attempt_req *r)
+{
+    const struct hr_field_rule *rule = &c->profile->ev_created;
+    size_t i;
+
+    if (!c->rebase_s)
+        return;
+    for (i = 0; i < rule->n_sources; i++)
+        if (rule->sources[i].kind == HR_SRC_POINTER)
+            shift_pointer(r, rule->sources[i].pointer, rule->time_format,
+                          c->rebase_s);
+    for (i = 0; i < c->n_rebase_pointers; i++)
+        shift_pointer(r, c->rebase_pointers[i], HR_TIME_NONE, c->rebase_s);
+}
+
+/* Slack-style retry headers: the attempt number and why. */
+static int retry_headers(const struct hr_attempt_ctx *c,
+                         struct hr_attempt_req *r)
+{
+    const struct hr_profile *p = c->profile;
+    char num[16];
+
+    if (c->attempt < 2)
+        return 0;
+    snprintf(num, sizeof(num), "%d", c->attempt - 1);
+    if (p->retry_num_header && add_line(&r->headers, p->retry_num_header, num))
+        return -1;
+    if (p->retry_reason_header &&
+        add_line(&r->headers, p->retry_reason_header,
+                 c->retry_reason ? c->retry_reason : "http_error"))
+        return -1;
+    return 0;
+}
+
+int hr_attempt_build(const struct hr_plan_item *x,
+                     const struct hr_attempt_ctx *c,
+                     struct hr_attempt_req *out, struct hr_err *err)
+{
+    const struct hr_profile *p = c->profile;
+    int attempt = c->attempt;
     unsigned char *orig = NULL;
     size_t orig_len = 0;
     int payload_on = attempt == 1 && x->payload != HR_PAY_NONE;
@@ -324,26 +415,33 @@ int hr_attempt_build(const struct hr_plan_item *x, const struct hr_profile *p,
     out->event_id = hr_attempt_event_id(x);
     if (!out->event_id)
         goto oom;
-    if (rewrite_identity(x, p, out))
-        goto oom;
+    rebase_body(c, out);
     if (x->attacker && x->sig_fault == HR_SIG_TAMPERED_CODE) {
         /* A captured request with its body changed: the signature was
          * made over the recorded body, not over what is sent. */
-        orig = x->it.request.body;
-        orig_len = x->it.request.body_len;
+        orig = hr_malloc(out->body_len + 1);
+        if (!orig)
+            goto oom;
+        memcpy(orig, out->body, out->body_len + 1);
+        orig_len = out->body_len;
     }
+    if (rewrite_identity(x, p, out))
+        goto oom;
     if (payload_on && payload_fault(x, p, out))
         goto oom;
-    if (plain_headers(x, payload_on, p, out))
+    if (plain_headers(x, payload_on, c, out) || retry_headers(c, out))
         goto oom;
-    if (sign_headers(x, p, t, attempt, now_s, out,
+    if (sign_headers(x, p, c->target, attempt, c->now_s, out,
                      orig ? orig : out->body, orig ? orig_len : out->body_len,
                      err)) {
+        hr_free(orig);
         hr_attempt_req_clear(out);
         return -1;
     }
+    hr_free(orig);
     return 0;
 oom:
+    hr_free(orig);
     hr_attempt_req_clear(out);
     return hr_errf(err, HR_EXIT_INTERNAL, "out of memory");
 }

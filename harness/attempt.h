@@ -24,14 +24,24 @@ struct hr_attempt_req {
     char *event_id;             /* the id this attempt carries (owned) */
 };
 
+/* What an attempt needs to know beyond its item. */
+struct hr_attempt_ctx {
+    const struct hr_profile *profile;
+    const struct hr_target_cfg *target;
+    int attempt;             /* from 1 */
+    int64_t now_s;           /* signature timestamp */
+    int64_t rebase_s;        /* added to event times; 0: none */
+    char *const *rebase_pointers; /* extra pointers to shift (may be 0) */
+    size_t n_rebase_pointers;
+    const char *retry_reason; /* why the previous attempt failed */
+};
+
 /*
- * Builds attempt number `attempt` (from 1) of item x for endpoint profile
- * p and target t, signing with timestamp now_s. 0, or -1 with err.
+ * Builds attempt c->attempt of item x. 0, or -1 with err.
  */
-int hr_attempt_build(const struct hr_plan_item *x, const struct hr_profile *p,
-                     const struct hr_target_cfg *t, int attempt,
-                     int64_t now_s, struct hr_attempt_req *out,
-                     struct hr_err *err);
+int hr_attempt_build(const struct hr_plan_item *x,
+                     const struct hr_attempt_ctx *c,
+                     struct hr_attempt_req *out, struct hr_err *err);
 void hr_attempt_req_clear(struct hr_attempt_req *r);
 
 /* The id an item's deliveries carry: canary ids, new-id copies. */

@@ -46,6 +46,8 @@ void hr_profile_free(struct hr_profile *p)
     strv_free(p->regenerate, p->n_regenerate);
     hr_free(p->delivery_header);
     hr_free(p->canary_object);
+    hr_free(p->retry_num_header);
+    hr_free(p->retry_reason_header);
     hr_free(p->success);
     hr_free(p->retry_delays_ms);
     field_rule_clear(&p->ev_id);
@@ -272,8 +274,9 @@ static int parse_success(struct ctx *c, const cJSON *arr,
 static int parse_retry(struct ctx *c, const cJSON *r, struct hr_profile *p)
 {
     static const char *const keys[] = {"delays_s", "honors_retry_after",
+                                       "number_header", "reason_header",
                                        NULL};
-    const cJSON *d, *h, *it;
+    const cJSON *d, *h, *it, *nh, *rh;
     size_t i = 0;
 
     if (!r)
@@ -287,6 +290,13 @@ static int parse_retry(struct ctx *c, const cJSON *r, struct hr_profile *p)
     if (h && !cJSON_IsBool(h))
         return bad(c, "/retry/honors_retry_after", "must be true or false");
     p->honors_retry_after = cJSON_IsTrue(h);
+    nh = cJSON_GetObjectItemCaseSensitive(r, "number_header");
+    rh = cJSON_GetObjectItemCaseSensitive(r, "reason_header");
+    if ((nh && !cJSON_IsString(nh)) || (rh && !cJSON_IsString(rh)))
+        return bad(c, "/retry", "number_header and reason_header must be "
+                                "header names");
+    p->retry_num_header = nh ? hr_strdup(nh->valuestring) : NULL;
+    p->retry_reason_header = rh ? hr_strdup(rh->valuestring) : NULL;
     if (!d)
         return 0;
     if (!cJSON_IsArray(d))

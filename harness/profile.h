@@ -66,6 +66,8 @@ struct hr_profile {
     int honors_retry_after;
     struct hr_field_rule ev_id, ev_type, ev_object, ev_created;
     char *canary_object; /* pointer of the object that gets the canary */
+    char *retry_num_header;    /* e.g. X-Slack-Retry-Num, or NULL */
+    char *retry_reason_header; /* e.g. X-Slack-Retry-Reason, or NULL */
 };
 
 /*

@@ -84,6 +84,7 @@ struct loop {
     struct hr_result *res;
     struct hr_canaries *canaries; /* attacker requests sent */
     struct job **slow; /* in-flight slow bodies (max_in_flight slots) */
+    int64_t rebase_s;  /* added to event times (rebase_time) */
     size_t n_slow;
 };
 
@@ -473,13 +474,35 @@ static void release_object(struct loop *l, struct job *j)
         sl->in_flight--;
 }
 
+/* Why an attempt failed, in the words Slack's retry headers use. */
+static const char *retry_reason(const struct hr_attempt *a)
+{
+    if (a->timed_out)
+        return "http_timeout";
+    if (a->connect_failed)
+        return "connection_failed";
+    if (a->status > 0)
+        return "http_error";
+    return "unknown_error";
+}
+
 static int start_attempt(struct loop *l, struct job *j, struct hr_err *err)
 {
     struct hr_attempt *a = &j->obs[j->n_obs];
 
+    struct hr_attempt_ctx ctx;
+
     hr_attempt_req_clear(&j->req);
-    if (hr_attempt_build(j->item, j->ep->profile, j->ep->target,
-                         j->n_obs + 1, hr_wall_ms() / 1000, &j->req, err))
+    memset(&ctx, 0, sizeof(ctx));
+    ctx.profile = j->ep->profile;
+    ctx.target = j->ep->target;
+    ctx.attempt = j->n_obs + 1;
+    ctx.now_s = hr_wall_ms() / 1000;
+    ctx.rebase_s = l->rebase_s;
+    ctx.rebase_pointers = l->s->rebase_pointers;
+    ctx.n_rebase_pointers = l->s->n_rebase_pointers;
+    ctx.retry_reason = j->n_obs ? retry_reason(&j->obs[j->n_obs - 1]) : NULL;
+    if (hr_attempt_build(j->item, &ctx, &j->req, err))
         return -1;
     memset(a, 0, sizeof(*a));
     a->planned_us = j->planned_us;
@@ -871,10 +894,47 @@ static void gather_evidence(struct loop *l)
     hr_free(text);
 }
 
+/*
+ * The constant that moves the latest event time of the cassette to the
+ * start of the run: gaps kept, nothing in the future.
+ */
+static int compute_rebase(struct loop *l, struct hr_err *err)
+{
+    const struct hr_scenario *s = l->s;
+    struct hr_cassette_reader *r;
+    struct hr_interaction it;
+    int64_t latest = INT64_MIN;
+    int rc;
+
+    if (!s->rebase_time)
+        return 0;
+    if (!s->cassette_mem && strcmp(s->cassette, "-") == 0)
+        return hr_errf(err, HR_EXIT_INPUT,
+                       "rebase_time needs a cassette file, not stdin");
+    r = s->cassette_mem ? hr_cassette_open_mem(s->cassette, s->cassette_mem,
+                                               s->cassette_mem_len, err)
+                        : hr_cassette_open(s->cassette, err);
+    if (!r)
+        return -1;
+    hr_interaction_init(&it);
+    while ((rc = hr_cassette_next(r, &it, err)) == 1)
+        if (it.has_event && it.event.has_created && it.event.created > latest)
+            latest = it.event.created;
+    hr_interaction_clear(&it);
+    hr_cassette_close(r);
+    if (rc < 0)
+        return -1;
+    if (latest != INT64_MIN)
+        l->rebase_s = hr_wall_ms() / 1000 - latest;
+    return 0;
+}
+
 static int setup_loop(struct loop *l, struct hr_err *err)
 {
     const struct hr_scenario *s = l->s;
 
+    if (compute_rebase(l, err))
+        return -1;
     l->multi = curl_multi_init();
     l->slow = hr_calloc((size_t)s->max_in_flight, sizeof(struct job *));
     l->canaries = hr_calloc(1, sizeof(*l->canaries));

@@ -44,6 +44,9 @@ void hr_scenario_free(struct hr_scenario *s)
     hr_free(s->profile_dir);
     hr_free(s->out_dir);
     hr_faults_free(&s->faults);
+    for (i = 0; i < s->n_rebase_pointers; i++)
+        hr_free(s->rebase_pointers[i]);
+    hr_free(s->rebase_pointers);
     hr_probe_free(s->probe);
     hr_free(s);
 }
@@ -217,7 +220,10 @@ static int parse_replay(struct ctx *c, const cJSON *o, struct hr_scenario *s)
 {
     static const char *const keys[] = {
         "pacing", "speed", "rate", "max_in_flight", "per_object_in_flight",
-        "retry_time_scale", "retries", "rebase_time", NULL};
+        "retry_time_scale", "retries", "rebase_time", "rebase_pointers",
+        NULL};
+    const cJSON *rptrs = cJSON_GetObjectItemCaseSensitive(o, "rebase_pointers");
+    const cJSON *it;
     const cJSON *pacing = cJSON_GetObjectItemCaseSensitive(o, "pacing");
     const cJSON *retries = cJSON_GetObjectItemCaseSensitive(o, "retries");
     const cJSON *rebase = cJSON_GetObjectItemCaseSensitive(o, "rebase_time");
@@ -257,9 +263,27 @@ static int parse_replay(struct ctx *c, const cJSON *o, struct hr_scenario *s)
         return bad(c, "/replay/retries", "must be true or false");
     if (retries)
         s->retries = cJSON_IsTrue(retries);
-    if (cJSON_IsTrue(rebase))
-        return bad(c, "/replay/rebase_time",
-                   "not supported by this version of hookreplay");
+    if (rebase && !cJSON_IsBool(rebase))
+        return bad(c, "/replay/rebase_time", "must be true or false");
+    s->rebase_time = cJSON_IsTrue(rebase);
+    if (rptrs && !cJSON_IsArray(rptrs))
+        return bad(c, "/replay/rebase_pointers", "must be a list of JSON "
+                                                 "pointers");
+    cJSON_ArrayForEach(it, rptrs)
+    {
+        char **v;
+
+        if (!cJSON_IsString(it) || !hr_json_pointer_valid(it->valuestring))
+            return bad(c, "/replay/rebase_pointers",
+                       "each entry must be a JSON pointer like /data/created");
+        v = hr_realloc(s->rebase_pointers,
+                       (s->n_rebase_pointers + 1) * sizeof(char *));
+        if (!v)
+            return bad(c, "/replay/rebase_pointers", "out of memory");
+        s->rebase_pointers = v;
+        s->rebase_pointers[s->n_rebase_pointers++] =
+            hr_strdup(it->valuestring);
+    }
     return 0;
 }
 

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #define STRIPE_CASSETTE HR_SRC_DIR "/fixtures/stripe-lifecycle.ndjson"
 #define SECRET "HOOKREPLAY_SECRET=whsec_dGVzdC1zZWNyZXQtZmF1bHRzLTE="
@@ -32,8 +33,20 @@ static void start_target(struct t_server *s, const char *mode)
 
 /* Runs the Stripe cassette with the given fault rules (a JSON list body)
  * and extra scenario fields against a fresh target of the given mode. */
+static struct outcome run_faults_replay(const char *mode, const char *faults,
+                                        const char *extra_target,
+                                        const char *replay);
+
 static struct outcome run_faults(const char *mode, const char *faults,
                                  const char *extra_target)
+{
+    return run_faults_replay(mode, faults, extra_target,
+                             "\"pacing\":\"asap\",\"retry_time_scale\":0");
+}
+
+static struct outcome run_faults_replay(const char *mode, const char *faults,
+                                        const char *extra_target,
+                                        const char *replay)
 {
     struct outcome o;
     struct t_server s;
@@ -48,12 +61,12 @@ static struct outcome run_faults(const char *mode, const char *faults,
              "{\"hookreplay\":\"scenario\",\"version\":1,"
              "\"cassette\":\"%s\",\"seed\":11,"
              "\"targets\":{\"stripe\":{\"url\":\"%s/webhooks/stripe\"%s}},"
-             "\"replay\":{\"pacing\":\"asap\",\"retry_time_scale\":0},"
+             "\"replay\":{%s},"
              "\"faults\":[%s],"
              "\"probe\":{\"http\":\"%s/__state\","
              "\"applied\":{\"counts\":\"/applied\"}}}",
              STRIPE_CASSETTE, s.url, extra_target ? extra_target : "",
-             faults, s.url);
+             replay, faults, s.url);
     ck_assert_int_eq(t_write_file(path, json, strlen(json)), 0);
     ck_assert_int_eq(t_run(&r, argv, env_secret, NULL, 120000), 0);
     o.exit_code = r.exit_code;
@@ -262,6 +275,27 @@ START_TEST(slow_bodies_are_dribbled_and_still_delivered)
 }
 END_TEST
 
+START_TEST(rebase_time_moves_event_times_to_the_run_start_keeping_gaps)
+{
+    struct outcome c = run_faults_replay(
+        "correct", "", NULL,
+        "\"pacing\":\"asap\",\"rebase_time\":true");
+    const cJSON *objs = cJSON_GetObjectItem(c.state, "objects");
+    double cus = t_json_num(cJSON_GetObjectItem(objs, "cus_6lsBvm5rJ0zyHc"),
+                            "created");
+    double sub = t_json_num(
+        cJSON_GetObjectItem(objs, "sub_fakefakefakefakefake0001"), "created");
+    double now = (double)time(NULL);
+
+    /* The last event (the subscription's deletion) lands at the start of
+     * the run; the customer's last update keeps its recorded distance. */
+    ck_assert(sub <= now && sub >= now - 30);
+    ck_assert_int_eq((long)(sub - cus), 1604221500L - 1602669800L);
+    ck_assert_int_eq(check_result(&c, "min_delivery_rate")[0], 'p');
+    outcome_free(&c);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("faults");
@@ -281,6 +315,8 @@ int main(void)
     tcase_add_test(tc, dropped_events_are_never_sent_and_not_counted_as_failed);
     tcase_add_test(tc, scripted_attempts_follow_the_script_then_deliver);
     tcase_add_test(tc, slow_bodies_are_dribbled_and_still_delivered);
+    tcase_add_test(tc,
+                   rebase_time_moves_event_times_to_the_run_start_keeping_gaps);
     suite_add_tcase(s, tc);
     sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
