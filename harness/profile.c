@@ -46,6 +46,12 @@ void hr_profile_free(struct hr_profile *p)
     strv_free(p->regenerate, p->n_regenerate);
     hr_free(p->delivery_header);
     hr_free(p->canary_object);
+    for (i = 0; i < p->n_hs_headers; i++) {
+        hr_free(p->hs_headers[i].name);
+        hr_free(p->hs_headers[i].value);
+    }
+    hr_free(p->hs_headers);
+    hr_free(p->hs_body);
     hr_free(p->retry_num_header);
     hr_free(p->retry_reason_header);
     hr_free(p->success);
@@ -341,13 +347,54 @@ static int parse_event(struct ctx *c, const cJSON *ev, struct hr_profile *p)
     return 0;
 }
 
+static int parse_handshake(struct ctx *c, const cJSON *h,
+                           struct hr_profile *p)
+{
+    static const char *const keys[] = {"headers", "body", "expect", NULL};
+    const cJSON *hdrs = cJSON_GetObjectItemCaseSensitive(h, "headers");
+    const cJSON *body = cJSON_GetObjectItemCaseSensitive(h, "body");
+    const cJSON *exp = cJSON_GetObjectItemCaseSensitive(h, "expect");
+    const cJSON *it;
+    size_t i = 0;
+
+    if (!h)
+        return 0;
+    if (!cJSON_IsObject(h) ||
+        hr_json_only_keys(h, keys, c->origin, "/handshake", c->err))
+        return c->err->msg[0] ? -1 : bad(c, "/handshake", "must be an object");
+    if (!cJSON_IsString(body))
+        return bad(c, "/handshake/body", "must be the body text");
+    if (exp && (!cJSON_IsString(exp) || (strcmp(exp->valuestring, "2xx") &&
+                                         strcmp(exp->valuestring, "echo"))))
+        return bad(c, "/handshake/expect", "must be \"2xx\" or \"echo\"");
+    p->has_handshake = 1;
+    p->hs_body = hr_strdup(body->valuestring);
+    p->hs_echo = exp && strcmp(exp->valuestring, "echo") == 0;
+    if (hdrs && !cJSON_IsArray(hdrs))
+        return bad(c, "/handshake/headers", "must be a list of [name, value]");
+    p->n_hs_headers = (size_t)cJSON_GetArraySize(hdrs);
+    p->hs_headers = hr_calloc(p->n_hs_headers + 1, sizeof(struct hr_header));
+    if (!p->hs_headers)
+        return bad(c, "/handshake", "out of memory");
+    cJSON_ArrayForEach(it, hdrs)
+    {
+        const cJSON *n = cJSON_GetArrayItem(it, 0), *v = cJSON_GetArrayItem(it, 1);
+
+        if (!cJSON_IsString(n) || !cJSON_IsString(v))
+            return bad(c, "/handshake/headers", "entries are [name, value]");
+        p->hs_headers[i].name = hr_strdup(n->valuestring);
+        p->hs_headers[i++].value = hr_strdup(v->valuestring);
+    }
+    return 0;
+}
+
 static int parse_top(struct ctx *c, const cJSON *j, struct hr_profile *p)
 {
     static const char *const keys[] = {
         "hookreplay", "version",         "name",       "signature",
         "headers",    "regenerate",      "timeout_ms", "success",
         "retry",      "delivery_header", "event",      "notes",
-        "canary_object", NULL};
+        "canary_object", "handshake", NULL};
     const cJSON *kind = cJSON_GetObjectItemCaseSensitive(j, "hookreplay");
     const cJSON *ver = cJSON_GetObjectItemCaseSensitive(j, "version");
     const cJSON *name = cJSON_GetObjectItemCaseSensitive(j, "name");
@@ -383,7 +430,9 @@ static int parse_top(struct ctx *c, const cJSON *j, struct hr_profile *p)
         parse_headers(c, cJSON_GetObjectItemCaseSensitive(j, "headers"), p) ||
         parse_success(c, cJSON_GetObjectItemCaseSensitive(j, "success"), p) ||
         parse_retry(c, cJSON_GetObjectItemCaseSensitive(j, "retry"), p) ||
-        parse_event(c, cJSON_GetObjectItemCaseSensitive(j, "event"), p))
+        parse_event(c, cJSON_GetObjectItemCaseSensitive(j, "event"), p) ||
+        parse_handshake(c, cJSON_GetObjectItemCaseSensitive(j, "handshake"),
+                        p))
         return -1;
     if (regen)
         return get_strv(c, regen, "/regenerate", &p->regenerate,

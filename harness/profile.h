@@ -66,6 +66,14 @@ struct hr_profile {
     int honors_retry_after;
     struct hr_field_rule ev_id, ev_type, ev_object, ev_created;
     char *canary_object; /* pointer of the object that gets the canary */
+    /* A handshake sent before the replay (Slack's url_verification,
+     * GitHub's ping), or has_handshake 0. "{{challenge}}" and "{{id}}"
+     * in the body and header values are filled in at send time. */
+    int has_handshake;
+    struct hr_header *hs_headers;
+    size_t n_hs_headers;
+    char *hs_body;
+    int hs_echo; /* the answer must contain the challenge */
     char *retry_num_header;    /* e.g. X-Slack-Retry-Num, or NULL */
     char *retry_reason_header; /* e.g. X-Slack-Retry-Reason, or NULL */
 };

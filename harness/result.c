@@ -307,6 +307,10 @@ cJSON *hr_result_totals_json(const struct hr_run_totals *t)
         cJSON_AddNullToObject(o, "duplicates_processed");
     cJSON_AddNumberToObject(o, "injected_failures",
                             (double)t->injected_failures);
+    cJSON_AddNumberToObject(o, "handshakes", (double)t->handshakes);
+    cJSON_AddNumberToObject(o, "handshakes_ok", (double)t->handshakes_ok);
+    if (t->handshake_error[0])
+        cJSON_AddStringToObject(o, "handshake_error", t->handshake_error);
     cJSON_AddNumberToObject(o, "payload_faults", (double)t->payload_faults);
     cJSON_AddNumberToObject(o, "payload_mishandled",
                             (double)t->payload_mishandled);

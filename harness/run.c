@@ -866,6 +866,156 @@ static void loop_free(struct loop *l)
         hr_cassette_close(l->rd);
 }
 
+/* Fills {{challenge}} and {{id}} in a handshake template. */
+static char *fill_template(const char *tpl, const char *challenge,
+                           const char *id)
+{
+    struct hr_buf b;
+    const char *p = tpl;
+
+    hr_buf_init(&b, 0);
+    while (*p) {
+        if (strncmp(p, "{{challenge}}", 13) == 0) {
+            if (hr_buf_puts(&b, challenge))
+                goto fail;
+            p += 13;
+        } else if (strncmp(p, "{{id}}", 6) == 0) {
+            if (hr_buf_puts(&b, id))
+                goto fail;
+            p += 6;
+        } else if (hr_buf_add(&b, p++, 1)) {
+            goto fail;
+        }
+    }
+    return hr_buf_steal(&b, NULL);
+fail:
+    hr_buf_free(&b);
+    return NULL;
+}
+
+static int handshake_headers(const struct endpoint *e, const char *id,
+                             const char *challenge, const char *body,
+                             struct curl_slist **h, struct hr_err *err)
+{
+    const struct hr_profile *p = e->profile;
+    struct hr_message sig;
+    struct hr_sign_input in;
+    size_t i;
+    int rc = 0;
+
+    for (i = 0; i < p->n_hs_headers && rc == 0; i++) {
+        char *v = fill_template(p->hs_headers[i].value, challenge, id);
+        struct hr_buf line;
+
+        hr_buf_init(&line, 0);
+        rc = !v || hr_buf_printf(&line, "%s: %s", p->hs_headers[i].name, v);
+        if (rc == 0)
+            *h = curl_slist_append(*h, line.data);
+        hr_buf_free(&line);
+        hr_free(v);
+    }
+    *h = curl_slist_append(*h, "Expect:");
+    memset(&sig, 0, sizeof(sig));
+    memset(&in, 0, sizeof(in));
+    in.scheme = p->scheme;
+    in.secrets = (const char *const *)e->target->secrets;
+    in.n_secrets = 1;
+    in.id = id;
+    in.timestamp = hr_wall_ms() / 1000;
+    in.body = (const unsigned char *)body;
+    in.body_len = strlen(body);
+    if (rc || hr_sign_keyed(&in, p->key_mode, &sig, err))
+        rc = -1;
+    for (i = 0; i < sig.n_headers; i++) {
+        struct hr_buf line;
+
+        hr_buf_init(&line, 0);
+        if (rc == 0 && hr_buf_printf(&line, "%s: %s", sig.headers[i].name,
+                                     sig.headers[i].value) == 0)
+            *h = curl_slist_append(*h, line.data);
+        hr_buf_free(&line);
+        hr_free(sig.headers[i].name);
+        hr_free(sig.headers[i].value);
+    }
+    hr_free(sig.headers);
+    return rc;
+}
+
+static size_t keep_body(char *p, size_t size, size_t n, void *ud)
+{
+    return hr_buf_add(ud, p, size * n) ? 0 : size * n;
+}
+
+/* Sends an endpoint's handshake first, as the provider does. */
+static int send_handshake(struct loop *l, struct endpoint *e,
+                          struct hr_err *err)
+{
+    const struct hr_profile *p = e->profile;
+    char challenge[40], id[80];
+    char *body = NULL, *url;
+    struct curl_slist *h = NULL;
+    struct hr_buf answer;
+    long status = 0;
+    CURL *c;
+    CURLcode res = CURLE_OK;
+    int rc = -1;
+
+    snprintf(challenge, sizeof(challenge), "hrch%016llx",
+             (unsigned long long)(hr_draw(l->s->seed, -1, e->name, 0, 0) *
+                                  1e18));
+    snprintf(id, sizeof(id), "hookreplay-handshake-%s", challenge + 4);
+    hr_buf_init(&answer, 1 << 20);
+    body = fill_template(p->hs_body, challenge, id);
+    url = hr_strdup(e->target->url);
+    c = curl_easy_init();
+    if (!body || !url || !c ||
+        handshake_headers(e, id, challenge, body, &h, err))
+        goto out;
+    curl_easy_setopt(c, CURLOPT_URL, url);
+    curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
+    curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
+    curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, (long)p->timeout_ms);
+    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(c, CURLOPT_NOPROXY, "*");
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, keep_body);
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, &answer);
+    res = curl_easy_perform(c);
+    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+    l->t->handshakes++;
+    if (res == CURLE_OK && status >= 200 && status <= 299 &&
+        (!p->hs_echo || (answer.data && strstr(answer.data, challenge))))
+        l->t->handshakes_ok++;
+    else
+        snprintf(l->t->handshake_error, sizeof(l->t->handshake_error),
+                 "%s: %s", e->name,
+                 res != CURLE_OK ? curl_easy_strerror(res)
+                 : status < 200 || status > 299
+                     ? "the handshake was not answered with 2xx"
+                     : "the answer did not echo the challenge");
+    rc = 0;
+out:
+    if (rc && !err->msg[0])
+        hr_errf(err, HR_EXIT_INTERNAL, "out of memory");
+    curl_slist_free_all(h);
+    if (c)
+        curl_easy_cleanup(c);
+    hr_free(url);
+    hr_free(body);
+    hr_buf_free(&answer);
+    return rc;
+}
+
+static int send_handshakes(struct loop *l, struct hr_err *err)
+{
+    size_t i;
+
+    for (i = 0; i < l->n_eps && l->s->handshakes; i++)
+        if (l->eps[i].profile->has_handshake &&
+            send_handshake(l, &l->eps[i], err))
+            return -1;
+    return 0;
+}
+
 /* Reads the target's state once the deliveries are done, if asked. */
 static void gather_evidence(struct loop *l)
 {
@@ -967,7 +1117,9 @@ int hr_run(const struct hr_scenario *s, struct hr_run_totals *t,
     if (!l.rd || setup_endpoints(&l, err) || setup_loop(&l, err))
         goto out;
     l.start_us = hr_mono_us();
-    rc = run_loop(&l, err);
+    rc = send_handshakes(&l, err);
+    if (rc == 0)
+        rc = run_loop(&l, err);
     t->interrupted = hr_run_stop != 0;
     t->duration_ms = (hr_mono_us() - l.start_us) / 1000;
     if (rc == 0 && !t->interrupted)

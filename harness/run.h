@@ -27,6 +27,8 @@ struct hr_run_totals {
     int64_t attacker_planned, attacker_sent;
     int64_t attacker_acknowledged; /* answered 2xx: a warning */
     int64_t injected_failures;     /* attempts failed on purpose */
+    int64_t handshakes, handshakes_ok;
+    char handshake_error[256];
     int64_t payload_faults;        /* attempts with a payload fault */
     int64_t payload_mishandled;    /* ... answered unlike a correct one */
     /* Evidence from the probe; -1 when not measured. */

@@ -19,6 +19,7 @@ void hr_scenario_defaults(struct hr_scenario *s)
     s->per_object_in_flight = 1;
     s->retry_time_scale = 0.001;
     s->retries = 1;
+    s->handshakes = 1;
     s->report_formats = HR_REPORT_JSON;
     s->thresholds.has_min_delivery_rate = 1;
     s->thresholds.min_delivery_rate = 1.0;
@@ -221,7 +222,8 @@ static int parse_replay(struct ctx *c, const cJSON *o, struct hr_scenario *s)
     static const char *const keys[] = {
         "pacing", "speed", "rate", "max_in_flight", "per_object_in_flight",
         "retry_time_scale", "retries", "rebase_time", "rebase_pointers",
-        NULL};
+        "handshake", NULL};
+    const cJSON *hs = cJSON_GetObjectItemCaseSensitive(o, "handshake");
     const cJSON *rptrs = cJSON_GetObjectItemCaseSensitive(o, "rebase_pointers");
     const cJSON *it;
     const cJSON *pacing = cJSON_GetObjectItemCaseSensitive(o, "pacing");
@@ -263,6 +265,10 @@ static int parse_replay(struct ctx *c, const cJSON *o, struct hr_scenario *s)
         return bad(c, "/replay/retries", "must be true or false");
     if (retries)
         s->retries = cJSON_IsTrue(retries);
+    if (hs && !cJSON_IsBool(hs))
+        return bad(c, "/replay/handshake", "must be true or false");
+    if (hs)
+        s->handshakes = cJSON_IsTrue(hs);
     if (rebase && !cJSON_IsBool(rebase))
         return bad(c, "/replay/rebase_time", "must be true or false");
     s->rebase_time = cJSON_IsTrue(rebase);

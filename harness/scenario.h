@@ -68,6 +68,7 @@ struct hr_scenario {
     int per_object_in_flight;
     double retry_time_scale; /* multiplies the profile's retry delays */
     int retries;             /* 0 disables retries */
+    int handshakes;          /* send the profile's handshake first */
     int rebase_time;         /* shift event times to end at the start */
     char **rebase_pointers;  /* extra body pointers to shift */
     size_t n_rebase_pointers;

@@ -45,6 +45,9 @@ static void judge_delivery(const struct hr_thresholds *th,
     if (th->has_max_failed)
         add_check(v, "max_failed", "<=", (double)th->max_failed,
                   (double)t->failed, 1, "status");
+    if (t->handshakes > 0)
+        add_check(v, "handshake", ">=", (double)t->handshakes,
+                  (double)t->handshakes_ok, 1, "status");
     if (t->payload_faults > 0)
         add_check(v, "max_payload_mishandled", "<=", 0,
                   (double)t->payload_mishandled, 1, "status");
