@@ -1114,6 +1114,11 @@ void hr_cassette_set_keep_going(struct hr_cassette_reader *r, int on)
     r->keep_going = on;
 }
 
+int hr_cassette_failed(const struct hr_cassette_reader *r)
+{
+    return r->failed;
+}
+
 /* A bad line: ends the reading unless keep_going (lint) is set. */
 static int line_failed(struct hr_cassette_reader *r, struct hr_err *err)
 {

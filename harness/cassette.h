@@ -110,6 +110,8 @@ void hr_cassette_set_max_line_bytes(struct hr_cassette_reader *r,
  * and over-long lines still end the reading. Off by default.
  */
 void hr_cassette_set_keep_going(struct hr_cassette_reader *r, int on);
+/* 1 once the reader can read no further (a read error, a line too long). */
+int hr_cassette_failed(const struct hr_cassette_reader *r);
 
 /*
  * Writer: one line per call, flushed by the caller's FILE. Keys come in

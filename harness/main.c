@@ -22,6 +22,13 @@ static const char usage[] =
     "                       bundled reference target, write a report\n"
     "  sign --profile P     print the signature headers for a body on stdin\n"
     "  import github DIR    turn GitHub payload examples into a cassette\n"
+    "  import stripe-events FILE...\n"
+    "                       turn Stripe event objects into a cassette\n"
+    "  generate stripe-story --customers N\n"
+    "                       write a synthetic Stripe history cassette\n"
+    "  lint FILE...         report every problem of cassettes, scenarios\n"
+    "                       and profiles\n"
+    "  init [FILE]          write a commented starter scenario\n"
     "  target               run a reference webhook consumer (for tests)\n"
     "\n"
     "Run 'hookreplay COMMAND --help' for a command's options.\n"
@@ -41,7 +48,8 @@ struct command {
 
 static const struct command commands[] = {
     {"run", cmd_run},       {"demo", cmd_demo},     {"sign", cmd_sign},
-    {"import", cmd_import}, {"target", cmd_target}, {NULL, NULL},
+    {"import", cmd_import}, {"target", cmd_target}, {"lint", cmd_lint},
+    {"init", cmd_init},     {"generate", cmd_generate}, {NULL, NULL},
 };
 
 static void set_log_level(void)
