@@ -21,6 +21,9 @@ struct hr_source {
     enum hr_src_kind kind;
     char *name;    /* header name or form field */
     char *pointer; /* JSON pointer (into the body, or into a form field) */
+    char **types;  /* object/created only: event types (or type prefixes
+                      before a '.') the source applies to; none: all */
+    size_t n_types;
 };
 
 enum hr_time_format {
@@ -65,6 +68,14 @@ struct hr_profile {
     size_t n_retry_delays;
     int honors_retry_after;
     struct hr_field_rule ev_id, ev_type, ev_object, ev_created;
+    /*
+     * A handshake the provider sends before any event (Slack's
+     * url_verification), or NULLs: the request body, its Content-Type,
+     * and the JSON pointer of the body value the target must echo back.
+     */
+    char *handshake_body;
+    char *handshake_content_type;
+    char *handshake_echo;
 };
 
 /*
