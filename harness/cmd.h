@@ -11,7 +11,6 @@ int cmd_import(int argc, char **argv);
 int cmd_target(int argc, char **argv);
 int cmd_lint(int argc, char **argv);
 int cmd_init(int argc, char **argv);
-int cmd_generate(int argc, char **argv);
 
 struct hr_scenario;
 /* Runs a loaded scenario, prints the summary; returns the exit code. */

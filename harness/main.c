@@ -24,8 +24,6 @@ static const char usage[] =
     "  import github DIR    turn GitHub payload examples into a cassette\n"
     "  import stripe-events FILE...\n"
     "                       turn Stripe event objects into a cassette\n"
-    "  generate stripe-story --customers N\n"
-    "                       write a synthetic Stripe history cassette\n"
     "  lint FILE...         report every problem of cassettes, scenarios\n"
     "                       and profiles\n"
     "  init [FILE]          write a commented starter scenario\n"
@@ -49,7 +47,7 @@ struct command {
 static const struct command commands[] = {
     {"run", cmd_run},       {"demo", cmd_demo},     {"sign", cmd_sign},
     {"import", cmd_import}, {"target", cmd_target}, {"lint", cmd_lint},
-    {"init", cmd_init},     {"generate", cmd_generate}, {NULL, NULL},
+    {"init", cmd_init},     {NULL, NULL},
 };
 
 static void set_log_level(void)
