@@ -78,6 +78,7 @@ START_TEST(every_example_in_formats_md_lints_clean)
         free(ex[i].text);
     }
     free(md);
+    free(dir);
 }
 END_TEST
 
@@ -101,6 +102,7 @@ START_TEST(a_broken_example_is_caught)
     ck_assert_msg(strstr(r.out, "missing.ndjson: No such file"), "%s",
                   r.out);
     t_result_free(&r);
+    free(dir);
 }
 END_TEST
 
@@ -121,6 +123,7 @@ START_TEST(init_writes_a_starter_scenario_that_lints_clean)
     ck_assert_int_eq(r.exit_code, 2);
     ck_assert_msg(strstr(r.err, "exists"), "%s", r.err);
     t_result_free(&r);
+    free(dir);
 }
 END_TEST
 

@@ -329,6 +329,7 @@ START_TEST(each_endpoint_reaches_its_target_as_the_settled_rules_say)
     ck_assert_int_eq(atoi(cl), (int)strlen(GH_BODY));
     assert_verifies(gh, HR_SCHEME_GITHUB);
     seen_reset();
+    free(dir);
 }
 END_TEST
 
@@ -372,6 +373,7 @@ START_TEST(target_flag_needs_endpoint_and_cli_profile_wins)
     ck_assert_ptr_null(value_of(s, "X-Hub-Signature-256"));
     assert_verifies(s, HR_SCHEME_STRIPE);
     seen_reset();
+    free(dir);
 }
 END_TEST
 

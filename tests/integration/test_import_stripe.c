@@ -86,6 +86,7 @@ START_TEST(djstripe_events_become_a_lint_clean_cassette_in_time_order)
     for (k = 0; k < n; k++)
         hr_interaction_clear(&it[k]);
     globfree(&g);
+    free(dir);
 }
 END_TEST
 
@@ -139,6 +140,7 @@ START_TEST(list_pages_are_newest_first_and_number_text_is_kept)
     ck_assert_str_eq((char *)it[2].request.body, want_body);
     for (k = 0; k < n; k++)
         hr_interaction_clear(&it[k]);
+    free(dir);
 }
 END_TEST
 
@@ -157,6 +159,7 @@ START_TEST(non_events_are_refused)
                   r.err);
     ck_assert_str_eq(r.out, "");
     t_result_free(&r);
+    free(dir);
 }
 END_TEST
 

@@ -78,6 +78,7 @@ START_TEST(lint_reports_every_bad_cassette_line_and_goes_on)
     /* line 5 agrees with its request: no problem there */
     snprintf(want, sizeof(want), "%s:5", p);
     ck_assert_ptr_null(strstr(s.text, want));
+    free(dir);
 }
 END_TEST
 
@@ -95,6 +96,7 @@ START_TEST(lint_reports_syntax_errors_with_byte_columns)
     snprintf(want, sizeof(want), "%s:2:20:", p);
     ck_assert_msg(strncmp(s.text, want, strlen(want)) == 0, "got: %s",
                   s.text);
+    free(dir);
 }
 END_TEST
 
@@ -140,6 +142,7 @@ START_TEST(lint_reports_every_scenario_problem_by_pointer_and_line)
         ck_assert_msg(strstr(s.text, *e), "missing '%s' in:\n%s", *e,
                       s.text);
     ck_assert_ptr_null(strstr(s.text, "do_not_print_me"));
+    free(dir);
 }
 END_TEST
 
@@ -161,6 +164,7 @@ START_TEST(lint_reports_a_missing_secrets_file_and_a_missing_target)
     ck_assert_msg(strstr(s.text, "No such file"), "%s", s.text);
     ck_assert_msg(strstr(s.text, "endpoint 'stripe', which has no target"),
                   "%s", s.text);
+    free(dir);
 }
 END_TEST
 
@@ -182,6 +186,7 @@ START_TEST(scenario_load_names_the_unknown_field)
     ck_assert_int_eq(err.code, HR_EXIT_INPUT);
     ck_assert_msg(strstr(err.msg, ":3: /replay/sped: unknown field"), "%s",
                   err.msg);
+    free(dir);
 }
 END_TEST
 
@@ -199,6 +204,7 @@ START_TEST(scenario_version_must_be_known)
     p = in_tmp(dir, "t.json", "{\"hookreplay\": \"scenario\"}\n");
     ck_assert_ptr_null(hr_scenario_load(p, &err));
     ck_assert_msg(strstr(err.msg, "\"version\" is required"), "%s", err.msg);
+    free(dir);
 }
 END_TEST
 
@@ -233,6 +239,7 @@ START_TEST(scenario_ignores_comment_fields_and_keeps_defaults)
     ck_assert_ptr_null(hr_scenario_load(p, &err));
     ck_assert_msg(strstr(err.msg, "/~1~1: a comment is a string"), "%s",
                   err.msg);
+    free(dir);
 }
 END_TEST
 
@@ -252,6 +259,7 @@ START_TEST(lint_detects_the_kind_by_content_then_extension)
                      HR_LINT_SCENARIO);
     ck_assert_int_eq(hr_lint_detect(in_tmp(dir, "e.txt", "hello\n")),
                      HR_LINT_UNKNOWN);
+    free(dir);
 }
 END_TEST
 
