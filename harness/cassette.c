@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Cassettes: the streaming NDJSON reader, the writer and their structs. */
 #include "cassette.h"
+#include "jsonx.h"
 
 #include <cjson/cJSON.h>
 #include <errno.h>
@@ -38,6 +39,7 @@ struct hr_cassette_reader {
     int64_t last_seq;
     int64_t last_at_ms;
     int failed;
+    int keep_going; /* a bad line does not end the reading */
     struct hr_err last_err;
 };
 
@@ -191,11 +193,7 @@ int hr_interaction_equal(const struct hr_interaction *a,
 
 /* ---- raw text scanning ------------------------------------------------ */
 
-/*
- * These walk JSON text that cJSON has already accepted, to find where a
- * value starts (for error columns) and what a number token looks like.
- * Whitespace is any byte up to 0x20, as cJSON treats it.
- */
+/* Whitespace is any byte up to 0x20, as cJSON treats it. */
 static size_t skip_ws(const char *s, size_t n, size_t i)
 {
     while (i < n && (unsigned char)s[i] <= 0x20)
@@ -215,117 +213,9 @@ static size_t skip_string(const char *s, size_t n, size_t i)
     return n;
 }
 
-static size_t skip_value(const char *s, size_t n, size_t i)
-{
-    size_t depth = 0;
-
-    if (i < n && s[i] == '"')
-        return skip_string(s, n, i);
-    if (i < n && s[i] != '{' && s[i] != '[') {
-        while (i < n && (unsigned char)s[i] > 0x20 && s[i] != ',' &&
-               s[i] != '}' && s[i] != ']')
-            i++;
-        return i;
-    }
-    while (i < n) {
-        if (s[i] == '"') {
-            i = skip_string(s, n, i);
-            continue;
-        }
-        if (s[i] == '{' || s[i] == '[')
-            depth++;
-        else if ((s[i] == '}' || s[i] == ']') && --depth == 0)
-            return i + 1;
-        i++;
-    }
-    return n;
-}
-
-/* Compares a raw key (between quotes) with a JSON pointer segment. */
-static int key_eq(const char *key, size_t klen, const char *seg, size_t slen)
-{
-    size_t i = 0, j = 0;
-
-    while (i < klen && j < slen) {
-        char want = seg[j];
-
-        if (want == '~' && j + 1 < slen) {
-            want = seg[j + 1] == '1' ? '/' : '~';
-            j++;
-        }
-        if (key[i] == '\\' || key[i] != want)
-            return 0;
-        i++;
-        j++;
-    }
-    return i == klen && j == slen;
-}
-
-static size_t find_member(const char *s, size_t n, size_t i, const char *seg,
-                          size_t slen)
-{
-    for (i++;; i++) {
-        size_t kstart, kend;
-
-        i = skip_ws(s, n, i);
-        if (i >= n || s[i] != '"')
-            return NOT_FOUND;
-        kstart = i + 1;
-        i = skip_string(s, n, i);
-        kend = i - 1;
-        i = skip_ws(s, n, i);
-        if (i >= n || s[i] != ':')
-            return NOT_FOUND;
-        i = skip_ws(s, n, i + 1);
-        if (key_eq(s + kstart, kend - kstart, seg, slen))
-            return i;
-        i = skip_ws(s, n, skip_value(s, n, i));
-        if (i >= n || s[i] != ',')
-            return NOT_FOUND;
-    }
-}
-
-static size_t find_element(const char *s, size_t n, size_t i, const char *seg,
-                           size_t slen)
-{
-    size_t k, index = 0;
-
-    for (k = 0; k < slen; k++) {
-        if (seg[k] < '0' || seg[k] > '9' || index > 100000000)
-            return NOT_FOUND;
-        index = index * 10 + (size_t)(seg[k] - '0');
-    }
-    i = skip_ws(s, n, i + 1);
-    for (k = 0; k < index; k++) {
-        i = skip_ws(s, n, skip_value(s, n, i));
-        if (i >= n || s[i] != ',')
-            return NOT_FOUND;
-        i = skip_ws(s, n, i + 1);
-    }
-    return (i < n && s[i] != ']') ? i : NOT_FOUND;
-}
-
-/* Offset where the value at JSON pointer ptr starts, or NOT_FOUND. */
 static size_t locate(const char *s, size_t n, const char *ptr)
 {
-    size_t i = skip_ws(s, n, 0);
-
-    while (*ptr == '/' && i != NOT_FOUND) {
-        const char *seg = ptr + 1;
-        size_t slen = strcspn(seg, "/");
-
-        i = skip_ws(s, n, i);
-        if (i >= n)
-            return NOT_FOUND;
-        if (s[i] == '{')
-            i = find_member(s, n, i, seg, slen);
-        else if (s[i] == '[')
-            i = find_element(s, n, i, seg, slen);
-        else
-            return NOT_FOUND;
-        ptr = seg + slen;
-    }
-    return i;
+    return hr_json_locate(s, n, ptr);
 }
 
 /* Offset of the first escaped NUL (\u0000) in the text, or NOT_FOUND. */
@@ -1219,6 +1109,26 @@ void hr_cassette_set_max_line_bytes(struct hr_cassette_reader *r,
     r->max_line_bytes = max_line_bytes;
 }
 
+void hr_cassette_set_keep_going(struct hr_cassette_reader *r, int on)
+{
+    r->keep_going = on;
+}
+
+int hr_cassette_failed(const struct hr_cassette_reader *r)
+{
+    return r->failed;
+}
+
+/* A bad line: ends the reading unless keep_going (lint) is set. */
+static int line_failed(struct hr_cassette_reader *r, struct hr_err *err)
+{
+    if (!r->keep_going)
+        r->failed = 1;
+    if (err)
+        *err = r->last_err;
+    return -1;
+}
+
 static int reader_failed(struct hr_cassette_reader *r, struct hr_err *err)
 {
     r->failed = 1;
@@ -1242,12 +1152,12 @@ int hr_cassette_next(struct hr_cassette_reader *r, struct hr_interaction *out,
         return rc < 0 ? reader_failed(r, err) : 0;
     root = parse_line(&c, has_nl);
     if (!root)
-        return reader_failed(r, err);
+        return line_failed(r, err);
     rc = parse_interaction(&c, root, out);
     cJSON_Delete(root);
     if (rc) {
         hr_interaction_clear(out);
-        return reader_failed(r, err);
+        return line_failed(r, err);
     }
     out->line = r->line_no;
     r->have_last = 1;

@@ -104,6 +104,16 @@ void hr_cassette_set_max_line_bytes(struct hr_cassette_reader *r,
                                     size_t max_line_bytes);
 
 /*
+ * With on set, a line with a syntax or value error makes
+ * hr_cassette_next return -1 for that line only: the next call reads the
+ * line after it (lint uses this to report every bad line). Read errors
+ * and over-long lines still end the reading. Off by default.
+ */
+void hr_cassette_set_keep_going(struct hr_cassette_reader *r, int on);
+/* 1 once the reader can read no further (a read error, a line too long). */
+int hr_cassette_failed(const struct hr_cassette_reader *r);
+
+/*
  * Writer: one line per call, flushed by the caller's FILE. Keys come in
  * the order of the format's example; a body is written as "body" when it
  * is UTF-8 without NUL, else as "body_b64". Returns 0, or -1 when writing

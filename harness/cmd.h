@@ -10,6 +10,8 @@ int cmd_sign(int argc, char **argv);
 int cmd_import(int argc, char **argv);
 int cmd_target(int argc, char **argv);
 int cmd_report(int argc, char **argv);
+int cmd_lint(int argc, char **argv);
+int cmd_init(int argc, char **argv);
 
 struct hr_scenario;
 /* Runs a loaded scenario, prints the summary; returns the exit code. */

@@ -10,8 +10,15 @@
 
 static const char usage[] =
     "usage: hookreplay import github DIR [-o FILE]\n"
+    "       hookreplay import stripe-events FILE... [-o FILE]\n"
     "\n"
-    "Turns GitHub webhook payload examples into a cassette. DIR holds one\n"
+    "stripe-events: Stripe event objects as the API lists them (saved\n"
+    "pages of GET /v1/events, JSON arrays of events, or single events)\n"
+    "become webhook deliveries in the order the events were created\n"
+    "(ties: the order they happened; list pages come newest first), with\n"
+    "the headers Stripe sends and bodies printed as Stripe prints them.\n"
+    "\n"
+    "github: turns GitHub webhook payload examples into a cassette. DIR holds one\n"
     "folder per event (the X-GitHub-Event value) with one JSON payload per\n"
     "file: DIR/issues/opened.payload.json, DIR/push/payload.json, ...\n"
     "Files are taken in sorted order, one webhook delivery each, 1000 ms\n"
@@ -30,6 +37,8 @@ static const char usage[] =
 struct import_args {
     const char *source;
     const char *dir;
+    const char *const *files; /* stripe-events: every FILE */
+    size_t n_files;
     const char *out_path;
 };
 
@@ -45,6 +54,7 @@ static int parse_args(int argc, char **argv, struct import_args *a)
     int i;
 
     memset(a, 0, sizeof(*a));
+    a->files = (const char *const *)argv;
     for (i = 1; i < argc; i++) {
         if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
             fputs(usage, stdout);
@@ -57,17 +67,32 @@ static int parse_args(int argc, char **argv, struct import_args *a)
             return bad_usage("unknown option");
         } else if (!a->source) {
             a->source = argv[i];
+        } else if (a->source && strcmp(a->source, "stripe-events") == 0) {
+            argv[a->n_files++] = argv[i]; /* packs FILEs at argv[0..] */
         } else if (!a->dir) {
             a->dir = argv[i];
         } else {
             return bad_usage("too many arguments");
         }
     }
-    if (!a->source || !a->dir)
+    if (!a->source)
+        return bad_usage("expected a source: github or stripe-events");
+    if (strcmp(a->source, "github") && strcmp(a->source, "stripe-events"))
+        return bad_usage("unknown source (this build imports: github, "
+                         "stripe-events)");
+    if (strcmp(a->source, "github") == 0 && !a->dir)
         return bad_usage("expected: import github DIR");
-    if (strcmp(a->source, "github") != 0)
-        return bad_usage("unknown source (this build imports: github)");
+    if (strcmp(a->source, "stripe-events") == 0 && a->n_files == 0)
+        return bad_usage("expected: import stripe-events FILE...");
     return -1;
+}
+
+static int run_import(const struct import_args *a, FILE *out,
+                      struct hr_err *err)
+{
+    if (strcmp(a->source, "github") == 0)
+        return hr_import_github(a->dir, out, err);
+    return hr_import_stripe_events(a->files, a->n_files, out, err);
 }
 
 /* Writes to a temporary file renamed over FILE only when all went well. */
@@ -81,7 +106,7 @@ static int import_to_file(const struct import_args *a, struct hr_err *err)
     f = fopen(tmp, "wb");
     if (!f)
         return hr_errf(err, HR_EXIT_INTERNAL, "%s: %s", tmp, strerror(errno));
-    rc = hr_import_github(a->dir, f, err);
+    rc = run_import(a, f, err);
     if (fclose(f) != 0 && rc == 0)
         rc = hr_errf(err, HR_EXIT_INTERNAL, "%s: %s", tmp, strerror(errno));
     if (rc == 0 && rename(tmp, a->out_path) != 0)
@@ -103,7 +128,7 @@ int cmd_import(int argc, char **argv)
     if (a.out_path) {
         rc = import_to_file(&a, &err);
     } else {
-        rc = hr_import_github(a.dir, stdout, &err);
+        rc = run_import(&a, stdout, &err);
         if (fflush(stdout) != 0 && rc == 0)
             rc = hr_errf(&err, HR_EXIT_INTERNAL, "standard output: %s",
                          strerror(errno));

@@ -23,4 +23,19 @@
  */
 int hr_import_github(const char *dir, FILE *out, struct hr_err *err);
 
+/*
+ * Reads Stripe event objects as the API lists them: pages of
+ * GET /v1/events ({"object": "list", "data": [...]}, newest first), JSON
+ * arrays of events, or single events, from each file, and writes one
+ * cassette of webhook deliveries to out (endpoint "stripe", profile
+ * stripe), ordered by created, ties in the order the events happened
+ * (for list pages: the reverse of the page order). at_ms keeps the gaps
+ * between created times. Bodies are printed as Stripe sends them (two
+ * spaces per level) with every string and number as written in the
+ * input; a single event file already printed that way is kept byte for
+ * byte. Returns 0, or -1 with err.
+ */
+int hr_import_stripe_events(const char *const *files, size_t n_files,
+                            FILE *out, struct hr_err *err);
+
 #endif

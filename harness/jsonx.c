@@ -151,3 +151,139 @@ int hr_json_only_keys(const cJSON *obj, const char *const *allowed,
     }
     return 0;
 }
+
+/*
+ * These walk JSON text that cJSON has already accepted, to find where a
+ * value starts (for error columns) and what a number token looks like.
+ * Whitespace is any byte up to 0x20, as cJSON treats it.
+ */
+static size_t skip_ws(const char *s, size_t n, size_t i)
+{
+    while (i < n && (unsigned char)s[i] <= 0x20)
+        i++;
+    return i;
+}
+
+/* i is at the opening quote; returns the index after the closing one. */
+static size_t skip_string(const char *s, size_t n, size_t i)
+{
+    for (i++; i < n; i++) {
+        if (s[i] == '\\')
+            i++;
+        else if (s[i] == '"')
+            return i + 1;
+    }
+    return n;
+}
+
+static size_t skip_value(const char *s, size_t n, size_t i)
+{
+    size_t depth = 0;
+
+    if (i < n && s[i] == '"')
+        return skip_string(s, n, i);
+    if (i < n && s[i] != '{' && s[i] != '[') {
+        while (i < n && (unsigned char)s[i] > 0x20 && s[i] != ',' &&
+               s[i] != '}' && s[i] != ']')
+            i++;
+        return i;
+    }
+    while (i < n) {
+        if (s[i] == '"') {
+            i = skip_string(s, n, i);
+            continue;
+        }
+        if (s[i] == '{' || s[i] == '[')
+            depth++;
+        else if ((s[i] == '}' || s[i] == ']') && --depth == 0)
+            return i + 1;
+        i++;
+    }
+    return n;
+}
+
+/* Compares a raw key (between quotes) with a JSON pointer segment. */
+static int key_eq(const char *key, size_t klen, const char *seg, size_t slen)
+{
+    size_t i = 0, j = 0;
+
+    while (i < klen && j < slen) {
+        char want = seg[j];
+
+        if (want == '~' && j + 1 < slen) {
+            want = seg[j + 1] == '1' ? '/' : '~';
+            j++;
+        }
+        if (key[i] == '\\' || key[i] != want)
+            return 0;
+        i++;
+        j++;
+    }
+    return i == klen && j == slen;
+}
+
+static size_t find_member(const char *s, size_t n, size_t i, const char *seg,
+                          size_t slen)
+{
+    for (i++;; i++) {
+        size_t kstart, kend;
+
+        i = skip_ws(s, n, i);
+        if (i >= n || s[i] != '"')
+            return HR_JSON_NOT_FOUND;
+        kstart = i + 1;
+        i = skip_string(s, n, i);
+        kend = i - 1;
+        i = skip_ws(s, n, i);
+        if (i >= n || s[i] != ':')
+            return HR_JSON_NOT_FOUND;
+        i = skip_ws(s, n, i + 1);
+        if (key_eq(s + kstart, kend - kstart, seg, slen))
+            return i;
+        i = skip_ws(s, n, skip_value(s, n, i));
+        if (i >= n || s[i] != ',')
+            return HR_JSON_NOT_FOUND;
+    }
+}
+
+static size_t find_element(const char *s, size_t n, size_t i, const char *seg,
+                           size_t slen)
+{
+    size_t k, index = 0;
+
+    for (k = 0; k < slen; k++) {
+        if (seg[k] < '0' || seg[k] > '9' || index > 100000000)
+            return HR_JSON_NOT_FOUND;
+        index = index * 10 + (size_t)(seg[k] - '0');
+    }
+    i = skip_ws(s, n, i + 1);
+    for (k = 0; k < index; k++) {
+        i = skip_ws(s, n, skip_value(s, n, i));
+        if (i >= n || s[i] != ',')
+            return HR_JSON_NOT_FOUND;
+        i = skip_ws(s, n, i + 1);
+    }
+    return (i < n && s[i] != ']') ? i : HR_JSON_NOT_FOUND;
+}
+
+size_t hr_json_locate(const char *s, size_t n, const char *ptr)
+{
+    size_t i = skip_ws(s, n, 0);
+
+    while (*ptr == '/' && i != HR_JSON_NOT_FOUND) {
+        const char *seg = ptr + 1;
+        size_t slen = strcspn(seg, "/");
+
+        i = skip_ws(s, n, i);
+        if (i >= n)
+            return HR_JSON_NOT_FOUND;
+        if (s[i] == '{')
+            i = find_member(s, n, i, seg, slen);
+        else if (s[i] == '[')
+            i = find_element(s, n, i, seg, slen);
+        else
+            return HR_JSON_NOT_FOUND;
+        ptr = seg + slen;
+    }
+    return i;
+}

@@ -42,4 +42,14 @@ int hr_json_only_keys(const cJSON *obj, const char *const *allowed,
                       const char *origin, const char *where,
                       struct hr_err *err);
 
+/* What hr_json_locate returns when the pointer leads nowhere. */
+#define HR_JSON_NOT_FOUND ((size_t)-1)
+
+/*
+ * Offset in text (len bytes of JSON that parsed) where the value at JSON
+ * pointer ptr starts, or HR_JSON_NOT_FOUND. Walks the text itself, so it
+ * gives positions that cJSON's tree does not keep.
+ */
+size_t hr_json_locate(const char *text, size_t len, const char *ptr);
+
 #endif

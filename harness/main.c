@@ -22,6 +22,11 @@ static const char usage[] =
     "                       bundled reference target, write a report\n"
     "  sign --profile P     print the signature headers for a body on stdin\n"
     "  import github DIR    turn GitHub payload examples into a cassette\n"
+    "  import stripe-events FILE...\n"
+    "                       turn Stripe event objects into a cassette\n"
+    "  lint FILE...         report every problem of cassettes, scenarios\n"
+    "                       and profiles\n"
+    "  init [FILE]          write a commented starter scenario\n"
     "  target               run a reference webhook consumer (for tests)\n"
     "  report render|diff|merge  HTML, Markdown or JUnit from a result;\n"
     "                       compare two results; merge shard results\n"
@@ -44,7 +49,7 @@ struct command {
 static const struct command commands[] = {
     {"run", cmd_run},       {"demo", cmd_demo},     {"sign", cmd_sign},
     {"import", cmd_import}, {"target", cmd_target}, {"report", cmd_report},
-    {NULL, NULL},
+    {"lint", cmd_lint},     {"init", cmd_init},     {NULL, NULL},
 };
 
 static void set_log_level(void)

@@ -9,18 +9,6 @@
 #include <string.h>
 #include <time.h>
 
-static void field_rule_clear(struct hr_field_rule *r)
-{
-    size_t i;
-
-    for (i = 0; i < r->n_sources; i++) {
-        hr_free(r->sources[i].name);
-        hr_free(r->sources[i].pointer);
-    }
-    hr_free(r->sources);
-    hr_free(r->join);
-}
-
 static void strv_free(char **v, size_t n)
 {
     size_t i;
@@ -28,6 +16,19 @@ static void strv_free(char **v, size_t n)
     for (i = 0; i < n; i++)
         hr_free(v[i]);
     hr_free(v);
+}
+
+static void field_rule_clear(struct hr_field_rule *r)
+{
+    size_t i;
+
+    for (i = 0; i < r->n_sources; i++) {
+        hr_free(r->sources[i].name);
+        hr_free(r->sources[i].pointer);
+        strv_free(r->sources[i].types, r->sources[i].n_types);
+    }
+    hr_free(r->sources);
+    hr_free(r->join);
 }
 
 void hr_profile_free(struct hr_profile *p)
@@ -97,9 +98,11 @@ static int get_strv(struct ctx *c, const cJSON *arr, const char *ptr,
 }
 
 static int parse_source(struct ctx *c, const cJSON *s, const char *ptr,
-                        struct hr_source *out)
+                        int typed, struct hr_source *out)
 {
-    static const char *const keys[] = {"header", "pointer", "form", NULL};
+    static const char *const keys[] = {"header", "pointer", "form", "types",
+                                       NULL};
+    const cJSON *types = cJSON_GetObjectItemCaseSensitive(s, "types");
     const cJSON *h = cJSON_GetObjectItemCaseSensitive(s, "header");
     const cJSON *p = cJSON_GetObjectItemCaseSensitive(s, "pointer");
     const cJSON *f = cJSON_GetObjectItemCaseSensitive(s, "form");
@@ -120,6 +123,18 @@ static int parse_source(struct ctx *c, const cJSON *s, const char *ptr,
     out->pointer = p ? hr_strdup(p->valuestring) : NULL;
     if (h && p)
         return bad(c, ptr, "a header source takes no pointer");
+    if (types && !typed)
+        return bad(c, ptr, "\"types\" applies to object and created "
+                           "sources only (the type is what they match)");
+    if (types) {
+        char tp[128];
+
+        snprintf(tp, sizeof(tp), "%s/types", ptr);
+        if (get_strv(c, types, tp, &out->types, &out->n_types))
+            return -1;
+        if (out->n_types == 0)
+            return bad(c, tp, "must list at least one event type");
+    }
     return 0;
 }
 
@@ -163,7 +178,10 @@ static int parse_rule(struct ctx *c, const cJSON *r, const char *name,
         char sp[96];
 
         snprintf(sp, sizeof(sp), "%s/from/%zu", ptr, i);
-        if (parse_source(c, s, sp, &out->sources[i++]))
+        if (parse_source(c, s, sp,
+                         strcmp(name, "object") == 0 ||
+                             strcmp(name, "created") == 0,
+                         &out->sources[i++]))
             return -1;
     }
     if (join && !cJSON_IsString(join))
@@ -357,7 +375,7 @@ static int parse_handshake(struct ctx *c, const cJSON *h,
     const cJSON *it;
     size_t i = 0;
 
-    if (!h)
+    if (!h || cJSON_IsNull(h))
         return 0;
     if (!cJSON_IsObject(h) ||
         hr_json_only_keys(h, keys, c->origin, "/handshake", c->err))
@@ -384,6 +402,22 @@ static int parse_handshake(struct ctx *c, const cJSON *h,
             return bad(c, "/handshake/headers", "entries are [name, value]");
         p->hs_headers[i].name = hr_strdup(n->valuestring);
         p->hs_headers[i++].value = hr_strdup(v->valuestring);
+    }
+    return 0;
+}
+
+static int parse_notes(struct ctx *c, const cJSON *n)
+{
+    const cJSON *it;
+
+    if (!n)
+        return 0;
+    if (!cJSON_IsArray(n))
+        return bad(c, "/notes", "must be an array of strings");
+    cJSON_ArrayForEach(it, n)
+    {
+        if (!cJSON_IsString(it))
+            return bad(c, "/notes", "must be an array of strings");
     }
     return 0;
 }
@@ -433,6 +467,8 @@ static int parse_top(struct ctx *c, const cJSON *j, struct hr_profile *p)
         parse_event(c, cJSON_GetObjectItemCaseSensitive(j, "event"), p) ||
         parse_handshake(c, cJSON_GetObjectItemCaseSensitive(j, "handshake"),
                         p))
+        return -1;
+    if (parse_notes(c, cJSON_GetObjectItemCaseSensitive(j, "notes")))
         return -1;
     if (regen)
         return get_strv(c, regen, "/regenerate", &p->regenerate,
@@ -642,6 +678,30 @@ static cJSON *body_json(struct body_view *bv)
     return bv->json;
 }
 
+/*
+ * The value at ptr in JSON text as a string. Integers are taken from the
+ * text itself, so that ids beyond 2^53 (Shopify's) keep every digit.
+ */
+static char *text_value(const char *text, size_t len, const cJSON *root,
+                        const char *ptr)
+{
+    const cJSON *v = hr_json_pointer(root, ptr);
+    size_t off, end;
+
+    if (!cJSON_IsNumber(v))
+        return scalar_text(v);
+    off = hr_json_locate(text, len, ptr);
+    if (off == HR_JSON_NOT_FOUND)
+        return scalar_text(v);
+    end = off + (off < len && text[off] == '-');
+    while (end < len && text[end] >= '0' && text[end] <= '9')
+        end++;
+    if (end < len && (text[end] == '.' || text[end] == 'e' ||
+                      text[end] == 'E'))
+        return scalar_text(v);
+    return hr_strndup(text + off, end - off);
+}
+
 static char *resolve_source(struct body_view *bv, const struct hr_source *s)
 {
     char *field, *out = NULL;
@@ -652,18 +712,38 @@ static char *resolve_source(struct body_view *bv, const struct hr_source *s)
         return v ? hr_strdup(v) : NULL;
     }
     if (s->kind == HR_SRC_POINTER)
-        return scalar_text(hr_json_pointer(body_json(bv), s->pointer));
+        return body_json(bv)
+                   ? text_value((const char *)bv->req->body,
+                                bv->req->body_len, bv->json, s->pointer)
+                   : NULL;
     field = form_field(bv->req->body, bv->req->body_len, s->name);
     if (!field || !s->pointer)
         return field;
     j = cJSON_Parse(field);
-    out = scalar_text(hr_json_pointer(j, s->pointer));
+    out = j ? text_value(field, strlen(field), j, s->pointer) : NULL;
     cJSON_Delete(j);
     hr_free(field);
     return out;
 }
 
-static char *resolve_rule(struct body_view *bv, const struct hr_field_rule *r)
+/* 1 when a source applies to an event of type (NULL: not known yet). */
+static int source_applies(const struct hr_source *s, const char *type)
+{
+    size_t i, n;
+
+    if (s->n_types == 0)
+        return 1;
+    for (i = 0; type && i < s->n_types; i++) {
+        n = strlen(s->types[i]);
+        if (strncmp(type, s->types[i], n) == 0 &&
+            (type[n] == '\0' || type[n] == '.'))
+            return 1;
+    }
+    return 0;
+}
+
+static char *resolve_rule(struct body_view *bv, const struct hr_field_rule *r,
+                          const char *type)
 {
     struct hr_buf b;
     size_t i;
@@ -671,7 +751,9 @@ static char *resolve_rule(struct body_view *bv, const struct hr_field_rule *r)
 
     hr_buf_init(&b, 0);
     for (i = 0; i < r->n_sources; i++) {
-        char *v = resolve_source(bv, &r->sources[i]);
+        char *v = source_applies(&r->sources[i], type)
+                      ? resolve_source(bv, &r->sources[i])
+                      : NULL;
 
         if (!v)
             continue;
@@ -714,10 +796,10 @@ int hr_profile_event(const struct hr_profile *p, const struct hr_message *req,
     char *created;
 
     memset(ev, 0, sizeof(*ev));
-    ev->id = resolve_rule(&bv, &p->ev_id);
-    ev->type = resolve_rule(&bv, &p->ev_type);
-    ev->object = resolve_rule(&bv, &p->ev_object);
-    created = resolve_rule(&bv, &p->ev_created);
+    ev->id = resolve_rule(&bv, &p->ev_id, NULL);
+    ev->type = resolve_rule(&bv, &p->ev_type, NULL);
+    ev->object = resolve_rule(&bv, &p->ev_object, ev->type);
+    created = resolve_rule(&bv, &p->ev_created, ev->type);
     if (created && to_unix_s(created, p->ev_created.time_format,
                              &ev->created) == 0)
         ev->has_created = 1;

@@ -21,6 +21,9 @@ struct hr_source {
     enum hr_src_kind kind;
     char *name;    /* header name or form field */
     char *pointer; /* JSON pointer (into the body, or into a form field) */
+    char **types;  /* object/created only: event types (or type prefixes
+                      before a '.') the source applies to; none: all */
+    size_t n_types;
 };
 
 enum hr_time_format {

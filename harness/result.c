@@ -281,6 +281,8 @@ cJSON *hr_result_totals_json(const struct hr_run_totals *t)
 
     cJSON_AddNumberToObject(o, "events", (double)t->events);
     cJSON_AddNumberToObject(o, "dropped", (double)t->dropped);
+    if (t->skipped)
+        cJSON_AddNumberToObject(o, "skipped", (double)t->skipped);
     cJSON_AddNumberToObject(o, "delivered", (double)t->delivered);
     cJSON_AddNumberToObject(o, "failed", (double)t->failed);
     cJSON_AddNumberToObject(o, "delivery_rate",

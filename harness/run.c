@@ -287,15 +287,16 @@ static int fill(struct loop *l, struct hr_err *err)
             break;
         }
         j = job_from_item(l, x);
-        if (!j || heap_push(l, j))
+        if (!j)
             return hr_errf(err, HR_EXIT_INTERNAL, "out of memory");
         if (!j->ep) {
-            l->t->input_error = 1;
-            snprintf(l->t->input_msg, sizeof(l->t->input_msg),
-                     "line %d: endpoint '%s' has no target", x->it.line,
-                     x->it.endpoint);
-            l->eof = 1;
+            /* An endpoint this run has no target for: not replayed. */
+            l->t->skipped++;
+            job_free(j);
+            continue;
         }
+        if (heap_push(l, j))
+            return hr_errf(err, HR_EXIT_INTERNAL, "out of memory");
         count_planned(l->t, x);
         l->pending++;
     }

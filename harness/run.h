@@ -21,6 +21,7 @@
 struct hr_run_totals {
     int64_t events;    /* recorded deliveries planned (dropped included) */
     int64_t dropped;   /* planned never to be sent */
+    int64_t skipped;   /* deliveries to endpoints without a target */
     int64_t delivered; /* events with a successful attempt */
     int64_t failed;    /* events sent whose attempts all failed */
     int64_t duplicates_planned, duplicates_sent, duplicates_delivered;

@@ -5,6 +5,7 @@
 #include "sign.h"
 
 #include <math.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -45,10 +46,10 @@ void hr_scenario_free(struct hr_scenario *s)
     hr_free(s->profile_dir);
     hr_free(s->out_dir);
     hr_faults_free(&s->faults);
+    hr_probe_free(s->probe);
     for (i = 0; i < s->n_rebase_pointers; i++)
         hr_free(s->rebase_pointers[i]);
     hr_free(s->rebase_pointers);
-    hr_probe_free(s->probe);
     hr_free(s);
 }
 
@@ -63,16 +64,114 @@ struct hr_target_cfg *hr_scenario_target(struct hr_scenario *s,
     return NULL;
 }
 
+/* Where parsing is, and where problems go. */
 struct ctx {
     const char *origin;
     char *dir;
-    struct hr_err *err;
+    struct hr_err *err; /* load: the first problem lands here */
+    const char *text;   /* the file, to find a field's line */
+    size_t len;
+    hr_problem_fn fn; /* lint: every problem goes here */
+    void *ud;
+    int n_problems;
 };
 
+/* Reports a problem at JSON pointer ptr; returns -1. */
 static int bad(struct ctx *c, const char *ptr, const char *what)
 {
-    return hr_errf(c->err, HR_EXIT_INPUT, "%s: %s: %s", c->origin, ptr,
-                   what);
+    size_t off = c->text ? hr_json_locate(c->text, c->len, ptr)
+                         : HR_JSON_NOT_FOUND;
+    char msg[1024];
+    int line = 0, col;
+
+    if (off != HR_JSON_NOT_FOUND)
+        hr_text_position(c->text, off, &line, &col);
+    if (line)
+        snprintf(msg, sizeof(msg), "%s:%d: %s: %s", c->origin, line,
+                 ptr[0] ? ptr : "/", what);
+    else
+        snprintf(msg, sizeof(msg), "%s: %s: %s", c->origin,
+                 ptr[0] ? ptr : "/", what);
+    if (c->fn)
+        c->fn(c->ud, msg);
+    else if (c->n_problems == 0)
+        hr_errf(c->err, HR_EXIT_INPUT, "%s", msg);
+    c->n_problems++;
+    return -1;
+}
+
+/* ptr + "/" + key, with '~' and '/' escaped as RFC 6901 says. */
+static void ptr_join(char *out, size_t size, const char *ptr,
+                     const char *key)
+{
+    size_t n = (size_t)snprintf(out, size, "%s/", ptr);
+
+    for (; *key && n + 3 < size; key++) {
+        if (*key == '~' || *key == '/') {
+            out[n++] = '~';
+            out[n++] = *key == '~' ? '0' : '1';
+        } else {
+            out[n++] = *key;
+        }
+    }
+    out[n < size ? n : size - 1] = '\0';
+}
+
+/* "//" holds a comment: a string or an array of strings, ignored. */
+static int check_comment(struct ctx *c, const cJSON *v, const char *ptr)
+{
+    const cJSON *it;
+
+    if (cJSON_IsString(v))
+        return 0;
+    if (cJSON_IsArray(v)) {
+        cJSON_ArrayForEach(it, v)
+        {
+            if (!cJSON_IsString(it))
+                return bad(c, ptr, "a comment is a string or an array of "
+                                   "strings");
+        }
+        return 0;
+    }
+    return bad(c, ptr, "a comment is a string or an array of strings");
+}
+
+/* One member of an object: its key must be in keys, or be "//". */
+static int check_key(struct ctx *c, const cJSON *it, const char *const *keys,
+                     const char *where)
+{
+    const char *const *k;
+    char ptr[300], what[400];
+    size_t n;
+
+    ptr_join(ptr, sizeof(ptr), where, it->string);
+    if (strcmp(it->string, "//") == 0)
+        return check_comment(c, it, ptr);
+    for (k = keys; *k && strcmp(*k, it->string); k++)
+        ;
+    if (*k)
+        return 0;
+    n = (size_t)snprintf(what, sizeof(what), "unknown field (known:");
+    for (k = keys; *k && n < sizeof(what); k++)
+        n += (size_t)snprintf(what + n, sizeof(what) - n, "%s %s",
+                              k == keys ? "" : ",", *k);
+    if (n < sizeof(what))
+        snprintf(what + n, sizeof(what) - n, ")");
+    return bad(c, ptr, what);
+}
+
+/* Every key of obj must be in keys (or be the comment "//"). */
+static int only_keys(struct ctx *c, const cJSON *obj,
+                     const char *const *keys, const char *where)
+{
+    const cJSON *it;
+    int rc = 0;
+
+    cJSON_ArrayForEach(it, obj)
+    {
+        rc |= check_key(c, it, keys, where);
+    }
+    return rc;
 }
 
 static int get_num(struct ctx *c, const cJSON *o, const char *key,
@@ -94,6 +193,25 @@ static int get_num(struct ctx *c, const cJSON *o, const char *key,
     return 0;
 }
 
+static int get_int(struct ctx *c, const cJSON *o, const char *key,
+                   const char *ptr, int64_t lo, int64_t hi, int64_t *out)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+    int64_t i;
+
+    if (!v)
+        return 0;
+    if (hr_json_int64(v, &i) || i < lo || i > hi) {
+        char what[128];
+
+        snprintf(what, sizeof(what), "must be an integer from %lld to %lld",
+                 (long long)lo, (long long)hi);
+        return bad(c, ptr, what);
+    }
+    *out = i;
+    return 0;
+}
+
 static int add_secrets(struct hr_target_cfg *t, char **more, size_t n)
 {
     char **all = hr_realloc(t->secrets, (t->n_secrets + n) * sizeof(char *));
@@ -110,54 +228,83 @@ static int add_secrets(struct hr_target_cfg *t, char **more, size_t n)
     return 0;
 }
 
+/* Secrets from one variable; lint only checks the name. */
+static int env_secrets(struct ctx *c, const cJSON *name, const char *ptr,
+                       struct hr_target_cfg *t)
+{
+    struct hr_err e = {0, ""};
+    char **v;
+    size_t n;
+
+    if (!cJSON_IsString(name) || !name->valuestring[0])
+        return bad(c, ptr, "must be an environment variable name");
+    if (c->fn)
+        return 0;
+    if (hr_secrets_load_env(name->valuestring, &v, &n, &e))
+        return bad(c, ptr, e.msg);
+    if (add_secrets(t, v, n))
+        return bad(c, ptr, "out of memory");
+    return 0;
+}
+
+static int file_secrets(struct ctx *c, const cJSON *file, const char *ptr,
+                        struct hr_target_cfg *t)
+{
+    struct hr_err e = {0, ""};
+    char **v, *path;
+    size_t n;
+    int rc;
+
+    if (!cJSON_IsString(file) || !file->valuestring[0])
+        return bad(c, ptr, "must be the path of a file of secrets");
+    path = hr_path_join(c->dir, file->valuestring);
+    rc = path ? hr_secrets_load_file(path, &v, &n, &e)
+              : hr_errf(&e, HR_EXIT_INTERNAL, "out of memory");
+    hr_free(path);
+    if (rc)
+        return bad(c, ptr, e.msg);
+    if (add_secrets(t, v, n))
+        return bad(c, ptr, "out of memory");
+    return 0;
+}
+
 static int load_target_secrets(struct ctx *c, const cJSON *o,
                                const char *ptr, struct hr_target_cfg *t)
 {
     const cJSON *env = cJSON_GetObjectItemCaseSensitive(o, "secrets_env");
     const cJSON *file = cJSON_GetObjectItemCaseSensitive(o, "secrets_file");
-    const cJSON *it, *list;
-    char **v;
-    size_t n;
+    const cJSON *it;
+    char p[320];
+    int rc = 0, i = 0;
 
-    if (env && !cJSON_IsArray(env) && !cJSON_IsString(env))
-        return bad(c, ptr, "secrets_env must be a variable name or a list");
-    if (cJSON_IsString(env)) {
-        if (hr_secrets_load_env(env->valuestring, &v, &n, c->err) ||
-            add_secrets(t, v, n))
-            return -1;
-    }
-    list = cJSON_IsArray(env) ? env : NULL;
-    cJSON_ArrayForEach(it, list)
-    {
-        if (!cJSON_IsString(it))
-            return bad(c, ptr, "secrets_env entries must be strings");
-        if (hr_secrets_load_env(it->valuestring, &v, &n, c->err) ||
-            add_secrets(t, v, n))
-            return -1;
-    }
-    if (file) {
-        char *path;
-        int rc;
+    snprintf(p, sizeof(p), "%s/secrets_env", ptr);
+    if (cJSON_IsArray(env)) {
+        cJSON_ArrayForEach(it, env)
+        {
+            char ip[340];
 
-        if (!cJSON_IsString(file))
-            return bad(c, ptr, "secrets_file must be a path");
-        path = hr_path_join(c->dir, file->valuestring);
-        rc = path ? hr_secrets_load_file(path, &v, &n, c->err) : -1;
-        hr_free(path);
-        if (rc || add_secrets(t, v, n))
-            return -1;
+            snprintf(ip, sizeof(ip), "%s/%d", p, i++);
+            rc |= env_secrets(c, it, ip, t);
+        }
+    } else if (env) {
+        rc |= env_secrets(c, env, p, t);
     }
+    snprintf(p, sizeof(p), "%s/secrets_file", ptr);
+    if (file)
+        rc |= file_secrets(c, file, p, t);
+    if (rc || c->fn)
+        return rc;
     if (!env && !file && getenv("HOOKREPLAY_SECRET")) {
-        if (hr_secrets_load_env("HOOKREPLAY_SECRET", &v, &n, c->err) ||
-            add_secrets(t, v, n))
-            return -1;
+        cJSON name = {0};
+
+        name.type = cJSON_String;
+        name.valuestring = "HOOKREPLAY_SECRET";
+        rc = env_secrets(c, &name, ptr, t);
     }
-    if (t->n_secrets == 0)
-        return hr_errf(c->err, HR_EXIT_INPUT,
-                       "%s: %s: no signing secret: set HOOKREPLAY_SECRET or "
-                       "give secrets_env or secrets_file",
-                       c->origin, ptr);
-    return 0;
+    if (rc == 0 && t->n_secrets == 0)
+        return bad(c, ptr, "no signing secret: set HOOKREPLAY_SECRET or "
+                           "give secrets_env or secrets_file");
+    return rc;
 }
 
 static int parse_target(struct ctx *c, const cJSON *o,
@@ -167,115 +314,96 @@ static int parse_target(struct ctx *c, const cJSON *o,
                                        "secrets_env", "secrets_file",
                                        "keep_path",   "timeout_ms",
                                        NULL};
-    const cJSON *tmo = cJSON_GetObjectItemCaseSensitive(o, "timeout_ms");
     const cJSON *url = cJSON_GetObjectItemCaseSensitive(o, "url");
     const cJSON *prof = cJSON_GetObjectItemCaseSensitive(o, "profile");
     const cJSON *keep = cJSON_GetObjectItemCaseSensitive(o, "keep_path");
-    char ptr[300];
+    char ptr[300], p[340];
+    int rc;
 
-    snprintf(ptr, sizeof(ptr), "/targets/%s", o->string);
+    ptr_join(ptr, sizeof(ptr), "/targets", o->string);
     t->endpoint = hr_strdup(o->string);
     if (!cJSON_IsObject(o))
         return bad(c, ptr, "must be an object with a url");
-    if (hr_json_only_keys(o, keys, c->origin, ptr, c->err))
-        return -1;
+    rc = only_keys(c, o, keys, ptr);
+    snprintf(p, sizeof(p), "%s/url", ptr);
     if (!cJSON_IsString(url) || (strncmp(url->valuestring, "http://", 7) &&
                                  strncmp(url->valuestring, "https://", 8)))
-        return bad(c, ptr, "url must be an http:// or https:// URL");
-    t->url = hr_strdup(url->valuestring);
-    if (prof && !cJSON_IsString(prof))
-        return bad(c, ptr, "profile must be a profile name or path");
-    if (prof)
+        rc = bad(c, url ? p : ptr, url ? "must be an http:// or https:// URL"
+                                  : "\"url\" is required");
+    else
+        t->url = hr_strdup(url->valuestring);
+    snprintf(p, sizeof(p), "%s/profile", ptr);
+    if (prof && (!cJSON_IsString(prof) || !prof->valuestring[0]))
+        rc = bad(c, p, "must be a profile name or path");
+    else if (prof)
         t->profile = hr_strdup(prof->valuestring);
+    snprintf(p, sizeof(p), "%s/keep_path", ptr);
     if (keep && !cJSON_IsBool(keep))
-        return bad(c, ptr, "keep_path must be true or false");
+        rc = bad(c, p, "must be true or false");
     t->keep_path = cJSON_IsTrue(keep);
-    if (tmo && (hr_json_int64(tmo, &t->timeout_ms) || t->timeout_ms < 1 ||
-                t->timeout_ms > 3600000))
-        return bad(c, ptr, "timeout_ms must be an integer from 1 to "
-                           "3600000");
-    return load_target_secrets(c, o, ptr, t);
+    snprintf(p, sizeof(p), "%s/timeout_ms", ptr);
+    rc |= get_int(c, o, "timeout_ms", p, 1, 3600000, &t->timeout_ms);
+    return load_target_secrets(c, o, ptr, t) | rc;
 }
 
 static int parse_targets(struct ctx *c, const cJSON *o, struct hr_scenario *s)
 {
     const cJSON *it;
     size_t i = 0;
+    int rc = 0;
 
     if (!cJSON_IsObject(o) || cJSON_GetArraySize(o) == 0)
-        return bad(c, "/targets",
-                   "required: an object of endpoint name -> {url, ...}");
+        return bad(c, o ? "/targets" : "",
+                   "\"targets\" is required: an object of endpoint name "
+                   "-> {\"url\": ...}");
     s->n_targets = (size_t)cJSON_GetArraySize(o);
     s->targets = hr_calloc(s->n_targets, sizeof(*s->targets));
-    if (!s->targets)
+    if (!s->targets) {
+        s->n_targets = 0;
         return bad(c, "/targets", "out of memory");
+    }
     cJSON_ArrayForEach(it, o)
     {
-        if (parse_target(c, it, &s->targets[i++]))
-            return -1;
+        if (strcmp(it->string, "//") == 0) {
+            rc |= check_comment(c, it, "/targets/~1~1");
+            s->n_targets--;
+            continue;
+        }
+        rc |= parse_target(c, it, &s->targets[i++]);
     }
+    return rc;
+}
+
+static int parse_pacing(struct ctx *c, const cJSON *pacing,
+                        struct hr_scenario *s)
+{
+    const char *p = cJSON_IsString(pacing) ? pacing->valuestring : "";
+
+    if (!pacing)
+        return 0;
+    if (strcmp(p, "recorded") == 0)
+        s->pacing = HR_PACE_RECORDED;
+    else if (strcmp(p, "rate") == 0)
+        s->pacing = HR_PACE_RATE;
+    else if (strcmp(p, "asap") == 0)
+        s->pacing = HR_PACE_ASAP;
+    else
+        return bad(c, "/replay/pacing",
+                   "must be \"recorded\", \"rate\" or \"asap\"");
     return 0;
 }
 
-static int parse_replay(struct ctx *c, const cJSON *o, struct hr_scenario *s)
+static int parse_rebase_pointers(struct ctx *c, const cJSON *a,
+                                 struct hr_scenario *s)
 {
-    static const char *const keys[] = {
-        "pacing", "speed", "rate", "max_in_flight", "per_object_in_flight",
-        "retry_time_scale", "retries", "rebase_time", "rebase_pointers",
-        "handshake", NULL};
-    const cJSON *hs = cJSON_GetObjectItemCaseSensitive(o, "handshake");
-    const cJSON *rptrs = cJSON_GetObjectItemCaseSensitive(o, "rebase_pointers");
     const cJSON *it;
-    const cJSON *pacing = cJSON_GetObjectItemCaseSensitive(o, "pacing");
-    const cJSON *retries = cJSON_GetObjectItemCaseSensitive(o, "retries");
-    const cJSON *rebase = cJSON_GetObjectItemCaseSensitive(o, "rebase_time");
-    double mif = s->max_in_flight, poif = s->per_object_in_flight;
 
-    if (!o)
+    if (!a)
         return 0;
-    if (!cJSON_IsObject(o))
-        return bad(c, "/replay", "must be an object");
-    if (hr_json_only_keys(o, keys, c->origin, "/replay", c->err))
-        return -1;
-    if (pacing) {
-        const char *p = cJSON_IsString(pacing) ? pacing->valuestring : "";
-
-        if (strcmp(p, "recorded") == 0)
-            s->pacing = HR_PACE_RECORDED;
-        else if (strcmp(p, "rate") == 0)
-            s->pacing = HR_PACE_RATE;
-        else if (strcmp(p, "asap") == 0)
-            s->pacing = HR_PACE_ASAP;
-        else
-            return bad(c, "/replay/pacing",
-                       "must be \"recorded\", \"rate\" or \"asap\"");
-    }
-    if (get_num(c, o, "speed", "/replay/speed", 1e-6, 1e9, &s->speed) ||
-        get_num(c, o, "rate", "/replay/rate", 1e-6, 1e9, &s->rate_per_s) ||
-        get_num(c, o, "max_in_flight", "/replay/max_in_flight", 1, 100000,
-                &mif) ||
-        get_num(c, o, "per_object_in_flight", "/replay/per_object_in_flight",
-                1, 100000, &poif) ||
-        get_num(c, o, "retry_time_scale", "/replay/retry_time_scale", 0, 1e6,
-                &s->retry_time_scale))
-        return -1;
-    s->max_in_flight = (int)mif;
-    s->per_object_in_flight = (int)poif;
-    if (retries && !cJSON_IsBool(retries))
-        return bad(c, "/replay/retries", "must be true or false");
-    if (retries)
-        s->retries = cJSON_IsTrue(retries);
-    if (hs && !cJSON_IsBool(hs))
-        return bad(c, "/replay/handshake", "must be true or false");
-    if (hs)
-        s->handshakes = cJSON_IsTrue(hs);
-    if (rebase && !cJSON_IsBool(rebase))
-        return bad(c, "/replay/rebase_time", "must be true or false");
-    s->rebase_time = cJSON_IsTrue(rebase);
-    if (rptrs && !cJSON_IsArray(rptrs))
-        return bad(c, "/replay/rebase_pointers", "must be a list of JSON "
-                                                 "pointers");
-    cJSON_ArrayForEach(it, rptrs)
+    if (!cJSON_IsArray(a))
+        return bad(c, "/replay/rebase_pointers",
+                   "must be a list of JSON pointers");
+    cJSON_ArrayForEach(it, a)
     {
         char **v;
 
@@ -287,27 +415,61 @@ static int parse_replay(struct ctx *c, const cJSON *o, struct hr_scenario *s)
         if (!v)
             return bad(c, "/replay/rebase_pointers", "out of memory");
         s->rebase_pointers = v;
-        s->rebase_pointers[s->n_rebase_pointers++] =
-            hr_strdup(it->valuestring);
+        v[s->n_rebase_pointers] = hr_strdup(it->valuestring);
+        if (!v[s->n_rebase_pointers++])
+            return bad(c, "/replay/rebase_pointers", "out of memory");
     }
     return 0;
 }
 
-static int get_count(struct ctx *c, const cJSON *o, const char *key,
-                     int *has, int64_t *out)
+static int parse_replay(struct ctx *c, const cJSON *o, struct hr_scenario *s)
 {
-    char ptr[80];
-    double v;
+    static const char *const keys[] = {
+        "pacing", "speed", "rate", "max_in_flight", "per_object_in_flight",
+        "retry_time_scale", "retries", "rebase_time", "rebase_pointers",
+        "handshake", NULL};
+    const cJSON *hs = cJSON_GetObjectItemCaseSensitive(o, "handshake");
+    const cJSON *retries = cJSON_GetObjectItemCaseSensitive(o, "retries");
+    const cJSON *rebase = cJSON_GetObjectItemCaseSensitive(o, "rebase_time");
+    int64_t mif = s->max_in_flight, poif = s->per_object_in_flight;
+    int rc;
 
-    if (!cJSON_GetObjectItemCaseSensitive(o, key))
+    if (!o)
         return 0;
-    snprintf(ptr, sizeof(ptr), "/thresholds/%s", key);
-    if (get_num(c, o, key, ptr, 0, 1e15, &v))
-        return -1;
-    *has = 1;
-    *out = (int64_t)v;
-    return 0;
+    if (!cJSON_IsObject(o))
+        return bad(c, "/replay", "must be an object");
+    rc = only_keys(c, o, keys, "/replay");
+    rc |= parse_pacing(c, cJSON_GetObjectItemCaseSensitive(o, "pacing"), s);
+    rc |= get_num(c, o, "speed", "/replay/speed", 1e-6, 1e9, &s->speed);
+    rc |= get_num(c, o, "rate", "/replay/rate", 1e-6, 1e9, &s->rate_per_s);
+    rc |= get_int(c, o, "max_in_flight", "/replay/max_in_flight", 1, 100000,
+                  &mif);
+    rc |= get_int(c, o, "per_object_in_flight", "/replay/per_object_in_flight",
+                  1, 100000, &poif);
+    rc |= get_num(c, o, "retry_time_scale", "/replay/retry_time_scale", 0,
+                  1e6, &s->retry_time_scale);
+    s->max_in_flight = (int)mif;
+    s->per_object_in_flight = (int)poif;
+    if (retries && !cJSON_IsBool(retries))
+        rc = bad(c, "/replay/retries", "must be true or false");
+    else if (retries)
+        s->retries = cJSON_IsTrue(retries);
+    if (hs && !cJSON_IsBool(hs))
+        rc = bad(c, "/replay/handshake", "must be true or false");
+    else if (hs)
+        s->handshakes = cJSON_IsTrue(hs);
+    if (rebase && !cJSON_IsBool(rebase))
+        rc = bad(c, "/replay/rebase_time", "must be true or false");
+    s->rebase_time = cJSON_IsTrue(rebase);
+    return rc | parse_rebase_pointers(
+                    c, cJSON_GetObjectItemCaseSensitive(o, "rebase_pointers"),
+                    s);
 }
+
+/* Thresholds that need evidence this version cannot collect yet. */
+static const char *const unmeasurable[] = {
+    "max_lost", "max_stale_objects", "require_consistent",
+    "max_time_to_consistency_ms", NULL};
 
 static int parse_thresholds(struct ctx *c, const cJSON *o,
                             struct hr_thresholds *t)
@@ -317,8 +479,23 @@ static int parse_thresholds(struct ctx *c, const cJSON *o,
         "max_failed",              "max_forged_accepted",
         "max_forged_acknowledged", "max_duplicates_processed",
         NULL};
+    static const struct {
+        const char *name;
+        size_t has, value;
+    } counts[] = {
+        {"max_forged_accepted", offsetof(struct hr_thresholds,
+                                         has_max_forged_accepted),
+         offsetof(struct hr_thresholds, max_forged_accepted)},
+        {"max_forged_acknowledged",
+         offsetof(struct hr_thresholds, has_max_forged_acknowledged),
+         offsetof(struct hr_thresholds, max_forged_acknowledged)},
+        {"max_duplicates_processed",
+         offsetof(struct hr_thresholds, has_max_duplicates_processed),
+         offsetof(struct hr_thresholds, max_duplicates_processed)},
+    };
     const cJSON *it;
-    double v;
+    size_t i;
+    int rc = 0;
 
     if (!o)
         return 0;
@@ -328,43 +505,47 @@ static int parse_thresholds(struct ctx *c, const cJSON *o,
     {
         const char *const *k;
 
-        for (k = keys; *k && strcmp(*k, it->string); k++)
+        for (k = unmeasurable; *k && strcmp(*k, it->string); k++)
             ;
-        if (!*k)
-            return hr_errf(c->err, HR_EXIT_INPUT,
-                           "%s: /thresholds/%s: unknown threshold, or one "
-                           "this version of hookreplay cannot measure",
-                           c->origin, it->string);
+        if (*k) {
+            char ptr[300];
+
+            ptr_join(ptr, sizeof(ptr), "/thresholds", it->string);
+            rc = bad(c, ptr, "cannot be measured by this version of "
+                             "hookreplay: it needs the reconciliation "
+                             "probe (collections compared with the truth)");
+        } else {
+            rc |= check_key(c, it, keys, "/thresholds");
+        }
     }
     if (cJSON_GetObjectItemCaseSensitive(o, "min_delivery_rate")) {
         if (get_num(c, o, "min_delivery_rate",
                     "/thresholds/min_delivery_rate", 0, 1,
                     &t->min_delivery_rate))
-            return -1;
+            rc = -1;
         t->has_min_delivery_rate = 1;
     }
     if (cJSON_GetObjectItemCaseSensitive(o, "max_ack_p99_ms")) {
-        if (get_num(c, o, "max_ack_p99_ms", "/thresholds/max_ack_p99_ms", 0,
-                    1e12, &v))
-            return -1;
-        t->max_ack_p99_ms = (int64_t)v;
+        rc |= get_int(c, o, "max_ack_p99_ms", "/thresholds/max_ack_p99_ms", 0,
+                      INT64_C(1) << 40, &t->max_ack_p99_ms);
         t->has_max_ack_p99_ms = 1;
     }
     if (cJSON_GetObjectItemCaseSensitive(o, "max_failed")) {
-        if (get_num(c, o, "max_failed", "/thresholds/max_failed", 0, 1e15,
-                    &v))
-            return -1;
-        t->max_failed = (int64_t)v;
+        rc |= get_int(c, o, "max_failed", "/thresholds/max_failed", 0,
+                      INT64_C(1) << 50, &t->max_failed);
         t->has_max_failed = 1;
     }
-    return get_count(c, o, "max_forged_accepted", &t->has_max_forged_accepted,
-                     &t->max_forged_accepted) ||
-           get_count(c, o, "max_forged_acknowledged",
-                     &t->has_max_forged_acknowledged,
-                     &t->max_forged_acknowledged) ||
-           get_count(c, o, "max_duplicates_processed",
-                     &t->has_max_duplicates_processed,
-                     &t->max_duplicates_processed);
+    for (i = 0; i < sizeof(counts) / sizeof(counts[0]); i++) {
+        char ptr[80];
+
+        if (!cJSON_GetObjectItemCaseSensitive(o, counts[i].name))
+            continue;
+        snprintf(ptr, sizeof(ptr), "/thresholds/%s", counts[i].name);
+        rc |= get_int(c, o, counts[i].name, ptr, 0, INT64_C(1) << 50,
+                      (int64_t *)((char *)t + counts[i].value));
+        *(int *)((char *)t + counts[i].has) = 1;
+    }
+    return rc;
 }
 
 static int report_format_bit(const char *name, unsigned *bit)
@@ -393,29 +574,88 @@ static int parse_report(struct ctx *c, const cJSON *o, struct hr_scenario *s)
     const cJSON *out = cJSON_GetObjectItemCaseSensitive(o, "out");
     const cJSON *fmts = cJSON_GetObjectItemCaseSensitive(o, "formats");
     const cJSON *it;
-    unsigned bit;
+    int rc;
 
     if (!o)
         return 0;
     if (!cJSON_IsObject(o))
         return bad(c, "/report", "must be an object");
-    if (hr_json_only_keys(o, keys, c->origin, "/report", c->err))
-        return -1;
+    rc = only_keys(c, o, keys, "/report");
     if (fmts && !cJSON_IsArray(fmts))
-        return bad(c, "/report/formats", "must be a list of formats");
+        rc = bad(c, "/report/formats", "must be an array of format names");
     cJSON_ArrayForEach(it, fmts)
     {
+        unsigned bit;
+
         if (!cJSON_IsString(it) || report_format_bit(it->valuestring, &bit))
-            return bad(c, "/report/formats",
-                       "formats are \"json\", \"junit\", \"markdown\" "
-                       "and \"html\"");
-        s->report_formats |= bit;
+            rc = bad(c, "/report/formats",
+                     "formats are \"json\", \"junit\", \"markdown\" and "
+                     "\"html\"");
+        else
+            s->report_formats |= bit;
     }
-    if (out && !cJSON_IsString(out))
-        return bad(c, "/report/out", "must be a folder path");
-    if (out)
+    if (out && (!cJSON_IsString(out) || !out->valuestring[0]))
+        rc = bad(c, "/report/out", "must be a folder path");
+    else if (out)
         s->out_dir = hr_path_join(c->dir, out->valuestring);
+    return rc;
+}
+
+/* "hookreplay" and "version" first: a wrong file says so before all. */
+static int parse_kind(struct ctx *c, const cJSON *j)
+{
+    const cJSON *kind = cJSON_GetObjectItemCaseSensitive(j, "hookreplay");
+    const cJSON *ver = cJSON_GetObjectItemCaseSensitive(j, "version");
+    int64_t v;
+
+    if (!cJSON_IsString(kind) || strcmp(kind->valuestring, "scenario"))
+        return bad(c, kind ? "/hookreplay" : "",
+                   "\"hookreplay\": \"scenario\" is required");
+    if (!ver)
+        return bad(c, "", "\"version\" is required (this build reads 1)");
+    if (hr_json_int64(ver, &v) || v < 1)
+        return bad(c, "/version", "must be a positive integer");
+    if (v > HR_SCENARIO_VERSION)
+        return bad(c, "/version", "is newer than this hookreplay reads (1): "
+                                  "upgrade hookreplay");
     return 0;
+}
+
+/* Passes a problem found by another module's parser on to c. */
+static int relay(struct ctx *c, const struct hr_err *e)
+{
+    if (c->fn)
+        c->fn(c->ud, e->msg);
+    else if (c->n_problems == 0)
+        *c->err = *e;
+    c->n_problems++;
+    return -1;
+}
+
+/* Faults and the probe have parsers of their own; the rest comes later. */
+static int parse_sections(struct ctx *c, const cJSON *j,
+                          struct hr_scenario *s)
+{
+    static const char *const later[] = {"api", "hooks", "reconcile", NULL};
+    const char *const *k;
+    struct hr_err e = {0, ""};
+    int rc = 0;
+
+    if (hr_faults_parse(cJSON_GetObjectItemCaseSensitive(j, "faults"),
+                        c->origin, "/faults", &s->faults, &e))
+        rc = relay(c, &e);
+    e.msg[0] = '\0';
+    if (hr_probe_parse(cJSON_GetObjectItemCaseSensitive(j, "probe"),
+                       c->origin, c->dir, &s->probe, &e))
+        rc = relay(c, &e);
+    for (k = later; *k; k++) {
+        char ptr[32];
+
+        snprintf(ptr, sizeof(ptr), "/%s", *k);
+        if (cJSON_GetObjectItemCaseSensitive(j, *k))
+            rc = bad(c, ptr, "not supported by this version of hookreplay");
+    }
+    return rc;
 }
 
 /* A threshold the probe cannot measure would pass silently: refuse it. */
@@ -423,17 +663,18 @@ static int check_measurable(struct ctx *c, const struct hr_scenario *s)
 {
     const struct hr_thresholds *t = &s->thresholds;
     const struct hr_probe_cfg *p = s->probe;
+    int rc = 0;
 
     if (t->has_max_forged_accepted && !p)
-        return bad(c, "/thresholds/max_forged_accepted",
-                   "needs a probe (\"probe\": {\"http\": URL}) to look for "
-                   "the canaries of forged requests in the target's state");
+        rc = bad(c, "/thresholds/max_forged_accepted",
+                 "cannot be measured without a probe (\"probe\": {\"http\": "
+                 "URL}) in which to look for the canaries of forged requests");
     if (t->has_max_duplicates_processed &&
         (!p || (!p->applied_ids && !p->applied_counts)))
-        return bad(c, "/thresholds/max_duplicates_processed",
-                   "needs a probe with \"applied\": {\"ids\" or "
-                   "\"counts\"}: the events the target says it applied");
-    return 0;
+        rc = bad(c, "/thresholds/max_duplicates_processed",
+                 "cannot be measured without a probe with \"applied\": "
+                 "{\"ids\" or \"counts\"}: the events the target applied");
+    return rc;
 }
 
 static int parse_top(struct ctx *c, const cJSON *j, struct hr_scenario *s)
@@ -443,82 +684,101 @@ static int parse_top(struct ctx *c, const cJSON *j, struct hr_scenario *s)
         "replay",     "thresholds", "report",   "profiles_dir",
         "faults",     "api",        "hooks",    "probe", "reconcile",
         NULL};
-    static const char *const later[] = {"api", "hooks", "reconcile", NULL};
-    const cJSON *kind = cJSON_GetObjectItemCaseSensitive(j, "hookreplay");
-    const cJSON *ver = cJSON_GetObjectItemCaseSensitive(j, "version");
     const cJSON *cas = cJSON_GetObjectItemCaseSensitive(j, "cassette");
     const cJSON *pdir = cJSON_GetObjectItemCaseSensitive(j, "profiles_dir");
-    const char *const *k;
-    double seed = 1;
+    int64_t seed = (int64_t)s->seed;
+    int rc;
 
     if (!cJSON_IsObject(j))
         return bad(c, "", "a scenario must be a JSON object");
-    if (hr_json_only_keys(j, keys, c->origin, "", c->err))
+    if (parse_kind(c, j))
         return -1;
-    for (k = later; *k; k++)
-        if (cJSON_GetObjectItemCaseSensitive(j, *k))
-            return hr_errf(c->err, HR_EXIT_INPUT,
-                           "%s: /%s: not supported by this version of "
-                           "hookreplay",
-                           c->origin, *k);
-    if (!cJSON_IsString(kind) || strcmp(kind->valuestring, "scenario"))
-        return bad(c, "/hookreplay", "must be \"scenario\"");
-    if (!cJSON_IsNumber(ver) || ver->valuedouble != 1)
-        return bad(c, "/version", "must be 1");
+    rc = only_keys(c, j, keys, "");
     if (!cJSON_IsString(cas) || !cas->valuestring[0])
-        return bad(c, "/cassette", "required: the path of a cassette");
-    s->cassette = hr_path_join(c->dir, cas->valuestring);
-    if (pdir && !cJSON_IsString(pdir))
-        return bad(c, "/profiles_dir", "must be a folder path");
-    if (pdir)
+        rc = bad(c, cas ? "/cassette" : "",
+                 "\"cassette\" is required: the path of a cassette");
+    else
+        s->cassette = hr_path_join(c->dir, cas->valuestring);
+    if (pdir && (!cJSON_IsString(pdir) || !pdir->valuestring[0]))
+        rc = bad(c, "/profiles_dir", "must be a folder path");
+    else if (pdir)
         s->profile_dir = hr_path_join(c->dir, pdir->valuestring);
-    if (get_num(c, j, "seed", "/seed", 0, 9007199254740991.0, &seed))
-        return -1;
+    rc |= get_int(c, j, "seed", "/seed", 0, INT64_C(9007199254740991),
+                  &seed);
     s->seed = (uint64_t)seed;
-    if (hr_faults_parse(cJSON_GetObjectItemCaseSensitive(j, "faults"),
-                        c->origin, "/faults", &s->faults, c->err) ||
-        hr_probe_parse(cJSON_GetObjectItemCaseSensitive(j, "probe"),
-                       c->origin, c->dir, &s->probe, c->err))
-        return -1;
-    if (parse_targets(c, cJSON_GetObjectItemCaseSensitive(j, "targets"),
-                      s) ||
-        parse_replay(c, cJSON_GetObjectItemCaseSensitive(j, "replay"), s) ||
-        parse_thresholds(c, cJSON_GetObjectItemCaseSensitive(j, "thresholds"),
-                         &s->thresholds) ||
-        parse_report(c, cJSON_GetObjectItemCaseSensitive(j, "report"), s))
-        return -1;
-    return check_measurable(c, s);
+    rc |= parse_targets(c, cJSON_GetObjectItemCaseSensitive(j, "targets"), s);
+    rc |= parse_replay(c, cJSON_GetObjectItemCaseSensitive(j, "replay"), s);
+    rc |= parse_thresholds(
+        c, cJSON_GetObjectItemCaseSensitive(j, "thresholds"), &s->thresholds);
+    rc |= parse_report(c, cJSON_GetObjectItemCaseSensitive(j, "report"), s);
+    rc |= parse_sections(c, j, s);
+    if (rc == 0)
+        rc = check_measurable(c, s);
+    return rc;
 }
 
-struct hr_scenario *hr_scenario_load(const char *path, struct hr_err *err)
+/* Parses path into a new scenario; problems go through c. */
+static struct hr_scenario *parse_file(struct ctx *c, const char *path)
 {
-    struct ctx c = {path, NULL, err};
     struct hr_scenario *s = hr_malloc(sizeof(*s));
-    size_t len;
+    struct hr_err e = {0, ""};
+    size_t len = 0;
     char *text = NULL;
     cJSON *j = NULL;
 
     if (!s) {
-        hr_errf(err, HR_EXIT_INTERNAL, "out of memory");
+        hr_errf(c->err, HR_EXIT_INTERNAL, "out of memory");
         return NULL;
     }
     hr_scenario_defaults(s);
     s->path = hr_strdup(path);
-    c.dir = hr_dirname(path);
-    text = hr_read_file(path, &len, err);
-    if (!text)
-        goto fail;
-    j = hr_json_parse(path, text, len, 1, err);
-    if (!j || parse_top(&c, j, s))
-        goto fail;
+    c->dir = hr_dirname(path);
+    text = hr_read_file(path, &len, &e);
+    if (text)
+        j = hr_json_parse(path, text, len, 1, &e);
+    if (!j) {
+        if (c->fn)
+            c->fn(c->ud, e.msg);
+        else
+            *c->err = e;
+        c->n_problems++;
+        hr_scenario_free(s);
+        s = NULL;
+    } else {
+        c->text = text;
+        c->len = len;
+        parse_top(c, j, s);
+    }
     cJSON_Delete(j);
     hr_free(text);
-    hr_free(c.dir);
+    hr_free(c->dir);
+    c->dir = NULL;
+    c->text = NULL;
     return s;
-fail:
-    cJSON_Delete(j);
-    hr_free(text);
-    hr_free(c.dir);
-    hr_scenario_free(s);
-    return NULL;
+}
+
+struct hr_scenario *hr_scenario_load(const char *path, struct hr_err *err)
+{
+    struct ctx c = {path, NULL, err, NULL, 0, NULL, NULL, 0};
+    struct hr_scenario *s = parse_file(&c, path);
+
+    if (s && c.n_problems) {
+        hr_scenario_free(s);
+        return NULL;
+    }
+    return s;
+}
+
+int hr_scenario_lint(const char *path, hr_problem_fn fn, void *ud,
+                     struct hr_scenario **out)
+{
+    struct hr_err err = {0, ""};
+    struct ctx c = {path, NULL, &err, NULL, 0, fn, ud, 0};
+    struct hr_scenario *s = parse_file(&c, path);
+
+    if (out)
+        *out = s;
+    else
+        hr_scenario_free(s);
+    return c.n_problems;
 }

@@ -82,11 +82,30 @@ struct hr_scenario {
 /* Fills s with the defaults documented in docs/formats.md. */
 void hr_scenario_defaults(struct hr_scenario *s);
 
+/* The scenario format version this build reads and writes. */
+#define HR_SCENARIO_VERSION 1
+
 /*
  * Reads a scenario file. Secrets named by secrets_env / secrets_file are
- * loaded here. Returns NULL with FILE:LINE:COL or FILE: /pointer errors.
+ * loaded here. Returns NULL with the first problem in err:
+ * "FILE:LINE:COL: ..." for syntax, "FILE:LINE: /pointer: ..." for values
+ * (the line of the field, or "FILE: /pointer: ..." when not known).
  */
 struct hr_scenario *hr_scenario_load(const char *path, struct hr_err *err);
+
+/* Receives one problem: a whole message as hr_scenario_load words it. */
+typedef void (*hr_problem_fn)(void *ud, const char *msg);
+
+/*
+ * Checks a scenario file without stopping at the first problem: each one
+ * goes to fn. Secrets are not read from the environment (lint runs where
+ * they are not set); a secrets_file must exist and hold a secret, and
+ * its content is never quoted. Returns the number of problems; when out
+ * is not NULL, *out gets what was parsed (NULL after a syntax error), for
+ * the caller to check further and release with hr_scenario_free.
+ */
+int hr_scenario_lint(const char *path, hr_problem_fn fn, void *ud,
+                     struct hr_scenario **out);
 void hr_scenario_free(struct hr_scenario *s);
 
 /* The target configured for an endpoint name, or NULL. */

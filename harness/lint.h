@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Lint: every problem a cassette, scenario or profile file has, not just
+ * the first. Syntax errors are FILE:LINE:COLUMN (bytes, from 1); value
+ * errors FILE:LINE: /pointer: what (or FILE: /pointer: what when the
+ * line is not known); a cassette's event blocks are checked against
+ * their requests under each endpoint's profile.
+ */
+#ifndef HR_LINT_H
+#define HR_LINT_H
+#include "scenario.h"
+
+enum hr_lint_kind {
+    HR_LINT_UNKNOWN = 0,
+    HR_LINT_CASSETTE,
+    HR_LINT_SCENARIO,
+    HR_LINT_PROFILE
+};
+
+/*
+ * The kind of a file: the "hookreplay" field near its start ("cassette",
+ * "scenario", "profile"), else its extension (.ndjson and .jsonl are
+ * cassettes, .json scenarios). HR_LINT_UNKNOWN when neither says.
+ */
+enum hr_lint_kind hr_lint_detect(const char *path);
+
+/*
+ * Lints path, sending each problem (one line, no newline) to fn.
+ * profile_dir, when not NULL, is searched for profiles first. Never
+ * quotes a secret. Returns the number of problems found (0: clean).
+ */
+int hr_lint_file(const char *path, const char *profile_dir,
+                 hr_problem_fn fn, void *ud);
+
+#endif

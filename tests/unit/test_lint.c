@@ -1,0 +1,308 @@
+/* SPDX-License-Identifier: MIT */
+/* Lint and strict scenarios: every problem, where it is, never a secret. */
+#include "lint.h"
+#include "support.h"
+
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Every problem lint reported, one per line. */
+struct seen {
+    char text[16384];
+    int n;
+};
+
+static void collect(void *ud, const char *msg)
+{
+    struct seen *s = ud;
+    size_t len = strlen(s->text);
+
+    snprintf(s->text + len, sizeof(s->text) - len, "%s\n", msg);
+    s->n++;
+}
+
+static char *in_tmp(const char *dir, const char *name, const char *data)
+{
+    static char path[8][512];
+    static int k;
+    char *p = path[k++ % 8];
+
+    snprintf(p, 512, "%s/%s", dir, name);
+    ck_assert_int_eq(t_write_file(p, data, strlen(data)), 0);
+    return p;
+}
+
+static int lint(const char *path, struct seen *s)
+{
+    memset(s, 0, sizeof(*s));
+    return hr_lint_file(path, NULL, collect, s);
+}
+
+static const char cassette[] =
+    "{\"hookreplay\":\"cassette\",\"version\":1,\"endpoints\":"
+    "{\"stripe\":{\"profile\":\"stripe\"}}}\n"
+    "{\"seq\":1,\"at_ms\":0,\"kind\":\"webhook\",\"endpoint\":\"stripe\","
+    "\"event\":{\"id\":\"evt_1\",\"type\":\"customer.updated\","
+    "\"object\":\"cus_1\",\"created\":1700000000},\"request\":{\"method\":"
+    "\"POST\",\"path\":\"/\",\"query\":\"\",\"headers\":[],\"body\":"
+    "\"{\\\"id\\\":\\\"evt_1\\\",\\\"type\\\":\\\"customer.created\\\","
+    "\\\"created\\\":1700000000,\\\"data\\\":{\\\"object\\\":{\\\"id\\\":"
+    "\\\"cus_1\\\"}}}\"}}\n"
+    "{\"seq\":2,\"at_ms\":5,,}\n"
+    "{\"seq\":3,\"at_ms\":9,\"kind\":\"webhook\",\"endpoint\":\"nope\"}\n"
+    "{\"seq\":4,\"at_ms\":9,\"kind\":\"webhook\",\"endpoint\":\"stripe\","
+    "\"event\":{\"id\":\"evt_2\",\"type\":\"x.y\",\"object\":\"cus_2\"},"
+    "\"request\":{\"method\":\"POST\",\"path\":\"/\",\"query\":\"\","
+    "\"headers\":[],\"body\":\"{\\\"id\\\":\\\"evt_2\\\",\\\"type\\\":"
+    "\\\"x.y\\\",\\\"data\\\":{\\\"object\\\":{\\\"id\\\":\\\"cus_2\\\"}}}"
+    "\"}}\n";
+
+START_TEST(lint_reports_every_bad_cassette_line_and_goes_on)
+{
+    char *dir = t_tmpdir();
+    char *p = in_tmp(dir, "c.ndjson", cassette);
+    struct seen s;
+    char want[600];
+
+    ck_assert_int_eq(lint(p, &s), 3);
+    snprintf(want, sizeof(want),
+             "%s:2: event.type \"customer.updated\" but the request says "
+             "\"customer.created\" under profile stripe\n", p);
+    ck_assert_msg(strstr(s.text, want), "got:\n%s", s.text);
+    snprintf(want, sizeof(want), "%s:3:", p);
+    ck_assert_msg(strstr(s.text, want), "got:\n%s", s.text);
+    snprintf(want, sizeof(want), "%s:4:", p);
+    ck_assert_msg(strstr(s.text, want), "got:\n%s", s.text);
+    /* line 5 agrees with its request: no problem there */
+    snprintf(want, sizeof(want), "%s:5", p);
+    ck_assert_ptr_null(strstr(s.text, want));
+    free(dir);
+}
+END_TEST
+
+START_TEST(lint_reports_syntax_errors_with_byte_columns)
+{
+    char *dir = t_tmpdir();
+    /* "é" is two bytes: the stray ']' is at byte column 20 of line 2 */
+    char *p = in_tmp(dir, "s.json",
+                     "{\"hookreplay\": \"scenario\",\n"
+                     "  \"cassette\": \"\xc3\xa9\" ]\n}\n");
+    struct seen s;
+    char want[600];
+
+    ck_assert_int_eq(lint(p, &s), 1);
+    snprintf(want, sizeof(want), "%s:2:20:", p);
+    ck_assert_msg(strncmp(s.text, want, strlen(want)) == 0, "got: %s",
+                  s.text);
+    free(dir);
+}
+END_TEST
+
+static const char bad_scenario[] =
+    "{\"hookreplay\": \"scenario\", \"version\": 1,\n"
+    " \"cassette\": \"c.ndjson\",\n"
+    " \"seed\": 1.5,\n"
+    " \"targtes\": {},\n"
+    " \"targets\": {\"stripe\": {\"url\": \"ftp://x\", \"kep_path\": true,\n"
+    "                        \"secrets_file\": \"secrets.txt\"},\n"
+    "             \"gh\": {\"url\": \"http://127.0.0.1:9/\",\n"
+    "                    \"profile\": \"nosuch\"}},\n"
+    " \"replay\": {\"pacing\": \"fast\", \"max_in_flight\": 2.5},\n"
+    " \"thresholds\": {\"require_consistent\": true, \"p99\": 3},\n"
+    " \"api\": {}\n"
+    "}\n";
+
+START_TEST(lint_reports_every_scenario_problem_by_pointer_and_line)
+{
+    static const char *const expect[] = {
+        ":4: /targtes: unknown field",
+        ":3: /seed: must be an integer",
+        ":5: /targets/stripe/kep_path: unknown field",
+        ":5: /targets/stripe/url: must be an http:// or https:// URL",
+        ":9: /replay/pacing:",
+        ":9: /replay/max_in_flight:",
+        ":10: /thresholds/require_consistent: cannot be measured",
+        ":10: /thresholds/p99: unknown field",
+        ":11: /api: not supported",
+        ": /targets/gh/profile: unknown profile 'nosuch'",
+        ": /targets/gh: names no endpoint of the cassette (it has: stripe)",
+        NULL};
+    char *dir = t_tmpdir();
+    const char *const *e;
+    struct seen s;
+    char *p;
+
+    in_tmp(dir, "c.ndjson", cassette);
+    in_tmp(dir, "secrets.txt", "whsec_do_not_print_me\n");
+    p = in_tmp(dir, "s.json", bad_scenario);
+    ck_assert_int_ge(lint(p, &s), 11 + 3);
+    for (e = expect; *e; e++)
+        ck_assert_msg(strstr(s.text, *e), "missing '%s' in:\n%s", *e,
+                      s.text);
+    ck_assert_ptr_null(strstr(s.text, "do_not_print_me"));
+    free(dir);
+}
+END_TEST
+
+START_TEST(lint_reports_a_missing_secrets_file_and_a_missing_target)
+{
+    char *dir = t_tmpdir();
+    struct seen s;
+    char *p;
+
+    in_tmp(dir, "c.ndjson", cassette);
+    p = in_tmp(dir, "s.json",
+               "{\"hookreplay\": \"scenario\", \"version\": 1,\n"
+               " \"cassette\": \"c.ndjson\",\n"
+               " \"targets\": {\"other\": {\"url\": \"http://127.0.0.1:9/\",\n"
+               "   \"secrets_file\": \"gone.txt\"}}}\n");
+    lint(p, &s);
+    ck_assert_msg(strstr(s.text, "/targets/other/secrets_file: "),
+                  "%s", s.text);
+    ck_assert_msg(strstr(s.text, "No such file"), "%s", s.text);
+    ck_assert_msg(strstr(s.text, "endpoint 'stripe', which has no target"),
+                  "%s", s.text);
+    free(dir);
+}
+END_TEST
+
+START_TEST(scenario_load_names_the_unknown_field)
+{
+    char *dir = t_tmpdir();
+    struct hr_err err = {0, ""};
+    char *p;
+
+    in_tmp(dir, "k.txt", "whsec_a\n");
+    p = in_tmp(dir, "s.json",
+               "{\"hookreplay\": \"scenario\", \"version\": 1,\n"
+               " \"cassette\": \"c.ndjson\",\n"
+               " \"replay\": {\"sped\": 2},\n"
+               " \"targets\": {\"a\": {\"url\": \"http://127.0.0.1:9/\","
+               " \"secrets_file\": \"k.txt\"}}}\n");
+
+    ck_assert_ptr_null(hr_scenario_load(p, &err));
+    ck_assert_int_eq(err.code, HR_EXIT_INPUT);
+    ck_assert_msg(strstr(err.msg, ":3: /replay/sped: unknown field"), "%s",
+                  err.msg);
+    free(dir);
+}
+END_TEST
+
+START_TEST(scenario_version_must_be_known)
+{
+    char *dir = t_tmpdir();
+    struct hr_err err = {0, ""};
+    char *p = in_tmp(dir, "s.json",
+                     "{\"hookreplay\": \"scenario\", \"version\": 2,\n"
+                     " \"cassette\": \"c.ndjson\"}\n");
+
+    ck_assert_ptr_null(hr_scenario_load(p, &err));
+    ck_assert_msg(strstr(err.msg, "/version: is newer than this hookreplay"),
+                  "%s", err.msg);
+    p = in_tmp(dir, "t.json", "{\"hookreplay\": \"scenario\"}\n");
+    ck_assert_ptr_null(hr_scenario_load(p, &err));
+    ck_assert_msg(strstr(err.msg, "\"version\" is required"), "%s", err.msg);
+    free(dir);
+}
+END_TEST
+
+START_TEST(scenario_ignores_comment_fields_and_keeps_defaults)
+{
+    char *dir = t_tmpdir();
+    struct hr_err err = {0, ""};
+    struct hr_scenario *s;
+    char *p;
+
+    in_tmp(dir, "k.txt", "whsec_a\nwhsec_b\n");
+    p = in_tmp(dir, "s.json",
+               "{\"//\": [\"a note\"], \"hookreplay\": \"scenario\",\n"
+               " \"version\": 1, \"cassette\": \"c.ndjson\",\n"
+               " \"targets\": {\"//\": \"x\", \"a\": {\"//\": \"y\",\n"
+               "   \"url\": \"http://127.0.0.1:9/\","
+               " \"secrets_file\": \"k.txt\"}},\n"
+               " \"replay\": {\"//\": \"z\"}}\n");
+    s = hr_scenario_load(p, &err);
+    ck_assert_msg(s != NULL, "%s", err.msg);
+    ck_assert_int_eq((int)s->n_targets, 1);
+    ck_assert_str_eq(s->targets[0].endpoint, "a");
+    ck_assert_int_eq((int)s->targets[0].n_secrets, 2);
+    ck_assert_int_eq((int)s->seed, 1);
+    ck_assert_int_eq(s->max_in_flight, 64);
+    ck_assert_int_eq(s->per_object_in_flight, 1);
+    ck_assert(s->retry_time_scale == 0.001);
+    ck_assert(s->thresholds.has_min_delivery_rate);
+    hr_scenario_free(s);
+    p = in_tmp(dir, "t.json",
+               "{\"//\": 3, \"hookreplay\": \"scenario\", \"version\": 1}\n");
+    ck_assert_ptr_null(hr_scenario_load(p, &err));
+    ck_assert_msg(strstr(err.msg, "/~1~1: a comment is a string"), "%s",
+                  err.msg);
+    free(dir);
+}
+END_TEST
+
+START_TEST(lint_detects_the_kind_by_content_then_extension)
+{
+    char *dir = t_tmpdir();
+
+    ck_assert_int_eq(hr_lint_detect(in_tmp(dir, "a.txt", cassette)),
+                     HR_LINT_CASSETTE);
+    ck_assert_int_eq(hr_lint_detect(in_tmp(dir, "b.txt",
+                                           "{\n \"hookreplay\": "
+                                           "\"scenario\"}\n")),
+                     HR_LINT_SCENARIO);
+    ck_assert_int_eq(hr_lint_detect(in_tmp(dir, "c.ndjson", "garbage\n")),
+                     HR_LINT_CASSETTE);
+    ck_assert_int_eq(hr_lint_detect(in_tmp(dir, "d.json", "[]\n")),
+                     HR_LINT_SCENARIO);
+    ck_assert_int_eq(hr_lint_detect(in_tmp(dir, "e.txt", "hello\n")),
+                     HR_LINT_UNKNOWN);
+    free(dir);
+}
+END_TEST
+
+START_TEST(lint_passes_the_bundled_cassette_and_profiles)
+{
+    static const char *const profiles[] = {
+        "stripe", "github", "shopify", "slack", "standard-webhooks", "svix",
+        NULL};
+    const char *const *p;
+    struct seen s;
+    char path[512];
+
+    ck_assert_int_eq(lint(HR_SRC_DIR "/fixtures/stripe-lifecycle.ndjson",
+                          &s), 0);
+    for (p = profiles; *p; p++) {
+        snprintf(path, sizeof(path), HR_SRC_DIR "/mocks/profiles/%s.json",
+                 *p);
+        ck_assert_msg(lint(path, &s) == 0, "%s: %s", *p, s.text);
+    }
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("lint");
+    TCase *tc = tcase_create("core");
+    SRunner *sr;
+    int failed;
+
+    tcase_add_test(tc, lint_reports_every_bad_cassette_line_and_goes_on);
+    tcase_add_test(tc, lint_reports_syntax_errors_with_byte_columns);
+    tcase_add_test(tc, lint_reports_every_scenario_problem_by_pointer_and_line);
+    tcase_add_test(tc,
+                   lint_reports_a_missing_secrets_file_and_a_missing_target);
+    tcase_add_test(tc, scenario_load_names_the_unknown_field);
+    tcase_add_test(tc, scenario_version_must_be_known);
+    tcase_add_test(tc, scenario_ignores_comment_fields_and_keeps_defaults);
+    tcase_add_test(tc, lint_detects_the_kind_by_content_then_extension);
+    tcase_add_test(tc, lint_passes_the_bundled_cassette_and_profiles);
+    suite_add_tcase(s, tc);
+    sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
