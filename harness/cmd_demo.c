@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * `hookreplay demo`: the bundled Stripe lifecycle cassette replayed
- * against the bundled correct reference consumer, in one process.
+ * `hookreplay demo`: the bundled Stripe lifecycle cassette replayed with
+ * a fault mix against the bundled correct and naive reference consumers,
+ * in one process, so the summary shows what hookreplay catches.
  */
 #include "cmd.h"
 #include "embedded.h"
@@ -15,19 +16,36 @@
 static const char usage[] =
     "usage: hookreplay demo [--out DIR] [--speed X]\n"
     "\n"
-    "Starts the correct reference consumer on a free port of 127.0.0.1,\n"
-    "replays the bundled Stripe payment lifecycle cassette against it\n"
-    "(customers, payment intents that succeed and fail, a refund, a\n"
-    "subscription created, updated and canceled, invoices paid), signed\n"
-    "with a fresh random secret as Stripe signs, prints the summary and\n"
-    "writes the JSON result, the reports (report.html, report.md,\n"
-    "report.xml) and the consumer's final state to DIR.\n"
-    "Opens nothing and reaches no other host.\n"
+    "Replays the bundled Stripe payment lifecycle cassette (customers,\n"
+    "payment intents that succeed and fail, a refund, a subscription\n"
+    "created, updated and canceled, invoices paid), signed as Stripe\n"
+    "signs with a fresh random secret, against two bundled reference\n"
+    "consumers on free ports of 127.0.0.1, with a fault mix:\n"
+    "  - a quarter of the deliveries sent twice (as providers retry),\n"
+    "  - deliveries reordered in windows of three,\n"
+    "  - forged and tampered requests with canaries,\n"
+    "  - the provider giving up on charge deliveries at 1 s and retrying.\n"
+    "The correct consumer verifies and deduplicates and passes; the naive\n"
+    "one trusts everything and fails. Results and reports (result.json,\n"
+    "report.html, report.md, report.xml) and each consumer's final state\n"
+    "go to DIR/correct and DIR/naive. Opens nothing, reaches no other\n"
+    "host. Exit 0 when the correct consumer passes.\n"
     "\n"
     "  --out DIR    result folder (default ./hookreplay-demo)\n"
     "  --speed X    replay X times faster than recorded (default 10)\n";
 
 #define DEMO_CASSETTE "stripe-lifecycle.ndjson"
+
+static const char demo_faults[] =
+    "[{\"match\":{\"p\":0.25},\"action\":{\"duplicate\":"
+    "{\"copies\":1,\"spacing_ms\":20}}},"
+    "{\"action\":{\"reorder\":{\"window\":3}}},"
+    "{\"match\":{\"type\":\"invoice.paid\"},\"action\":"
+    "{\"signature\":\"forged\"}},"
+    "{\"match\":{\"type\":\"customer.*\"},\"action\":"
+    "{\"signature\":\"tampered\"}},"
+    "{\"match\":{\"type\":\"charge.succeeded\"},\"action\":"
+    "{\"timeout\":{}}}]";
 
 static char *random_secret(void)
 {
@@ -93,50 +111,117 @@ static int parse_flags(int argc, char **argv, const char **out,
     return 0;
 }
 
-static struct hr_scenario *demo_scenario(const char *url, char *secret,
+static int add_probe(struct hr_scenario *s, const char *addr)
+{
+    struct hr_probe_cfg *p = hr_calloc(1, sizeof(*p));
+    struct hr_buf b;
+
+    if (!p)
+        return -1;
+    s->probe = p;
+    hr_buf_init(&b, 0);
+    if (hr_buf_printf(&b, "http://%s/__state", addr))
+        return -1;
+    p->http = hr_buf_steal(&b, NULL);
+    p->timeout_ms = 5000;
+    p->after_ms = 100;
+    p->applied_counts = hr_strdup("/applied");
+    return p->applied_counts ? 0 : -1;
+}
+
+static struct hr_scenario *demo_scenario(const char *addr, const char *secret,
                                          const char *out, double speed)
 {
     const struct hr_embedded *e = hr_embedded_find(DEMO_CASSETTE);
     struct hr_scenario *s = hr_malloc(sizeof(*s));
     struct hr_target_cfg *t;
+    struct hr_err err = {0, ""};
+    cJSON *faults = cJSON_Parse(demo_faults);
+    struct hr_buf url;
 
-    if (!s || !e)
+    if (!s || !e || !faults) {
+        hr_free(s);
+        cJSON_Delete(faults);
         return NULL;
+    }
     hr_scenario_defaults(s);
     s->cassette = hr_strdup(DEMO_CASSETTE " (bundled)");
     s->cassette_mem = (const char *)e->data;
     s->cassette_mem_len = e->len;
     s->speed = speed;
+    s->retry_time_scale = 0.001;
     s->out_dir = hr_strdup(out);
     s->report_formats = HR_REPORT_JSON | HR_REPORT_JUNIT |
                         HR_REPORT_MARKDOWN | HR_REPORT_HTML;
     s->thresholds.has_max_ack_p99_ms = 1;
     s->thresholds.max_ack_p99_ms = 2000;
+    hr_faults_parse(faults, "demo", "/faults", &s->faults, &err);
+    cJSON_Delete(faults);
     s->targets = t = hr_calloc(1, sizeof(*t));
-    if (!t)
-        return s;
+    if (!t || add_probe(s, addr))
+        goto fail;
     s->n_targets = 1;
     t->endpoint = hr_strdup("stripe");
-    t->url = hr_strdup(url);
+    hr_buf_init(&url, 0);
+    if (hr_buf_printf(&url, "http://%s/webhooks/stripe", addr))
+        goto fail;
+    t->url = hr_buf_steal(&url, NULL);
+    t->timeout_ms = 1000; /* so the demo's injected timeouts are short */
     t->secrets = hr_calloc(1, sizeof(char *));
-    if (t->secrets) {
-        t->secrets[0] = secret;
-        t->n_secrets = 1;
-    }
+    if (!t->secrets || !(t->secrets[0] = hr_strdup(secret)))
+        goto fail;
+    t->n_secrets = 1;
     return s;
+fail:
+    hr_scenario_free(s);
+    return NULL;
+}
+
+/* Runs the demo against one reference consumer; returns its exit code. */
+static int run_one(int mode, const char *label, const struct hr_profile *p,
+                   char *secret, const char *out, double speed)
+{
+    struct hr_reftarget_opts o;
+    struct hr_reftarget *target;
+    struct hr_scenario *s = NULL;
+    struct hr_err err = {0, ""};
+    char *dir = hr_path_join(out, label);
+    int code = HR_EXIT_INTERNAL;
+
+    memset(&o, 0, sizeof(o));
+    o.mode = mode;
+    o.profile = p;
+    o.secrets = (const char *const *)&secret;
+    o.n_secrets = 1;
+    target = hr_reftarget_start(&o, &err);
+    if (!target || !dir) {
+        fprintf(stderr, "hookreplay demo: %s\n", err.msg);
+        goto out;
+    }
+    printf("\n== the %s reference consumer on %s\n", label,
+           hr_reftarget_addr(target));
+    fflush(stdout);
+    s = demo_scenario(hr_reftarget_addr(target), secret, dir, speed);
+    if (!s)
+        goto out;
+    code = hr_cmd_run_scenario(s, 0);
+    if (write_state(target, dir))
+        code = code ? code : HR_EXIT_INTERNAL;
+out:
+    hr_reftarget_stop(target);
+    hr_scenario_free(s);
+    hr_free(dir);
+    return code;
 }
 
 int cmd_demo(int argc, char **argv)
 {
-    struct hr_reftarget_opts o;
-    struct hr_reftarget *target = NULL;
     struct hr_profile *profile = NULL;
-    struct hr_scenario *s = NULL;
     struct hr_err err = {0, ""};
     const char *out = "hookreplay-demo";
     double speed = 10;
-    char url[128], *secret;
-    int code = HR_EXIT_INTERNAL;
+    char *secret;
+    int good, naive;
 
     if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
         fputs(usage, stdout);
@@ -146,32 +231,29 @@ int cmd_demo(int argc, char **argv)
         return HR_EXIT_INPUT;
     secret = random_secret();
     profile = hr_profile_load("stripe", NULL, &err);
-    if (!secret || !profile)
-        goto out;
-    memset(&o, 0, sizeof(o));
-    o.mode = HR_REFTARGET_CORRECT;
-    o.profile = profile;
-    o.secrets = (const char *const *)&secret;
-    o.n_secrets = 1;
-    target = hr_reftarget_start(&o, &err);
-    if (!target)
-        goto out;
-    snprintf(url, sizeof(url), "http://%s/webhooks/stripe",
-             hr_reftarget_addr(target));
-    printf("hookreplay demo: correct reference consumer on %s\n", url);
-    s = demo_scenario(url, secret, out, speed);
-    secret = NULL; /* owned by the scenario now */
-    if (!s || !s->targets || !s->targets[0].n_secrets)
-        goto out;
-    code = hr_cmd_run_scenario(s, 0);
-    if (write_state(target, out))
-        code = code ? code : HR_EXIT_INTERNAL;
-out:
-    if (err.msg[0])
+    if (!secret || !profile) {
         fprintf(stderr, "hookreplay demo: %s\n", err.msg);
-    hr_reftarget_stop(target);
-    hr_scenario_free(s);
-    hr_profile_free(profile);
+        hr_free(secret);
+        hr_profile_free(profile);
+        return HR_EXIT_INTERNAL;
+    }
+    printf("hookreplay demo: the bundled Stripe lifecycle, with duplicates, "
+           "reordering,\nforged and tampered requests and provider "
+           "timeouts, against two consumers.\n");
+    good = run_one(HR_REFTARGET_CORRECT, "correct", profile, secret, out,
+                   speed);
+    naive = run_one(HR_REFTARGET_NAIVE, "naive", profile, secret, out, speed);
+    printf("\n== verdicts\n  correct consumer  %s\n  naive consumer    %s\n"
+           "  reports           %s/correct/report.html, "
+           "%s/naive/report.html\n",
+           good == 0 ? "PASS" : "FAIL",
+           naive == 0 ? "PASS (unexpected: the faults went unnoticed)"
+           : naive == 1 ? "FAIL, as it should: see its checks above"
+                        : "ERROR",
+           out, out);
     hr_free(secret);
-    return code;
+    hr_profile_free(profile);
+    return good == 0 && naive == 1 ? HR_EXIT_OK
+           : good > 1             ? good
+                                  : HR_EXIT_THRESHOLD;
 }

@@ -38,6 +38,37 @@ static void print_statuses(FILE *f, const struct hr_run_totals *t)
     fputc('\n', f);
 }
 
+/* What the faults did, when there were any. */
+static void print_faults(FILE *f, const struct hr_run_totals *t)
+{
+    if (t->duplicates_sent)
+        fprintf(f, "  %-12s %lld sent, %lld acknowledged\n", "duplicates",
+                (long long)t->duplicates_sent,
+                (long long)t->duplicates_delivered);
+    if (t->attacker_sent) {
+        fprintf(f, "  %-12s %lld sent, %lld acknowledged (2xx), ", "forged",
+                (long long)t->attacker_sent,
+                (long long)t->attacker_acknowledged);
+        if (t->forged_accepted >= 0)
+            fprintf(f, "%lld accepted\n", (long long)t->forged_accepted);
+        else
+            fprintf(f, "accepted not measured (no probe)\n");
+    }
+    if (t->dropped)
+        fprintf(f, "  %-12s %lld never sent (only the API has them)\n",
+                "dropped", (long long)t->dropped);
+    if (t->injected_failures)
+        fprintf(f, "  %-12s %lld attempts failed on purpose, then retried\n",
+                "injected", (long long)t->injected_failures);
+    if (t->handshakes)
+        fprintf(f, "  %-12s %lld/%lld answered as the provider expects%s%s\n",
+                "handshake", (long long)t->handshakes_ok,
+                (long long)t->handshakes, t->handshake_error[0] ? ": " : "",
+                t->handshake_error);
+    if (t->probe_error[0])
+        fprintf(f, "  %-12s %s\n", "probe", t->probe_error);
+}
+
 static const char *verdict_text(int code)
 {
     switch (code) {
@@ -67,6 +98,7 @@ void hr_run_summary(FILE *f, const struct hr_scenario *s,
             t->events ? 100.0 * (double)t->delivered / (double)t->events : 0,
             (long long)t->failed, (long long)t->attempts);
     print_statuses(f, t);
+    print_faults(f, t);
     print_latency(f, "ack latency", &t->ack_actual);
     print_latency(f, "from plan", &t->ack_planned);
     for (i = 0; i < v->n; i++) {

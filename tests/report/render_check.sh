@@ -55,7 +55,7 @@ if ! console_lines "$work/bad.log" | grep -q render-check-canary; then
 fi
 
 "$bin" demo --out "$work/demo" --speed 50 >"$work/demo.out"
-page="$work/demo/report.html"
+page="$work/demo/naive/report.html"
 [ -s "$page" ] || { echo "render_check: no $page" >&2; exit 1; }
 
 load "$page" "$work/page.dom" "$work/page.log"
