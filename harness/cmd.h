@@ -10,6 +10,7 @@ int cmd_sign(int argc, char **argv);
 int cmd_import(int argc, char **argv);
 int cmd_target(int argc, char **argv);
 int cmd_report(int argc, char **argv);
+int cmd_send(int argc, char **argv);
 int cmd_lint(int argc, char **argv);
 int cmd_init(int argc, char **argv);
 

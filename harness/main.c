@@ -27,6 +27,8 @@ static const char usage[] =
     "  lint FILE...         report every problem of cassettes, scenarios\n"
     "                       and profiles\n"
     "  init [FILE]          write a commented starter scenario\n"
+    "  send SCENARIO --match type=GLOB\n"
+    "                       send matching events once, now (\"resend\")\n"
     "  target               run a reference webhook consumer (for tests)\n"
     "  report render|diff|merge  HTML, Markdown or JUnit from a result;\n"
     "                       compare two results; merge shard results\n"
@@ -49,7 +51,8 @@ struct command {
 static const struct command commands[] = {
     {"run", cmd_run},       {"demo", cmd_demo},     {"sign", cmd_sign},
     {"import", cmd_import}, {"target", cmd_target}, {"report", cmd_report},
-    {"lint", cmd_lint},     {"init", cmd_init},     {NULL, NULL},
+    {"lint", cmd_lint},     {"init", cmd_init},     {"send", cmd_send},
+    {NULL, NULL},
 };
 
 static void set_log_level(void)

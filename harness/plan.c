@@ -364,6 +364,24 @@ static int hold(struct hr_planner *p, int ri, struct hr_interaction *it,
     return p->n_group == (size_t)window ? flush_group(p) : 0;
 }
 
+/* `send` replays only the events a user picked. */
+static int selected(const struct hr_scenario *s,
+                    const struct hr_interaction *it)
+{
+    const char *type = it->has_event && it->event.type ? it->event.type : "";
+    const char *obj = it->has_event && it->event.object ? it->event.object
+                                                        : "";
+
+    if (s->select_type && !hr_glob_match(s->select_type, type))
+        return 0;
+    if (s->select_object && strcmp(s->select_object, obj))
+        return 0;
+    if (s->select_seq_hi > 0 &&
+        (it->seq < s->select_seq_lo || it->seq > s->select_seq_hi))
+        return 0;
+    return 1;
+}
+
 /* Reads one webhook event and plans it; sets eof at the end. */
 static int read_one(struct hr_planner *p, struct hr_err *err)
 {
@@ -374,7 +392,8 @@ static int read_one(struct hr_planner *p, struct hr_err *err)
     hr_interaction_init(&it);
     do {
         rc = hr_cassette_next(p->rd, &it, err);
-    } while (rc == 1 && it.kind != HR_KIND_WEBHOOK);
+    } while (rc == 1 &&
+             (it.kind != HR_KIND_WEBHOOK || !selected(p->s, &it)));
     if (rc <= 0) {
         hr_interaction_clear(&it);
         p->eof = 1;

@@ -45,6 +45,8 @@ void hr_scenario_free(struct hr_scenario *s)
     hr_free(s->cassette);
     hr_free(s->profile_dir);
     hr_free(s->out_dir);
+    hr_free(s->select_type);
+    hr_free(s->select_object);
     hr_faults_free(&s->faults);
     hr_probe_free(s->probe);
     for (i = 0; i < s->n_rebase_pointers; i++)

@@ -70,6 +70,10 @@ struct hr_scenario {
     int retries;             /* 0 disables retries */
     int handshakes;          /* send the profile's handshake first */
     int rebase_time;         /* shift event times to end at the start */
+    /* `send`: only events matching these are replayed (NULL/0: all). */
+    char *select_type;
+    char *select_object;
+    int64_t select_seq_lo, select_seq_hi;
     char **rebase_pointers;  /* extra body pointers to shift */
     size_t n_rebase_pointers;
     struct hr_thresholds thresholds;

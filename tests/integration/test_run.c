@@ -339,9 +339,72 @@ START_TEST(unknown_profile_missing_secret_and_bad_flags_exit_2)
 }
 END_TEST
 
+/* Webhook interactions whose type matches a prefix, by the reader. */
+static int count_type_prefix(const char *path, const char *prefix)
+{
+    struct hr_err err;
+    struct hr_cassette_reader *r = hr_cassette_open(path, &err);
+    struct hr_interaction it;
+    int n = 0;
+
+    ck_assert_ptr_nonnull(r);
+    hr_interaction_init(&it);
+    while (hr_cassette_next(r, &it, &err) == 1)
+        n += it.kind == HR_KIND_WEBHOOK && it.event.type &&
+             strncmp(it.event.type, prefix, strlen(prefix)) == 0;
+    hr_interaction_clear(&it);
+    hr_cassette_close(r);
+    return n;
+}
+
+START_TEST(send_delivers_only_the_matching_events_once)
+{
+    struct t_server s;
+    struct t_result r;
+    char *dir = t_tmpdir(), path[600], out[600], json[1024];
+    int n = count_type_prefix(STRIPE_CASSETTE, "invoice.");
+    cJSON *st;
+
+    ck_assert_int_ge(n, 4);
+    start_target(&s, "correct", "stripe", NULL);
+    snprintf(path, sizeof(path), "%s/s.json", dir);
+    snprintf(out, sizeof(out), "%s/out", dir);
+    snprintf(json, sizeof(json),
+             "{\"hookreplay\":\"scenario\",\"version\":1,\"cassette\":"
+             "\"%s\",\"targets\":{\"stripe\":{\"url\":"
+             "\"%s/webhooks/stripe\"}},\"faults\":[{\"action\":"
+             "{\"drop\":{}}}]}",
+             STRIPE_CASSETTE, s.url);
+    ck_assert_int_eq(t_write_file(path, json, strlen(json)), 0);
+    {
+        char *argv[] = {HR_BIN, "send", path, "--match", "type=invoice.*",
+                        "--out", out, NULL};
+
+        ck_assert_int_eq(t_run(&r, argv, env_secret, NULL, 30000), 0);
+    }
+    /* faults are off for send: the scenario's drop-all does not apply */
+    ck_assert_msg(r.exit_code == 0, "%s %s", r.out, r.err);
+    t_result_free(&r);
+    st = target_state(&s);
+    ck_assert_int_eq(t_json_num(st, "processed"), n);
+    cJSON_Delete(st);
+    {
+        char *argv[] = {HR_BIN, "send", path, "--match", "colour=red",
+                        NULL};
+
+        ck_assert_int_eq(t_run(&r, argv, env_secret, NULL, 30000), 0);
+        ck_assert_int_eq(r.exit_code, 2);
+        t_result_free(&r);
+    }
+    t_server_stop(&s);
+    free(dir);
+}
+END_TEST
+
 START_TEST(every_command_explains_itself_with_help)
 {
-    const char *cmds[] = {"run", "demo", "sign", "import", "target", NULL};
+    const char *cmds[] = {"run",    "demo", "sign",   "import", "target",
+                          "report", "lint", "init",   "send",   NULL};
     struct t_result r;
     int i;
 
@@ -376,6 +439,7 @@ int main(void)
     tcase_add_test(tc, truncated_line_keeps_a_partial_result_and_exits_2);
     tcase_add_test(tc, invalid_json_line_keeps_a_partial_result_and_exits_2);
     tcase_add_test(tc, unknown_profile_missing_secret_and_bad_flags_exit_2);
+    tcase_add_test(tc, send_delivers_only_the_matching_events_once);
     tcase_add_test(tc, every_command_explains_itself_with_help);
     suite_add_tcase(s, tc);
     sr = srunner_create(s);
