@@ -300,6 +300,7 @@ static int apply_overrides(const struct flags *f, struct hr_scenario *s,
 
 int hr_cmd_run_scenario(struct hr_scenario *s, int quiet)
 {
+    s->quiet = s->quiet || quiet;
     struct hr_run_totals *t = hr_calloc(1, sizeof(*t));
     struct hr_verdict_set v;
     struct hr_err err = {0, ""};

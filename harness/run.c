@@ -5,6 +5,7 @@
 #include "attempt.h"
 #include "plan.h"
 #include "probe.h"
+#include "progress.h"
 #include "result.h"
 #include "sign.h"
 
@@ -84,6 +85,7 @@ struct loop {
     struct hr_result *res;
     struct hr_canaries *canaries; /* attacker requests sent */
     struct job **slow; /* in-flight slow bodies (max_in_flight slots) */
+    struct hr_progress *progress;
     int64_t rebase_s;  /* added to event times (rebase_time) */
     size_t n_slow;
 };
@@ -788,6 +790,8 @@ static int run_loop(struct loop *l, struct hr_err *err)
         while ((m = curl_multi_info_read(l->multi, &left)))
             if (m->msg == CURLMSG_DONE && on_done(l, m, err))
                 return -1;
+        hr_progress_update(l->progress, l->t->attempts, l->t->answered,
+                           l->t->failed);
         if (hr_run_stop && drain_stopped(l, err))
             return -1;
         if (loop_done(l))
@@ -1117,10 +1121,17 @@ int hr_run(const struct hr_scenario *s, struct hr_run_totals *t,
     l.rd = open_cassette(s, err);
     if (!l.rd || setup_endpoints(&l, err) || setup_loop(&l, err))
         goto out;
+    {
+        struct hr_progress_opts po = {stderr, -1, s->quiet, -1, 0, NULL};
+
+        l.progress = hr_progress_start(&po);
+    }
     l.start_us = hr_mono_us();
     rc = send_handshakes(&l, err);
     if (rc == 0)
         rc = run_loop(&l, err);
+    hr_progress_finish(l.progress);
+    l.progress = NULL;
     t->interrupted = hr_run_stop != 0;
     t->duration_ms = (hr_mono_us() - l.start_us) / 1000;
     if (rc == 0 && !t->interrupted)

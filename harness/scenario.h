@@ -78,6 +78,7 @@ struct hr_scenario {
     size_t n_rebase_pointers;
     struct hr_thresholds thresholds;
     char *out_dir; /* where results go */
+    int quiet;     /* no progress line (set by the CLI, not the file) */
     struct hr_faults faults;
     struct hr_probe_cfg *probe; /* NULL: no probe */
     unsigned report_formats; /* enum hr_report_format bits */
