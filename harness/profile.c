@@ -54,6 +54,8 @@ void hr_profile_free(struct hr_profile *p)
     hr_free(p->hs_headers);
     hr_free(p->hs_body);
     hr_free(p->retry_num_header);
+    hr_free(p->truth_state);
+    hr_free(p->truth_resource);
     hr_free(p->retry_reason_header);
     hr_free(p->success);
     hr_free(p->retry_delays_ms);
@@ -422,13 +424,35 @@ static int parse_notes(struct ctx *c, const cJSON *n)
     return 0;
 }
 
+/* Where an event's body holds the object's state and its kind. */
+static int parse_truth(struct ctx *c, const cJSON *t, struct hr_profile *p)
+{
+    static const char *const keys[] = {"state", "resource", NULL};
+    const cJSON *st = cJSON_GetObjectItemCaseSensitive(t, "state");
+    const cJSON *rs = cJSON_GetObjectItemCaseSensitive(t, "resource");
+
+    if (!t)
+        return 0;
+    if (!cJSON_IsObject(t) ||
+        hr_json_only_keys(t, keys, c->origin, "/truth", c->err))
+        return c->err->msg[0] ? -1 : bad(c, "/truth", "must be an object");
+    if ((st && (!cJSON_IsString(st) ||
+                !hr_json_pointer_valid(st->valuestring))) ||
+        (rs && (!cJSON_IsString(rs) ||
+                !hr_json_pointer_valid(rs->valuestring))))
+        return bad(c, "/truth", "state and resource must be JSON pointers");
+    p->truth_state = st ? hr_strdup(st->valuestring) : NULL;
+    p->truth_resource = rs ? hr_strdup(rs->valuestring) : NULL;
+    return 0;
+}
+
 static int parse_top(struct ctx *c, const cJSON *j, struct hr_profile *p)
 {
     static const char *const keys[] = {
         "hookreplay", "version",         "name",       "signature",
         "headers",    "regenerate",      "timeout_ms", "success",
         "retry",      "delivery_header", "event",      "notes",
-        "canary_object", "handshake", NULL};
+        "canary_object", "handshake", "truth", NULL};
     const cJSON *kind = cJSON_GetObjectItemCaseSensitive(j, "hookreplay");
     const cJSON *ver = cJSON_GetObjectItemCaseSensitive(j, "version");
     const cJSON *name = cJSON_GetObjectItemCaseSensitive(j, "name");
@@ -468,7 +492,8 @@ static int parse_top(struct ctx *c, const cJSON *j, struct hr_profile *p)
         parse_handshake(c, cJSON_GetObjectItemCaseSensitive(j, "handshake"),
                         p))
         return -1;
-    if (parse_notes(c, cJSON_GetObjectItemCaseSensitive(j, "notes")))
+    if (parse_notes(c, cJSON_GetObjectItemCaseSensitive(j, "notes")) ||
+        parse_truth(c, cJSON_GetObjectItemCaseSensitive(j, "truth"), p))
         return -1;
     if (regen)
         return get_strv(c, regen, "/regenerate", &p->regenerate,

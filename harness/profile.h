@@ -77,6 +77,8 @@ struct hr_profile {
     size_t n_hs_headers;
     char *hs_body;
     int hs_echo; /* the answer must contain the challenge */
+    char *truth_state;    /* pointer of the object's state in a body */
+    char *truth_resource; /* pointer of the object's kind, e.g. "customer" */
     char *retry_num_header;    /* e.g. X-Slack-Retry-Num, or NULL */
     char *retry_reason_header; /* e.g. X-Slack-Retry-Reason, or NULL */
 };

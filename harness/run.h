@@ -29,13 +29,13 @@ struct hr_run_totals {
     int64_t attacker_acknowledged; /* answered 2xx: a warning */
     int64_t injected_failures;     /* attempts failed on purpose */
     int64_t handshakes, handshakes_ok;
-    char handshake_error[256];
+    char handshake_error[1100];
     int64_t payload_faults;        /* attempts with a payload fault */
     int64_t payload_mishandled;    /* ... answered unlike a correct one */
     /* Evidence from the probe; -1 when not measured. */
     int64_t forged_accepted;
     int64_t duplicates_processed;
-    char probe_error[256]; /* why the probe failed, "" when it worked */
+    char probe_error[1100]; /* why the probe failed, "" when it worked */
     char evidence_forged[16], evidence_dups[16];
     int64_t attempts;
     int64_t answered; /* attempts that got an HTTP response */

@@ -18,6 +18,6 @@ cmake --build build -j"$jobs"
 echo "== build and test (ASan + UBSan)"
 cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DHR_SANITIZE=ON >/dev/null
 cmake --build build-asan -j"$jobs"
-(cd build-asan && ASAN_OPTIONS=detect_leaks=1 \
+(cd build-asan && ASAN_OPTIONS=detect_leaks=1 CK_TIMEOUT_MULTIPLIER=3 \
   UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   ctest --output-on-failure -j"$jobs")

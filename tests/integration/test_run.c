@@ -122,6 +122,7 @@ static void replay_against(const char *mode)
     cJSON_Delete(res);
     t_result_free(&r);
     t_server_stop(&s);
+    free(out);
 }
 
 START_TEST(stripe_cassette_is_delivered_once_to_the_correct_target)
@@ -168,6 +169,7 @@ START_TEST(github_examples_are_accepted_by_the_correct_target)
     cJSON_Delete(res);
     t_result_free(&r);
     t_server_stop(&s);
+    free(out);
 }
 END_TEST
 
@@ -195,6 +197,7 @@ START_TEST(wrong_secret_is_rejected_and_retried_on_the_profile_schedule)
     cJSON_Delete(res);
     t_result_free(&r);
     t_server_stop(&s);
+    free(out);
 }
 END_TEST
 
@@ -217,6 +220,7 @@ START_TEST(slow_target_fails_the_ack_latency_threshold)
     cJSON_Delete(res);
     t_result_free(&r);
     t_server_stop(&s);
+    free(out);
 }
 END_TEST
 
@@ -254,6 +258,7 @@ START_TEST(refused_target_exits_3_with_a_result_listing_the_errors)
                      "unreachable");
     cJSON_Delete(res);
     t_result_free(&r);
+    free(out);
 }
 END_TEST
 
@@ -296,6 +301,7 @@ static void check_broken(const char *tail, int line_no)
     cJSON_Delete(res);
     t_result_free(&r);
     t_server_stop(&s);
+    free(out);
 }
 
 START_TEST(truncated_line_keeps_a_partial_result_and_exits_2)
@@ -336,6 +342,7 @@ START_TEST(unknown_profile_missing_secret_and_bad_flags_exit_2)
     ck_assert_int_eq(r.exit_code, 2);
     ck_assert_ptr_nonnull(strstr(r.err, "never taken from the command"));
     t_result_free(&r);
+    free(out);
 }
 END_TEST
 
