@@ -333,6 +333,7 @@ int hr_cmd_run_scenario(struct hr_scenario *s, int quiet)
         }
     }
     hr_free(path);
+    hr_run_totals_clear(t);
     hr_free(t);
     return code;
 }

@@ -93,8 +93,9 @@ static int get_ms(const cJSON *o, const char *key, int64_t *out)
 int hr_probe_parse(const cJSON *o, const char *origin, const char *dir,
                    struct hr_probe_cfg **out, struct hr_err *err)
 {
-    static const char *const keys[] = {"http",    "argv",    "timeout_ms",
-                                       "after_ms", "applied", NULL};
+    static const char *const keys[] = {"http",     "argv",    "timeout_ms",
+                                       "after_ms", "applied", "collections",
+                                       NULL};
     const cJSON *http = cJSON_GetObjectItemCaseSensitive(o, "http");
     const cJSON *argv = cJSON_GetObjectItemCaseSensitive(o, "argv");
     struct hr_probe_cfg *p;

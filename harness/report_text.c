@@ -69,6 +69,39 @@ static void print_faults(FILE *f, const struct hr_run_totals *t)
         fprintf(f, "  %-12s %s\n", "probe", t->probe_error);
 }
 
+/* Reconciliation: how soon the target matched the truth, or who not. */
+static void print_recon(FILE *f, const struct hr_run_totals *t)
+{
+    const struct hr_compare *m = &t->last;
+    size_t i;
+
+    if (!t->recon_measured)
+        return;
+    if (t->consistent)
+        fprintf(f, "  %-12s consistent %lld ms after the replay (stable; "
+                   "first match %lld ms), %lld objects\n",
+                "truth", (long long)t->stable_match_ms,
+                (long long)t->first_match_ms, (long long)m->objects);
+    else
+        fprintf(f, "  %-12s NOT consistent by the deadline: %lld of %lld "
+                   "objects wrong (%lld missing, %lld stale, %lld diverged, "
+                   "%lld not deleted)\n",
+                "truth",
+                (long long)(m->objects - m->consistent + m->extra),
+                (long long)m->objects, (long long)m->missing,
+                (long long)m->stale, (long long)m->diverged,
+                (long long)m->not_deleted);
+    for (i = 0; i < m->n_wrong && i < 5 && !t->consistent; i++)
+        fprintf(f, "  %-12s %s %s%s%s\n", "", m->wrong[i].kind,
+                m->wrong[i].id, m->wrong[i].detail ? ": " : "",
+                m->wrong[i].detail ? m->wrong[i].detail : "");
+    if (t->lost_events >= 0)
+        fprintf(f, "  %-12s %lld lost (never applied), %lld dropped events "
+                   "recovered through the API\n",
+                "events", (long long)t->lost_events,
+                (long long)t->recovered);
+}
+
 static const char *verdict_text(int code)
 {
     switch (code) {
@@ -100,6 +133,7 @@ void hr_run_summary(FILE *f, const struct hr_scenario *s,
     print_statuses(f, t);
     print_faults(f, t);
     print_latency(f, "ack latency", &t->ack_actual);
+    print_recon(f, t);
     print_latency(f, "from plan", &t->ack_planned);
     for (i = 0; i < v->n; i++) {
         const struct hr_check *c = &v->checks[i];

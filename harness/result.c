@@ -242,6 +242,60 @@ int hr_result_event(struct hr_result *r, const struct hr_plan_item *x,
     return 0;
 }
 
+static cJSON *recon_json(const struct hr_run_totals *t)
+{
+    cJSON *o = cJSON_CreateObject(), *w, *c, *lost;
+    const struct hr_compare *m = &t->last;
+    size_t i;
+    int k;
+
+    cJSON_AddBoolToObject(o, "consistent", t->consistent);
+    if (t->first_match_ms >= 0)
+        cJSON_AddNumberToObject(o, "first_match_ms",
+                                (double)t->first_match_ms);
+    else
+        cJSON_AddNullToObject(o, "first_match_ms");
+    if (t->consistent)
+        cJSON_AddNumberToObject(o, "stable_match_ms",
+                                (double)t->stable_match_ms);
+    else
+        cJSON_AddNullToObject(o, "stable_match_ms");
+    cJSON_AddNumberToObject(o, "probes", (double)t->probes);
+    cJSON_AddNumberToObject(o, "objects", (double)m->objects);
+    cJSON_AddNumberToObject(o, "consistent_objects", (double)m->consistent);
+    cJSON_AddNumberToObject(o, "missing", (double)m->missing);
+    cJSON_AddNumberToObject(o, "stale", (double)m->stale);
+    cJSON_AddNumberToObject(o, "diverged", (double)m->diverged);
+    cJSON_AddNumberToObject(o, "not_deleted", (double)m->not_deleted);
+    cJSON_AddNumberToObject(o, "extra", (double)m->extra);
+    w = cJSON_AddArrayToObject(o, "wrong");
+    for (i = 0; i < m->n_wrong; i++) {
+        cJSON *x = cJSON_CreateObject();
+
+        cJSON_AddStringToObject(x, "id", m->wrong[i].id);
+        cJSON_AddStringToObject(x, "kind", m->wrong[i].kind);
+        if (m->wrong[i].detail)
+            cJSON_AddStringToObject(x, "detail", m->wrong[i].detail);
+        cJSON_AddItemToArray(w, x);
+    }
+    c = cJSON_AddArrayToObject(o, "curve");
+    for (k = 0; k < t->n_curve; k++) {
+        cJSON *pt = cJSON_CreateArray();
+
+        cJSON_AddItemToArray(pt, cJSON_CreateNumber((double)t->curve_t_ms[k]));
+        cJSON_AddItemToArray(pt, cJSON_CreateNumber((double)t->curve_bad[k]));
+        cJSON_AddItemToArray(c, pt);
+    }
+    if (t->lost_events >= 0) {
+        cJSON_AddNumberToObject(o, "lost_events", (double)t->lost_events);
+        cJSON_AddNumberToObject(o, "recovered", (double)t->recovered);
+        lost = cJSON_AddArrayToObject(o, "lost");
+        for (k = 0; k < t->n_lost_ids; k++)
+            cJSON_AddItemToArray(lost, cJSON_CreateString(t->lost_ids[k]));
+    }
+    return o;
+}
+
 static cJSON *latency_json(const struct hr_hist *h)
 {
     cJSON *o = cJSON_CreateObject(), *b;
@@ -388,6 +442,8 @@ int hr_result_close(struct hr_result *r, const struct hr_run_totals *t,
     int code = fatal ? fatal->code : v->exit_code, rc;
 
     cJSON_AddItemToObject(tail, "totals", hr_result_totals_json(t));
+    if (t->recon_measured)
+        cJSON_AddItemToObject(tail, "reconciliation", recon_json(t));
     cJSON_AddItemToObject(tail, "checks", hr_result_checks_json(v));
     cJSON_AddStringToObject(tail, "verdict", hr_result_verdict_name(code));
     cJSON_AddNumberToObject(tail, "exit_code", code);

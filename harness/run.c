@@ -6,6 +6,8 @@
 #include "plan.h"
 #include "probe.h"
 #include "progress.h"
+#include "jsonx.h"
+#include "truth.h"
 #include "result.h"
 #include "sign.h"
 
@@ -86,6 +88,9 @@ struct loop {
     struct hr_canaries *canaries; /* attacker requests sent */
     struct job **slow; /* in-flight slow bodies (max_in_flight slots) */
     struct hr_progress *progress;
+    struct hr_truth truth; /* built when the probe has collections */
+    char **dropped_ids;    /* recorded events planned never to be sent */
+    size_t n_dropped, cap_dropped;
     int64_t rebase_s;  /* added to event times (rebase_time) */
     size_t n_slow;
 };
@@ -602,6 +607,21 @@ static void count_attempt(struct loop *l, const struct job *j,
         t->injected_failures++;
 }
 
+static int note_dropped(struct loop *l, const char *id)
+{
+    if (l->n_dropped == l->cap_dropped) {
+        size_t cap = l->cap_dropped ? l->cap_dropped * 2 : 64;
+        char **v = hr_realloc(l->dropped_ids, cap * sizeof(char *));
+
+        if (!v)
+            return -1;
+        l->dropped_ids = v;
+        l->cap_dropped = cap;
+    }
+    l->dropped_ids[l->n_dropped] = hr_strdup(id);
+    return l->dropped_ids[l->n_dropped++] ? 0 : -1;
+}
+
 static int finish_job(struct loop *l, struct job *j, struct hr_err *err)
 {
     struct hr_run_totals *t = l->t;
@@ -621,6 +641,9 @@ static int finish_job(struct loop *l, struct job *j, struct hr_err *err)
         t->delivered++;
     } else if (!x->dropped) {
         t->failed++;
+    } else if (x->it.has_event && x->it.event.id &&
+               note_dropped(l, x->it.event.id)) {
+        return hr_errf(err, HR_EXIT_INTERNAL, "out of memory");
     }
     l->pending--;
     if (hr_result_event(l->res, x, j->ep ? j->ep->name : "", j->obs,
@@ -861,6 +884,10 @@ static void loop_free(struct loop *l)
     hr_free(l->eps);
     objmap_free(&l->objs);
     hr_free(l->slow);
+    hr_truth_free(&l->truth);
+    for (i = 0; i < l->n_dropped; i++)
+        hr_free(l->dropped_ids[i]);
+    hr_free(l->dropped_ids);
     if (l->canaries) {
         hr_canaries_free(l->canaries);
         hr_free(l->canaries);
@@ -1021,6 +1048,147 @@ static int send_handshakes(struct loop *l, struct hr_err *err)
     return 0;
 }
 
+/* How many times the target says it applied an event (0: never). */
+static int64_t applied_count(const struct hr_probe_cfg *p, const cJSON *state,
+                             const char *id)
+{
+    const cJSON *v, *it;
+    int64_t n = 0;
+
+    if (p->applied_counts) {
+        v = cJSON_GetObjectItemCaseSensitive(
+            hr_json_pointer(state, p->applied_counts), id);
+        return hr_json_int64(v, &n) == 0 ? n : (v ? 1 : 0);
+    }
+    cJSON_ArrayForEach(it, hr_json_pointer(state, p->applied_ids))
+    {
+        if (cJSON_IsString(it) && strcmp(it->valuestring, id) == 0)
+            n++;
+    }
+    return n;
+}
+
+/* Lost and recovered events, by the target's own account. */
+static void judge_events(struct loop *l, const cJSON *state)
+{
+    const struct hr_probe_cfg *p = l->s->probe;
+    struct hr_run_totals *t = l->t;
+    size_t i;
+
+    t->lost_events = -1;
+    if (!p || (!p->applied_ids && !p->applied_counts) || !state)
+        return;
+    t->lost_events = 0;
+    for (i = 0; i < l->truth.n_events; i++) {
+        const char *id = l->truth.events[i];
+
+        if (applied_count(p, state, id) > 0)
+            continue;
+        t->lost_events++;
+        if (t->n_lost_ids < 20)
+            t->lost_ids[t->n_lost_ids++] = hr_strdup(id);
+    }
+    for (i = 0; i < l->n_dropped; i++)
+        t->recovered += applied_count(p, state, l->dropped_ids[i]) > 0;
+}
+
+static void add_curve_point(struct hr_run_totals *t, int64_t at_ms,
+                            int64_t bad)
+{
+    int i;
+
+    if (t->n_curve == 256) { /* keep the shape: drop every other point */
+        for (i = 0; i < 128; i++) {
+            t->curve_t_ms[i] = t->curve_t_ms[2 * i];
+            t->curve_bad[i] = t->curve_bad[2 * i];
+        }
+        t->n_curve = 128;
+    }
+    t->curve_t_ms[t->n_curve] = at_ms;
+    t->curve_bad[t->n_curve++] = bad;
+}
+
+/* One probe: compares and records; returns 1 when consistent. */
+static int probe_once(struct loop *l, int64_t at_ms, cJSON **keep)
+{
+    struct hr_run_totals *t = l->t;
+    struct hr_err err = {0, ""};
+    char *text = NULL;
+    cJSON *state = NULL;
+    int ok = 0;
+
+    t->probes++;
+    hr_compare_clear(&t->last);
+    if (hr_probe_read(l->s->probe, &text, &state, &err) ||
+        hr_compare_state(&l->truth, state, &l->s->recon, &t->last, &err)) {
+        snprintf(t->probe_error, sizeof(t->probe_error), "%s", err.msg);
+        add_curve_point(t, at_ms, -1);
+    } else {
+        t->probe_error[0] = '\0';
+        ok = hr_compare_ok(&t->last);
+        add_curve_point(t, at_ms, t->last.objects - t->last.consistent +
+                                      t->last.extra);
+    }
+    hr_free(text);
+    cJSON_Delete(*keep);
+    *keep = state;
+    return ok;
+}
+
+static void call_reconcile(struct loop *l)
+{
+    struct hr_err err = {0, ""};
+
+    if (l->s->hooks.reconcile && hr_hook_call(l->s->hooks.reconcile, &err))
+        hr_log(1, "reconcile hook: %s", err.msg);
+}
+
+/*
+ * After the replay: probe at an interval until the target's state has
+ * matched the truth for stable_probes probes in a row, or the deadline.
+ */
+static void consistency(struct loop *l)
+{
+    const struct hr_recon_cfg *c = &l->s->recon;
+    const struct hr_hook *hook = l->s->hooks.reconcile;
+    struct hr_run_totals *t = l->t;
+    int64_t t0 = hr_mono_ms(), next_hook = INT64_MAX, streak = -1;
+    int stable = 0;
+    cJSON *state = NULL;
+
+    t->recon_measured = 1;
+    t->first_match_ms = t->stable_match_ms = -1;
+    call_reconcile(l);
+    if (hook && hook->every_ms)
+        next_hook = t0 + hook->every_ms;
+    while (!hr_run_stop) {
+        int64_t now = hr_mono_ms() - t0;
+
+        if (probe_once(l, now, &state)) {
+            if (t->first_match_ms < 0)
+                t->first_match_ms = now;
+            if (stable++ == 0)
+                streak = now;
+            if (stable >= c->stable_probes) {
+                t->consistent = 1;
+                t->stable_match_ms = streak;
+                break;
+            }
+        } else {
+            stable = 0;
+        }
+        if (now >= c->deadline_ms)
+            break;
+        if (hr_mono_ms() >= next_hook) {
+            call_reconcile(l);
+            next_hook += hook->every_ms;
+        }
+        usleep((useconds_t)c->interval_ms * 1000);
+    }
+    judge_events(l, state);
+    cJSON_Delete(state);
+}
+
 /* Reads the target's state once the deliveries are done, if asked. */
 static void gather_evidence(struct loop *l)
 {
@@ -1088,7 +1256,14 @@ static int setup_loop(struct loop *l, struct hr_err *err)
 {
     const struct hr_scenario *s = l->s;
 
+    l->t->lost_events = -1;
     if (compute_rebase(l, err))
+        return -1;
+    if (s->recon.n_collections && hr_truth_build(s, &l->truth, err))
+        return -1;
+    if (s->hooks.ready && hr_hook_wait(s->hooks.ready, err))
+        return -1;
+    if (s->hooks.reset && hr_hook_call(s->hooks.reset, err))
         return -1;
     l->multi = curl_multi_init();
     l->slow = hr_calloc((size_t)s->max_in_flight, sizeof(struct job *));
@@ -1098,6 +1273,16 @@ static int setup_loop(struct loop *l, struct hr_err *err)
     curl_multi_setopt(l->multi, CURLMOPT_MAXCONNECTS, (long)s->max_in_flight);
     l->plan = hr_planner_new(s, l->rd, err);
     return l->plan ? 0 : -1;
+}
+
+void hr_run_totals_clear(struct hr_run_totals *t)
+{
+    int i;
+
+    for (i = 0; i < t->n_lost_ids; i++)
+        hr_free(t->lost_ids[i]);
+    t->n_lost_ids = 0;
+    hr_compare_clear(&t->last);
 }
 
 int hr_run(const struct hr_scenario *s, struct hr_run_totals *t,
@@ -1134,8 +1319,16 @@ int hr_run(const struct hr_scenario *s, struct hr_run_totals *t,
     l.progress = NULL;
     t->interrupted = hr_run_stop != 0;
     t->duration_ms = (hr_mono_us() - l.start_us) / 1000;
+    if (rc == 0 && !t->interrupted && s->recon.n_collections && s->probe)
+        consistency(&l);
     if (rc == 0 && !t->interrupted)
         gather_evidence(&l);
+    if (s->hooks.teardown) {
+        struct hr_err herr = {0, ""};
+
+        if (hr_hook_call(s->hooks.teardown, &herr))
+            hr_log(1, "teardown hook: %s", herr.msg);
+    }
 out:
     hr_run_judge(s, t, v);
     if (hr_result_close(l.res, t, v, rc ? err : NULL) && rc == 0)

@@ -9,6 +9,7 @@
 #ifndef HR_RUN_H
 #define HR_RUN_H
 #include "hist.h"
+#include "reconcile.h"
 #include "scenario.h"
 #include "util.h"
 
@@ -44,6 +45,19 @@ struct hr_run_totals {
     struct hr_hist ack_actual;     /* answered - actual send, in us */
     struct hr_hist ack_planned;    /* answered - planned send, in us */
     int64_t duration_ms;
+    /* Reconciliation, when the probe has collections. */
+    int recon_measured;     /* the consistency loop ran */
+    int consistent;         /* stable match before the deadline */
+    int64_t first_match_ms; /* from the end of the replay; -1: never */
+    int64_t stable_match_ms;
+    int64_t probes;
+    struct hr_compare last; /* the last probe's comparison */
+    int64_t curve_t_ms[256], curve_bad[256]; /* inconsistent over time */
+    int n_curve;
+    int64_t lost_events;    /* recorded events never applied; -1: n/a */
+    int64_t recovered;      /* dropped events applied anyway */
+    char *lost_ids[20];
+    int n_lost_ids;
     int interrupted;     /* stopped by a signal */
     int input_error;     /* the cassette went bad mid-way */
     char input_msg[1024];
@@ -87,6 +101,9 @@ extern volatile sig_atomic_t hr_run_stop;
  */
 int hr_run(const struct hr_scenario *s, struct hr_run_totals *t,
            struct hr_verdict_set *v, struct hr_err *err);
+
+/* Releases what totals hold (lost ids, the last comparison). */
+void hr_run_totals_clear(struct hr_run_totals *t);
 
 /* Judges totals against the scenario's thresholds; sets v->exit_code. */
 void hr_run_judge(const struct hr_scenario *s, const struct hr_run_totals *t,

@@ -49,6 +49,8 @@ void hr_scenario_free(struct hr_scenario *s)
     hr_free(s->select_object);
     hr_faults_free(&s->faults);
     hr_probe_free(s->probe);
+    hr_recon_free(&s->recon);
+    hr_hooks_free(&s->hooks);
     for (i = 0; i < s->n_rebase_pointers; i++)
         hr_free(s->rebase_pointers[i]);
     hr_free(s->rebase_pointers);
@@ -469,9 +471,7 @@ static int parse_replay(struct ctx *c, const cJSON *o, struct hr_scenario *s)
 }
 
 /* Thresholds that need evidence this version cannot collect yet. */
-static const char *const unmeasurable[] = {
-    "max_lost", "max_stale_objects", "require_consistent",
-    "max_time_to_consistency_ms", NULL};
+static const char *const unmeasurable[] = {NULL};
 
 static int parse_thresholds(struct ctx *c, const cJSON *o,
                             struct hr_thresholds *t)
@@ -480,6 +480,8 @@ static int parse_thresholds(struct ctx *c, const cJSON *o,
         "min_delivery_rate",       "max_ack_p99_ms",
         "max_failed",              "max_forged_accepted",
         "max_forged_acknowledged", "max_duplicates_processed",
+        "require_consistent",      "max_time_to_consistency_ms",
+        "max_lost_events",         "max_stale_objects",
         NULL};
     static const struct {
         const char *name;
@@ -494,7 +496,17 @@ static int parse_thresholds(struct ctx *c, const cJSON *o,
         {"max_duplicates_processed",
          offsetof(struct hr_thresholds, has_max_duplicates_processed),
          offsetof(struct hr_thresholds, max_duplicates_processed)},
+        {"max_time_to_consistency_ms",
+         offsetof(struct hr_thresholds, has_max_time_to_consistency_ms),
+         offsetof(struct hr_thresholds, max_time_to_consistency_ms)},
+        {"max_lost_events", offsetof(struct hr_thresholds, has_max_lost_events),
+         offsetof(struct hr_thresholds, max_lost_events)},
+        {"max_stale_objects",
+         offsetof(struct hr_thresholds, has_max_stale_objects),
+         offsetof(struct hr_thresholds, max_stale_objects)},
     };
+    const cJSON *rc_item = cJSON_GetObjectItemCaseSensitive(
+        o, "require_consistent");
     const cJSON *it;
     size_t i;
     int rc = 0;
@@ -536,6 +548,12 @@ static int parse_thresholds(struct ctx *c, const cJSON *o,
         rc |= get_int(c, o, "max_failed", "/thresholds/max_failed", 0,
                       INT64_C(1) << 50, &t->max_failed);
         t->has_max_failed = 1;
+    }
+    if (rc_item && !cJSON_IsBool(rc_item))
+        rc = bad(c, "/thresholds/require_consistent", "must be true or false");
+    else if (rc_item) {
+        t->has_require_consistent = 1;
+        t->require_consistent = cJSON_IsTrue(rc_item);
     }
     for (i = 0; i < sizeof(counts) / sizeof(counts[0]); i++) {
         char ptr[80];
@@ -638,7 +656,8 @@ static int relay(struct ctx *c, const struct hr_err *e)
 static int parse_sections(struct ctx *c, const cJSON *j,
                           struct hr_scenario *s)
 {
-    static const char *const later[] = {"api", "hooks", "reconcile", NULL};
+    static const char *const later[] = {"api", NULL};
+    const cJSON *probe = cJSON_GetObjectItemCaseSensitive(j, "probe");
     const char *const *k;
     struct hr_err e = {0, ""};
     int rc = 0;
@@ -647,8 +666,16 @@ static int parse_sections(struct ctx *c, const cJSON *j,
                         c->origin, "/faults", &s->faults, &e))
         rc = relay(c, &e);
     e.msg[0] = '\0';
-    if (hr_probe_parse(cJSON_GetObjectItemCaseSensitive(j, "probe"),
-                       c->origin, c->dir, &s->probe, &e))
+    if (hr_probe_parse(probe, c->origin, c->dir, &s->probe, &e))
+        rc = relay(c, &e);
+    e.msg[0] = '\0';
+    if (hr_recon_parse(cJSON_GetObjectItemCaseSensitive(probe, "collections"),
+                       cJSON_GetObjectItemCaseSensitive(j, "reconcile"),
+                       c->origin, &s->recon, &e))
+        rc = relay(c, &e);
+    e.msg[0] = '\0';
+    if (hr_hooks_parse(cJSON_GetObjectItemCaseSensitive(j, "hooks"),
+                       c->origin, &s->hooks, &e))
         rc = relay(c, &e);
     for (k = later; *k; k++) {
         char ptr[32];
@@ -671,6 +698,18 @@ static int check_measurable(struct ctx *c, const struct hr_scenario *s)
         rc = bad(c, "/thresholds/max_forged_accepted",
                  "cannot be measured without a probe (\"probe\": {\"http\": "
                  "URL}) in which to look for the canaries of forged requests");
+    if ((t->has_require_consistent || t->has_max_time_to_consistency_ms ||
+         t->has_max_stale_objects) &&
+        !s->recon.n_collections)
+        rc = bad(c, "/thresholds",
+                 "consistency thresholds cannot be measured without "
+                 "\"probe\": {\"collections\": [...]} mapping the target's "
+                 "state onto the truth");
+    if (t->has_max_lost_events &&
+        (!p || (!p->applied_ids && !p->applied_counts)))
+        rc = bad(c, "/thresholds/max_lost_events",
+                 "cannot be measured without a probe with \"applied\": "
+                 "{\"ids\" or \"counts\"}");
     if (t->has_max_duplicates_processed &&
         (!p || (!p->applied_ids && !p->applied_counts)))
         rc = bad(c, "/thresholds/max_duplicates_processed",

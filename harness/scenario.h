@@ -9,6 +9,8 @@
 #ifndef HR_SCENARIO_H
 #define HR_SCENARIO_H
 #include "faults.h"
+#include "hooks.h"
+#include "reconcile.h"
 #include "probe.h"
 #include "profile.h"
 #include "util.h"
@@ -50,6 +52,14 @@ struct hr_thresholds {
     int64_t max_forged_acknowledged;
     int has_max_duplicates_processed;
     int64_t max_duplicates_processed;
+    int has_require_consistent; /* default true with collections */
+    int require_consistent;
+    int has_max_time_to_consistency_ms;
+    int64_t max_time_to_consistency_ms;
+    int has_max_lost_events;
+    int64_t max_lost_events;
+    int has_max_stale_objects;
+    int64_t max_stale_objects;
 };
 
 struct hr_scenario {
@@ -81,6 +91,8 @@ struct hr_scenario {
     int quiet;     /* no progress line (set by the CLI, not the file) */
     struct hr_faults faults;
     struct hr_probe_cfg *probe; /* NULL: no probe */
+    struct hr_recon_cfg recon;  /* collections and timing */
+    struct hr_hooks hooks;
     unsigned report_formats; /* enum hr_report_format bits */
 };
 

@@ -4,6 +4,7 @@
 #include "cassette.h"
 #include "jsonx.h"
 #include "profile.h"
+#include "scenario.h"
 
 #include <string.h>
 

@@ -9,13 +9,14 @@
  */
 #ifndef HR_TRUTH_H
 #define HR_TRUTH_H
-#include "scenario.h"
 #include "util.h"
 
 #include <cjson/cJSON.h>
 #include <stdint.h>
 
 #define HR_TRUTH_HISTORY 16
+
+struct hr_scenario;
 
 struct hr_truth_obj {
     char *id;

@@ -105,6 +105,39 @@ int hr_payload_outcome_ok(int fault, int status)
     }
 }
 
+/*
+ * Consistency rests on the state the probe reads: required by default
+ * whenever collections map it onto the truth.
+ */
+static void judge_consistency(const struct hr_thresholds *th,
+                              const struct hr_run_totals *t,
+                              int64_t deadline_ms, struct hr_verdict_set *v)
+{
+    if (!t->recon_measured)
+        return;
+    if (!th->has_require_consistent || th->require_consistent)
+        add_check(v, "require_consistent", ">=", 1, t->consistent ? 1 : 0, 1,
+                  "state");
+    if (th->has_max_time_to_consistency_ms) {
+        /* Never consistent: the whole deadline went by, and it fails. */
+        add_check(v, "max_time_to_consistency_ms", "<=",
+                  (double)th->max_time_to_consistency_ms,
+                  t->consistent ? (double)t->stable_match_ms
+                                : (double)deadline_ms,
+                  1, "state");
+        if (!t->consistent && v->n)
+            v->checks[v->n - 1].passed = 0;
+    }
+    if (th->has_max_stale_objects)
+        add_check(v, "max_stale_objects", "<=",
+                  (double)th->max_stale_objects, (double)t->last.stale,
+                  t->probe_error[0] == '\0', "state");
+    if (th->has_max_lost_events)
+        add_check(v, "max_lost_events", "<=", (double)th->max_lost_events,
+                  (double)t->lost_events, t->lost_events >= 0,
+                  "self-report");
+}
+
 void hr_run_judge(const struct hr_scenario *s, const struct hr_run_totals *t,
                   struct hr_verdict_set *v)
 {
@@ -113,6 +146,7 @@ void hr_run_judge(const struct hr_scenario *s, const struct hr_run_totals *t,
     memset(v, 0, sizeof(*v));
     judge_delivery(&s->thresholds, t, v);
     judge_evidence(&s->thresholds, t, v);
+    judge_consistency(&s->thresholds, t, s->recon.deadline_ms, v);
     v->exit_code = HR_EXIT_OK;
     for (i = 0; i < v->n; i++)
         if (v->checks[i].measured && !v->checks[i].passed)
