@@ -295,9 +295,9 @@ static int verified(struct hr_reftarget *t, const struct hr_message *msg,
     if (t->profile->scheme == HR_SCHEME_NONE)
         return 1;
     memset(&v, 0, sizeof(v));
-    if (hr_verify(t->profile->scheme, (const char *const *)t->secrets,
-                  t->n_secrets, msg, now_s, t->profile->tolerance_s, &v,
-                  &err)) {
+    if (hr_verify_keyed(t->profile->scheme, t->profile->key_mode,
+                        (const char *const *)t->secrets, t->n_secrets, msg,
+                        now_s, t->profile->tolerance_s, &v, &err)) {
         answer_reason(a, 500, "verification failed", err.msg);
         return 0;
     }
