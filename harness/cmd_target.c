@@ -14,7 +14,7 @@
 #include <string.h>
 
 static const char usage[] =
-    "usage: hookreplay target --mode correct|naive --profile P\n"
+    "usage: hookreplay target --mode MODE --profile P\n"
     "                         [--listen 127.0.0.1:PORT] [--secret-file F]\n"
     "                         [--slow-ms N] [--max-body-bytes N]\n"
     "\n"
@@ -24,9 +24,26 @@ static const char usage[] =
     "                   profile's scheme and freshness window (400 when it\n"
     "                   fails), deduplicates by event id (a duplicate is\n"
     "                   answered 200 and not applied again), applies the\n"
-    "                   rest and answers 200 at once.\n"
+    "                   rest and answers 200 at once. 413 over 8 MiB, 415\n"
+    "                   for a compressed body, 400 for one that is not\n"
+    "                   JSON; whatever the Content-Type, it parses the\n"
+    "                   bytes itself; an event type it does not handle is\n"
+    "                   answered 200 and ignored.\n"
     "  --mode naive     verifies nothing and deduplicates nothing: every\n"
     "                   delivery it can read is applied, in arrival order.\n"
+    "                   Like a quick Express handler it answers 500 to\n"
+    "                   what it cannot take: a body over 100 kB, another\n"
+    "                   Content-Type than the provider's, a body that is\n"
+    "                   not JSON (compressed ones too), an event type it\n"
+    "                   does not handle.\n"
+    "  --mode reserializing  as correct, but verifies the signature over\n"
+    "                   the body parsed and printed again compactly, not\n"
+    "                   over the bytes received.\n"
+    "  --mode ack-all   as correct, but answers 200 to a delivery whose\n"
+    "                   signature fails, and discards it.\n"
+    "  Handled types: with the stripe, github and shopify profiles, the\n"
+    "                   families (text before the first '.' or '/') the\n"
+    "                   provider documents; with others, every type.\n"
     "  --profile P      provider profile: a name (stripe, github, shopify,\n"
     "                   slack, standard-webhooks, svix) or a JSON file.\n"
     "  --listen ADDR    address to bind, an IP literal with a port, as\n"
@@ -35,15 +52,17 @@ static const char usage[] =
     "  --secret-file F  secrets, one per line; any of them verifies.\n"
     "                   Without it, HOOKREPLAY_SECRET is read (one per\n"
     "                   line). Secrets are never taken from argv. Needed\n"
-    "                   in correct mode.\n"
+    "                   in every mode but naive.\n"
     "  --slow-ms N      hold every delivery's answer back N ms.\n"
-    "  --max-body-bytes N  larger bodies are answered 413 (default 8 MiB).\n"
+    "  --max-body-bytes N  larger bodies are refused (default 8 MiB; 100 kB\n"
+    "                   in naive mode).\n"
     "\n"
     "Routes: POST /, /webhooks or /webhooks/... takes a delivery;\n"
     "GET /__state answers the state as JSON: mode, profile, received,\n"
-    "processed, rejected, duplicates_ignored, applied (event id -> times\n"
-    "applied) and objects (object id -> type, event, created, status and\n"
-    "deleted of the last event applied to it); GET /healthz answers ok.\n"
+    "processed, rejected, duplicates_ignored, ignored, discarded, applied\n"
+    "(event id -> times applied) and objects (object id -> type, event,\n"
+    "created, status and deleted of the last event applied to it);\n"
+    "GET /healthz answers ok.\n"
     "Other paths answer 404.\n"
     "\n"
     "Prints 'listening on HOST:PORT' once ready and runs until SIGTERM\n"
@@ -132,12 +151,11 @@ static int parse_count(const char *s, const char *flag, int64_t *out)
 
 static int parse_mode(const char *s, int *mode)
 {
-    if (strcmp(s, "correct") == 0)
-        *mode = HR_REFTARGET_CORRECT;
-    else if (strcmp(s, "naive") == 0)
-        *mode = HR_REFTARGET_NAIVE;
-    else
-        return bad_usage("unknown mode '%s' (correct or naive)", s);
+    *mode = hr_reftarget_mode_from_name(s);
+    if (!*mode)
+        return bad_usage("unknown mode '%s' (correct, naive, "
+                         "reserializing or ack-all)",
+                         s);
     return 0;
 }
 

@@ -3,6 +3,7 @@
 #include "reftarget.h"
 
 #include "cassette.h"
+#include "evtypes.h"
 #include "sign.h"
 
 #include <arpa/inet.h>
@@ -58,7 +59,7 @@ struct hr_reftarget {
     pthread_mutex_t mu; /* guards everything below */
     pthread_cond_t wake;
     int stopping;
-    int64_t received, processed, rejected, duplicates;
+    int64_t received, processed, rejected, duplicates, ignored, discarded;
     struct map applied;
     struct map objects;
 };
@@ -201,12 +202,10 @@ static int ends_with(const char *s, const char *tail)
     return n >= k && strcmp(s + n - k, tail) == 0;
 }
 
-/* Reads status and deleted from a JSON body, when it is JSON. */
-static void body_facts(const unsigned char *body, size_t len, char **status,
-                       int *deleted)
+/* Reads status and deleted from a JSON body (root may be NULL). */
+static void body_facts(const cJSON *root, char **status, int *deleted)
 {
-    cJSON *root = cJSON_ParseWithLength((const char *)body, len);
-    cJSON *obj, *st;
+    const cJSON *obj, *st;
 
     *status = NULL;
     *deleted = 0;
@@ -220,7 +219,6 @@ static void body_facts(const unsigned char *body, size_t len, char **status,
     if (cJSON_IsString(st))
         *status = hr_strdup(st->valuestring);
     *deleted = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(obj, "deleted"));
-    cJSON_Delete(root);
 }
 
 /* Replaces an object's snapshot; takes status. Caller holds mu. */
@@ -284,32 +282,91 @@ static void answer_reason(struct answer *a, unsigned int status,
     a->text = a->reason;
 }
 
-/* Correct mode: does the signature hold? Fills a when it does not. */
+static void count_rejected(struct hr_reftarget *t)
+{
+    pthread_mutex_lock(&t->mu);
+    t->rejected++;
+    pthread_mutex_unlock(&t->mu);
+}
+
+/* The answer of a delivery that is not applied, counted as rejected. */
+static void reject(struct hr_reftarget *t, struct answer *a,
+                   unsigned int status, const char *text)
+{
+    count_rejected(t);
+    answer_set(a, status, text);
+}
+
+/* The body a reserializing consumer verifies: parsed and printed again
+ * compactly, as JSON.stringify(req.body) or json.dumps would. */
+static char *reserialized(const struct hr_message *msg)
+{
+    cJSON *root = cJSON_ParseWithLength((const char *)msg->body, msg->body_len);
+    char *text = root ? cJSON_PrintUnformatted(root) : NULL;
+
+    cJSON_Delete(root);
+    return text;
+}
+
+/* Does the signature hold over the raw body (or, in reserializing mode,
+ * over the body printed again)? 1 yes, 0 no (a filled), -1 error. */
+static int signature_holds(struct hr_reftarget *t, const struct hr_message *msg,
+                           struct answer *a)
+{
+    struct hr_message view = *msg;
+    struct hr_verdict v;
+    struct hr_err err = {0};
+    char *text = NULL;
+    int rc;
+
+    if (t->mode == HR_REFTARGET_RESERIALIZING) {
+        text = reserialized(msg);
+        if (!text) {
+            answer_set(a, 400, "invalid JSON\n");
+            return 0;
+        }
+        view.body = (unsigned char *)text;
+        view.body_len = strlen(text);
+    }
+    memset(&v, 0, sizeof(v));
+    rc =
+        hr_verify_keyed(t->profile->scheme, t->profile->key_mode,
+                        (const char *const *)t->secrets, t->n_secrets, &view,
+                        hr_wall_ms() / 1000, t->profile->tolerance_s, &v, &err);
+    cJSON_free(text);
+    if (rc) {
+        answer_reason(a, 500, "verification failed", err.msg);
+        return -1;
+    }
+    if (!v.valid)
+        answer_reason(a, 400, "invalid signature",
+                      v.reason[0] ? v.reason : "no match");
+    return v.valid;
+}
+
+/* Careful modes: a delivery whose signature fails is refused (400), or,
+ * in ack-all mode, acknowledged (200) and discarded. 1 when it holds. */
 static int verified(struct hr_reftarget *t, const struct hr_message *msg,
                     struct answer *a)
 {
-    struct hr_verdict v;
-    struct hr_err err = {0};
-    int64_t now_s = hr_wall_ms() / 1000;
+    int ok;
 
     if (t->profile->scheme == HR_SCHEME_NONE)
         return 1;
-    memset(&v, 0, sizeof(v));
-    if (hr_verify_keyed(t->profile->scheme, t->profile->key_mode,
-                        (const char *const *)t->secrets, t->n_secrets, msg,
-                        now_s, t->profile->tolerance_s, &v, &err)) {
-        answer_reason(a, 500, "verification failed", err.msg);
+    ok = signature_holds(t, msg, a);
+    if (ok == 0 && t->mode == HR_REFTARGET_ACK_ALL) {
+        pthread_mutex_lock(&t->mu);
+        t->discarded++;
+        pthread_mutex_unlock(&t->mu);
+        answer_set(a, 200, "acknowledged, not applied\n");
         return 0;
     }
-    if (!v.valid) {
-        answer_reason(a, 400, "invalid signature",
-                      v.reason[0] ? v.reason : "no match");
-        return 0;
-    }
-    return 1;
+    if (ok != 1)
+        count_rejected(t);
+    return ok == 1;
 }
 
-/* Correct mode: a body sent compressed is refused as such (415) rather
+/* Careful modes: a body sent compressed is refused as such (415) rather
  * than failing verification over bytes that were never signed. */
 static int plain_body(const struct hr_message *msg, struct answer *a)
 {
@@ -321,16 +378,16 @@ static int plain_body(const struct hr_message *msg, struct answer *a)
     return 0;
 }
 
-/* Applies ev unless (in correct mode) its id was applied before. */
+/* Applies ev unless (in careful modes) its id was applied before. */
 static void apply_event(struct hr_reftarget *t, const struct hr_event *ev,
-                        const struct hr_message *msg, struct answer *a)
+                        const cJSON *root, struct answer *a)
 {
     char *status;
     int deleted, rc = 0;
 
-    body_facts(msg->body, msg->body_len, &status, &deleted);
+    body_facts(root, &status, &deleted);
     pthread_mutex_lock(&t->mu);
-    if (t->mode == HR_REFTARGET_CORRECT && map_get(&t->applied, ev->id)) {
+    if (t->mode != HR_REFTARGET_NAIVE && map_get(&t->applied, ev->id)) {
         t->duplicates++;
         answer_set(a, 200, "duplicate ignored\n");
     } else {
@@ -345,25 +402,100 @@ static void apply_event(struct hr_reftarget *t, const struct hr_event *ev,
     hr_free(status);
 }
 
-static void count_rejected(struct hr_reftarget *t)
+/* Careful modes: an event of a type the consumer has no case for is
+ * acknowledged and left alone, as providers ask. */
+static void ignore_event(struct hr_reftarget *t, struct answer *a)
 {
     pthread_mutex_lock(&t->mu);
-    t->rejected++;
+    t->ignored++;
     pthread_mutex_unlock(&t->mu);
+    answer_set(a, 200, "event type not handled: ignored\n");
 }
 
-/* Verifies (correct mode), derives the event, applies it. */
-static void handle_delivery(struct hr_reftarget *t, struct hr_interaction *it,
-                            struct answer *a)
+/* The media type of a Content-Type value ("application/json"), lowered,
+ * into out; "" when there is none. */
+static void media_type(const char *value, char *out, size_t size)
+{
+    size_t n = 0;
+
+    while (value && *value == ' ')
+        value++;
+    while (value && value[n] && value[n] != ';' && value[n] != ' ' &&
+           n + 1 < size) {
+        char c = value[n];
+
+        out[n++] = (char)(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
+    }
+    out[n] = '\0';
+}
+
+/* Naive mode: would the framework's JSON body parser run at all? It is
+ * mounted for the media type the provider sends (the profile's default
+ * Content-Type, else application/json) and skips any other. */
+static int naive_parser_runs(const struct hr_reftarget *t,
+                             const struct hr_message *msg)
+{
+    const char *want = "application/json";
+    char got_type[128], want_type[128];
+    size_t i;
+
+    for (i = 0; i < t->profile->n_default_headers; i++)
+        if (hr_strcaseeq(t->profile->default_headers[i].name, "Content-Type"))
+            want = t->profile->default_headers[i].value;
+    media_type(hr_message_header(msg, "Content-Type"), got_type,
+               sizeof(got_type));
+    media_type(want, want_type, sizeof(want_type));
+    return strcmp(got_type, want_type) == 0;
+}
+
+/*
+ * Naive mode, written the way a quick Express or Flask handler is: the
+ * JSON body parser runs only for the JSON content type (otherwise the
+ * body is undefined and reading its id throws), JSON.parse throws on
+ * bytes that are not JSON (compressed ones included: Content-Encoding is
+ * never looked at), a switch on the type throws for a type it has no
+ * case for, and one catch-all error handler turns every throw into 500.
+ * Nothing is verified or deduplicated.
+ */
+static void handle_naive(struct hr_reftarget *t, struct hr_interaction *it,
+                         const cJSON *root, struct answer *a)
 {
     struct hr_err err = {0};
 
-    if (t->mode == HR_REFTARGET_CORRECT && !plain_body(&it->request, a)) {
+    if (!naive_parser_runs(t, &it->request)) {
+        reject(t, a, 500, "TypeError: body is undefined\n");
+        return;
+    }
+    if (!root || hr_profile_event(t->profile, &it->request, &it->event, &err)) {
+        reject(t, a, 500, "SyntaxError: body is not JSON\n");
+        return;
+    }
+    if (!hr_evtypes_handled(t->profile->name, it->event.type)) {
+        reject(t, a, 500, "Error: unhandled event type\n");
+        return;
+    }
+    apply_event(t, &it->event, root, a);
+}
+
+/*
+ * Careful modes: refuse compressed bodies (415), verify the raw bytes
+ * (400, or 200 and discard in ack-all mode), parse them whatever the
+ * Content-Type says (400 when they are not JSON or carry no event id),
+ * acknowledge and ignore unknown types, deduplicate by event id.
+ */
+static void handle_careful(struct hr_reftarget *t, struct hr_interaction *it,
+                           const cJSON *root, struct answer *a)
+{
+    struct hr_err err = {0};
+
+    if (!plain_body(&it->request, a)) {
         count_rejected(t);
         return;
     }
-    if (t->mode == HR_REFTARGET_CORRECT && !verified(t, &it->request, a)) {
-        count_rejected(t);
+    if (!verified(t, &it->request, a))
+        return;
+    if (!root) {
+        reject(t, a, 400, "body is not JSON\n");
         return;
     }
     if (hr_profile_event(t->profile, &it->request, &it->event, &err)) {
@@ -371,12 +503,27 @@ static void handle_delivery(struct hr_reftarget *t, struct hr_interaction *it,
         count_rejected(t);
         return;
     }
-    if (t->mode == HR_REFTARGET_CORRECT && !it->event.id) {
-        answer_set(a, 400, "event has no id\n");
-        count_rejected(t);
+    if (!it->event.id) {
+        reject(t, a, 400, "event has no id\n");
         return;
     }
-    apply_event(t, &it->event, &it->request, a);
+    if (hr_evtypes_handled(t->profile->name, it->event.type))
+        apply_event(t, &it->event, root, a);
+    else
+        ignore_event(t, a);
+}
+
+static void handle_delivery(struct hr_reftarget *t, struct hr_interaction *it,
+                            struct answer *a)
+{
+    const struct hr_message *m = &it->request;
+    cJSON *root = cJSON_ParseWithLength((const char *)m->body, m->body_len);
+
+    if (t->mode == HR_REFTARGET_NAIVE)
+        handle_naive(t, it, root, a);
+    else
+        handle_careful(t, it, root, a);
+    cJSON_Delete(root);
 }
 
 /* ---- MHD glue ----------------------------------------------------- */
@@ -444,6 +591,13 @@ static void slow_down(struct hr_reftarget *t)
     pthread_mutex_unlock(&t->mu);
 }
 
+/* Over the body cap: 413, or in naive mode the 500 of a catch-all error
+ * handler that never looks at the error's status. */
+static unsigned int too_big_status(const struct hr_reftarget *t)
+{
+    return t->mode == HR_REFTARGET_NAIVE ? 500 : 413;
+}
+
 /* The whole body is in: verify, apply, answer. */
 static enum MHD_Result finish_delivery(struct hr_reftarget *t,
                                        struct MHD_Connection *c,
@@ -455,8 +609,7 @@ static enum MHD_Result finish_delivery(struct hr_reftarget *t,
 
     hr_interaction_init(&it);
     if (r->too_big) {
-        count_rejected(t);
-        answer_set(&a, 413, "body too large\n");
+        reject(t, &a, too_big_status(t), "body too large\n");
     } else if (r->no_memory || build_message(c, url, method, r, &it.request)) {
         count_rejected(t);
         answer_set(&a, 500, "out of memory\n");
@@ -495,7 +648,7 @@ static enum MHD_Result begin_delivery(struct hr_reftarget *t,
         r->too_big = 1;
         r->answered = 1;
         count_rejected(t);
-        return send_text(c, 413, "body too large\n");
+        return send_text(c, too_big_status(t), "body too large\n");
     }
     return MHD_YES;
 }
@@ -675,7 +828,7 @@ static int add_maps(const struct hr_reftarget *t, cJSON *root)
 static cJSON *state_locked(const struct hr_reftarget *t)
 {
     cJSON *root = cJSON_CreateObject();
-    const char *mode = t->mode == HR_REFTARGET_CORRECT ? "correct" : "naive";
+    const char *mode = hr_reftarget_mode_name(t->mode);
 
     if (!root)
         return NULL;
@@ -686,6 +839,8 @@ static cJSON *state_locked(const struct hr_reftarget *t)
     cJSON_AddNumberToObject(root, "processed", (double)t->processed);
     cJSON_AddNumberToObject(root, "rejected", (double)t->rejected);
     cJSON_AddNumberToObject(root, "duplicates_ignored", (double)t->duplicates);
+    cJSON_AddNumberToObject(root, "ignored", (double)t->ignored);
+    cJSON_AddNumberToObject(root, "discarded", (double)t->discarded);
     if (add_maps(t, root)) {
         cJSON_Delete(root);
         return NULL;
@@ -750,16 +905,43 @@ static int parse_listen(const char *s, struct sockaddr_storage *ss,
                    "listen address '%s': host must be an IP literal", s);
 }
 
+static const char *const mode_names[] = {
+    [HR_REFTARGET_CORRECT] = "correct",
+    [HR_REFTARGET_NAIVE] = "naive",
+    [HR_REFTARGET_RESERIALIZING] = "reserializing",
+    [HR_REFTARGET_ACK_ALL] = "ack-all",
+};
+
+#define N_MODES (sizeof(mode_names) / sizeof(mode_names[0]))
+
+const char *hr_reftarget_mode_name(int mode)
+{
+    if (mode <= 0 || (size_t)mode >= N_MODES || !mode_names[mode])
+        return NULL;
+    return mode_names[mode];
+}
+
+int hr_reftarget_mode_from_name(const char *name)
+{
+    size_t i;
+
+    for (i = 1; name && i < N_MODES; i++)
+        if (mode_names[i] && strcmp(mode_names[i], name) == 0)
+            return (int)i;
+    return 0;
+}
+
 static int check_opts(const struct hr_reftarget_opts *o, struct hr_err *err)
 {
-    if (o->mode != HR_REFTARGET_CORRECT && o->mode != HR_REFTARGET_NAIVE)
+    if (!hr_reftarget_mode_name(o->mode))
         return hr_errf(err, HR_EXIT_INPUT, "target: unknown mode %d", o->mode);
     if (!o->profile)
         return hr_errf(err, HR_EXIT_INPUT, "target: no profile given");
-    if (o->mode == HR_REFTARGET_CORRECT &&
-        o->profile->scheme != HR_SCHEME_NONE && o->n_secrets == 0)
+    if (o->mode != HR_REFTARGET_NAIVE && o->profile->scheme != HR_SCHEME_NONE &&
+        o->n_secrets == 0)
         return hr_errf(err, HR_EXIT_INPUT,
-                       "target: correct mode needs at least one secret");
+                       "target: %s mode needs at least one secret",
+                       hr_reftarget_mode_name(o->mode));
     if (o->slow_ms < 0)
         return hr_errf(err, HR_EXIT_INPUT, "target: slow_ms is negative");
     return 0;
@@ -878,8 +1060,10 @@ struct hr_reftarget *hr_reftarget_start(const struct hr_reftarget_opts *o,
     t->mode = o->mode;
     t->profile = o->profile;
     t->slow_ms = o->slow_ms;
-    t->max_body_bytes =
-        o->max_body_bytes ? o->max_body_bytes : HR_REFTARGET_MAX_BODY_BYTES;
+    t->max_body_bytes = o->max_body_bytes ? o->max_body_bytes
+                        : o->mode == HR_REFTARGET_NAIVE
+                            ? HR_REFTARGET_NAIVE_BODY_BYTES
+                            : HR_REFTARGET_MAX_BODY_BYTES;
     if (copy_secrets(t, o)) {
         hr_errf(err, HR_EXIT_INTERNAL, "target: out of memory");
         goto fail;

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Reference webhook consumers: a correct one (verifies, deduplicates) and
- * a naive one (trusts and applies everything), served over HTTP on a
- * loopback address so that tests and `hookreplay demo` have a target.
+ * Reference webhook consumers, served over HTTP on a loopback address so
+ * that tests and `hookreplay demo` have targets: a correct one, a naive
+ * one, and two with one flaw each.
  *
  * Routes:
  *   POST /, POST /webhooks, POST /webhooks/...   a webhook delivery
@@ -11,30 +11,50 @@
  *   anything else                                404 (405 for a known
  *                                                path with another method)
  *
- * Answers to a delivery:
- *   correct: 200 when the event was applied, or was a duplicate of an
- *            applied event id (not applied again); 400 when the signature
- *            does not verify or the body yields no event id; 413 when the
- *            body exceeds max_body_bytes; 415 for a Content-Encoding
- *            other than identity. A profile without a signature
- *            scheme is not verified (only deduplicated).
- *   naive:   200 for every delivery whose body it can read, each applied
- *            again; 400 when no event can be read from it (what an
- *            unguarded JSON.parse does); 413 as above.
+ * Modes and their answers to a delivery:
+ *   correct: 413 when the body exceeds max_body_bytes (8 MiB); 415 for a
+ *            Content-Encoding other than identity; 400 when the
+ *            signature does not verify over the raw bytes, the body is
+ *            not JSON (whatever its Content-Type) or yields no event
+ *            id; 200 for an event of a type it does not handle
+ *            (acknowledged, not applied, counted in "ignored"); 200 for
+ *            a duplicate of an applied event id (not applied again);
+ *            otherwise 200 and applied. A profile without a signature
+ *            scheme is not verified.
+ *   naive:   an Express-style handler with a catch-all error handler
+ *            that answers 500 to anything thrown: 500 over a 100 kB
+ *            body limit (max_body_bytes, when given), 500 for a
+ *            Content-Type other than the profile's (its JSON parser did
+ *            not run), 500 for a body that is not JSON (compressed ones
+ *            included), 500 for a type it does not handle; otherwise
+ *            200 and applied again, every time, unverified.
+ *   reserializing: as correct, but verifies the signature over the body
+ *            parsed and printed again compactly (JSON.stringify of the
+ *            parsed body) instead of the bytes received: fails whenever
+ *            the provider's bytes are not compact JSON as cJSON prints it.
+ *   ack-all: as correct, but answers 200 to a delivery whose signature
+ *            fails, and discards it (counted in "discarded").
+ *
+ * Handled types: see evtypes.h. With the stripe, github and shopify
+ * profiles a type outside the provider's documented families (such as
+ * hookreplay's "hookreplay.unknown_event") is not handled; with other
+ * profiles every type is.
  *
  * State (GET /__state), one JSON object:
- *   {"mode":"correct"|"naive","profile":NAME,
+ *   {"mode":NAME,"profile":NAME,
  *    "received":N,          every POST delivery, whatever its outcome
  *    "processed":N,         deliveries applied
  *    "rejected":N,          deliveries answered with an error status,
  *                           or cut off before the end of their body
  *    "duplicates_ignored":N,
+ *    "ignored":N,           events of unhandled types acknowledged
+ *    "discarded":N,         unverified deliveries acknowledged (ack-all)
  *    "applied":{EVENT_ID:COUNT,...},     in first-applied order
  *    "objects":{OBJECT_ID:{"type":..,"event":..,"created":..,
  *                          "status":..,"deleted":bool},...}}
- * received == processed + rejected + duplicates_ignored once every
- * delivery received so far has been answered or cut off.
- * Events without an id (naive mode) count in processed but not in
+ * received == processed + rejected + duplicates_ignored + ignored +
+ * discarded once every delivery received so far has been answered or cut
+ * off. Events without an id (naive mode) count in processed but not in
  * applied.
  * An object's snapshot comes from the last event applied to it; "created"
  * and "status" are null when the event carries none. "status" is read
@@ -53,18 +73,31 @@
 #include <stddef.h>
 #include <stdint.h>
 
-enum hr_reftarget_mode { HR_REFTARGET_CORRECT = 1, HR_REFTARGET_NAIVE = 2 };
+enum hr_reftarget_mode {
+    HR_REFTARGET_CORRECT = 1,
+    HR_REFTARGET_NAIVE = 2,
+    HR_REFTARGET_RESERIALIZING = 3,
+    HR_REFTARGET_ACK_ALL = 4
+};
 
 /* Default cap on a delivery body; larger bodies are answered 413. */
 #define HR_REFTARGET_MAX_BODY_BYTES (8u * 1024u * 1024u)
+/* The naive target's default cap: express.json()'s "100kb". */
+#define HR_REFTARGET_NAIVE_BODY_BYTES (100u * 1024u)
+
+/* "correct", "naive", "reserializing", "ack-all"; NULL when unknown. */
+const char *hr_reftarget_mode_name(int mode);
+/* The mode named name, or 0 when there is none. */
+int hr_reftarget_mode_from_name(const char *name);
 
 struct hr_reftarget_opts {
     int mode; /* enum hr_reftarget_mode */
     /* Borrowed: must outlive the target. Its scheme and tolerance_s
      * drive verification; its event rules derive ids, types, objects. */
     const struct hr_profile *profile;
-    /* Copied at start. At least one is needed in correct mode; any of
-     * them verifies (rotation). Ignored in naive mode. */
+    /* Copied at start. At least one is needed in every mode but naive
+     * (unless the profile has no scheme); any of them verifies
+     * (rotation). Ignored in naive mode. */
     const char *const *secrets;
     size_t n_secrets;
     /* "IPV4:PORT" or "[IPV6]:PORT", literals only (no name lookup);
@@ -73,7 +106,9 @@ struct hr_reftarget_opts {
     /* Delay before answering each delivery (not /__state or /healthz);
      * a stop cuts it short. 0: none. */
     int64_t slow_ms;
-    size_t max_body_bytes; /* 0: HR_REFTARGET_MAX_BODY_BYTES */
+    /* 0: HR_REFTARGET_NAIVE_BODY_BYTES in naive mode, else
+     * HR_REFTARGET_MAX_BODY_BYTES */
+    size_t max_body_bytes;
 };
 
 struct hr_reftarget;
