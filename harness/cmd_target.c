@@ -17,6 +17,8 @@ static const char usage[] =
     "usage: hookreplay target --mode MODE --profile P\n"
     "                         [--listen 127.0.0.1:PORT] [--secret-file F]\n"
     "                         [--slow-ms N] [--max-body-bytes N]\n"
+    "                         [--api URL] [--api-key-env NAME]\n"
+    "                         [--poll-ms N] [--db PATH]\n"
     "\n"
     "Runs a reference webhook consumer, for tests and the demo.\n"
     "\n"
@@ -41,6 +43,19 @@ static const char usage[] =
     "                   over the bytes received.\n"
     "  --mode ack-all   as correct, but answers 200 to a delivery whose\n"
     "                   signature fails, and discards it.\n"
+    "  --mode fetcher   as correct, but fetches each new event's object\n"
+    "                   from the API before answering (GET\n"
+    "                   /v1/<kind>s/<id>) and keeps what the API says;\n"
+    "                   never polls. Needs --api.\n"
+    "  --mode backfill  verifies, writes each event's object into a\n"
+    "                   SQLite file (--db) as it comes, ignoring event\n"
+    "                   ids; POST /admin/backfill pages the customer,\n"
+    "                   subscription and invoice lists into it. Tables:\n"
+    "                   billing_customers(cust_ref, mail, is_gone, doc),\n"
+    "                   billing_subs(sub_ref, state, cust_ref, is_gone),\n"
+    "                   billing_invoices(inv_ref, state, cust_ref,\n"
+    "                   is_gone), billing_other(ref, kind, state,\n"
+    "                   is_gone). Needs --api and --db.\n"
     "  Handled types: with the stripe, github and shopify profiles, the\n"
     "                   families (text before the first '.' or '/') the\n"
     "                   provider documents; with others, every type.\n"
@@ -56,6 +71,17 @@ static const char usage[] =
     "  --slow-ms N      hold every delivery's answer back N ms.\n"
     "  --max-body-bytes N  larger bodies are refused (default 8 MiB; 100 kB\n"
     "                   in naive mode).\n"
+    "  --api URL        the provider API (Stripe's shape), e.g.\n"
+    "                   http://127.0.0.1:12111. With it, correct mode\n"
+    "                   also reconciles: it fetches each new event's\n"
+    "                   object, polls GET /v1/events every --poll-ms\n"
+    "                   (default 500) and applies the events it missed;\n"
+    "                   an event older than an object's state never\n"
+    "                   overwrites it.\n"
+    "  --api-key-env NAME  environment variable holding the API key, sent\n"
+    "                   as a Bearer token (default HOOKREPLAY_API_KEY,\n"
+    "                   when set).\n"
+    "  --db PATH        backfill mode's SQLite file (created if needed).\n"
     "\n"
     "Routes: POST /, /webhooks or /webhooks/... takes a delivery;\n"
     "GET /__state answers the state as JSON: mode, profile, received,\n"
@@ -76,6 +102,10 @@ struct target_args {
     const char *secret_file;
     const char *slow_ms;
     const char *max_body_bytes;
+    const char *api;
+    const char *api_key_env;
+    const char *poll_ms;
+    const char *db;
 };
 
 static int bad_usage(const char *fmt, const char *what)
@@ -109,6 +139,14 @@ static const char **flag_slot(struct target_args *a, const char *flag)
         return &a->slow_ms;
     if (strcmp(flag, "--max-body-bytes") == 0)
         return &a->max_body_bytes;
+    if (strcmp(flag, "--api") == 0)
+        return &a->api;
+    if (strcmp(flag, "--api-key-env") == 0)
+        return &a->api_key_env;
+    if (strcmp(flag, "--poll-ms") == 0)
+        return &a->poll_ms;
+    if (strcmp(flag, "--db") == 0)
+        return &a->db;
     return NULL;
 }
 
@@ -153,8 +191,8 @@ static int parse_mode(const char *s, int *mode)
 {
     *mode = hr_reftarget_mode_from_name(s);
     if (!*mode)
-        return bad_usage("unknown mode '%s' (correct, naive, "
-                         "reserializing or ack-all)",
+        return bad_usage("unknown mode '%s' (correct, naive, reserializing, "
+                         "ack-all, fetcher or backfill)",
                          s);
     return 0;
 }
@@ -232,6 +270,17 @@ static int run_target(const struct target_args *a, struct hr_reftarget_opts *o)
     return rc;
 }
 
+/* The API key from the environment variable named, never from argv. */
+static int api_key(const struct target_args *a, const char **key)
+{
+    const char *name = a->api_key_env ? a->api_key_env : "HOOKREPLAY_API_KEY";
+
+    *key = getenv(name);
+    if (a->api_key_env && !*key)
+        return bad_usage("--api-key-env: %s is not set", name);
+    return 0;
+}
+
 int cmd_target(int argc, char **argv)
 {
     struct target_args a;
@@ -252,5 +301,10 @@ int cmd_target(int argc, char **argv)
         parse_count(a.max_body_bytes, "--max-body-bytes", &max_body))
         return HR_EXIT_INPUT;
     o.max_body_bytes = (size_t)max_body;
+    o.api_url = a.api;
+    o.db_path = a.db;
+    if (parse_count(a.poll_ms, "--poll-ms", &o.poll_ms) ||
+        api_key(&a, &o.api_key))
+        return HR_EXIT_INPUT;
     return run_target(&a, &o);
 }

@@ -4,6 +4,9 @@
 
 #include "cassette.h"
 #include "evtypes.h"
+#include "reftarget_int.h"
+#include "refapi.h"
+#include "refdb.h"
 #include "sign.h"
 
 #include <arpa/inet.h>
@@ -16,53 +19,6 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <time.h>
-
-/* What the last event applied to an object left behind. */
-struct snapshot {
-    char *type;
-    char *event;
-    char *status;
-    int64_t created;
-    int has_created;
-    int deleted;
-};
-
-/* One key of a map: an event id with its count, or an object. */
-struct entry {
-    char *key;
-    int64_t count;
-    struct snapshot snap;
-};
-
-/*
- * A string-keyed map that keeps insertion order: entries in an array,
- * found through an open-addressing index of (position + 1), 0 = empty.
- */
-struct map {
-    struct entry *items;
-    size_t n, cap;
-    size_t *slots;
-    size_t n_slots;
-};
-
-struct hr_reftarget {
-    int mode;
-    const struct hr_profile *profile;
-    char **secrets;
-    size_t n_secrets;
-    int64_t slow_ms;
-    size_t max_body_bytes;
-    struct MHD_Daemon *daemon;
-    int port;
-    char addr[80];
-
-    pthread_mutex_t mu; /* guards everything below */
-    pthread_cond_t wake;
-    int stopping;
-    int64_t received, processed, rejected, duplicates, ignored, discarded;
-    struct map applied;
-    struct map objects;
-};
 
 /* One delivery in progress: its body as it arrives. */
 struct request {
@@ -84,7 +40,8 @@ enum route {
     ROUTE_BAD_METHOD,
     ROUTE_HOOK,
     ROUTE_STATE,
-    ROUTE_HEALTH
+    ROUTE_HEALTH,
+    ROUTE_BACKFILL
 };
 
 /* ---- map ---------------------------------------------------------- */
@@ -177,6 +134,9 @@ static void snapshot_clear(struct snapshot *s)
     hr_free(s->type);
     hr_free(s->event);
     hr_free(s->status);
+    hr_free(s->kind);
+    hr_free(s->email);
+    cJSON_Delete(s->data);
     memset(s, 0, sizeof(*s));
 }
 
@@ -202,68 +162,175 @@ static int ends_with(const char *s, const char *tail)
     return n >= k && strcmp(s + n - k, tail) == 0;
 }
 
-/* Reads status and deleted from a JSON body (root may be NULL). */
-static void body_facts(const cJSON *root, char **status, int *deleted)
-{
-    const cJSON *obj, *st;
+/* What an event's body or a fetched object says about the object. */
+struct facts {
+    char *status, *kind, *email;
+    cJSON *data;
+    int deleted;
+};
 
-    *status = NULL;
-    *deleted = 0;
-    if (!root)
-        return;
-    obj = cJSON_GetObjectItemCaseSensitive(
-        cJSON_GetObjectItemCaseSensitive(root, "data"), "object");
-    st = cJSON_GetObjectItemCaseSensitive(obj, "status");
-    if (!cJSON_IsString(st))
-        st = cJSON_GetObjectItemCaseSensitive(root, "status");
-    if (cJSON_IsString(st))
-        *status = hr_strdup(st->valuestring);
-    *deleted = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(obj, "deleted"));
+static void facts_clear(struct facts *f)
+{
+    hr_free(f->status);
+    hr_free(f->kind);
+    hr_free(f->email);
+    cJSON_Delete(f->data);
+    memset(f, 0, sizeof(*f));
 }
 
-/* Replaces an object's snapshot; takes status. Caller holds mu. */
-static int snapshot_set(struct snapshot *s, const struct hr_event *ev,
-                        char *status, int deleted)
+static char *string_of(const cJSON *o, const char *name)
 {
-    struct snapshot next = {0};
-    const char *type = ev->type ? ev->type : "";
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, name);
 
-    next.type = hr_strdup(type);
-    next.event = ev->id ? hr_strdup(ev->id) : NULL;
-    next.status = status;
-    next.created = ev->created;
-    next.has_created = ev->has_created;
-    next.deleted =
-        deleted || ends_with(type, ".deleted") || ends_with(type, "_deleted");
-    if (!next.type || (ev->id && !next.event)) {
-        snapshot_clear(&next);
+    return cJSON_IsString(v) ? hr_strdup(v->valuestring) : NULL;
+}
+
+/* Reads the facts of one object (its JSON). 0, or -1 on OOM. */
+static int object_facts(const cJSON *obj, struct facts *f)
+{
+    memset(f, 0, sizeof(*f));
+    if (!cJSON_IsObject(obj))
+        return 0;
+    f->status = string_of(obj, "status");
+    f->kind = string_of(obj, "object");
+    f->email = string_of(obj, "email");
+    f->deleted = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(obj, "deleted"));
+    f->data = cJSON_Duplicate(obj, 1);
+    if (!f->data) {
+        facts_clear(f);
         return -1;
     }
-    snapshot_clear(s);
-    *s = next;
     return 0;
 }
 
-/* Records one application of ev. Caller holds mu. 0, or -1 on OOM. */
+/* The facts of an event body (root may be NULL): its /data/object, and
+ * /status when the object has none. 0, or -1 on OOM. */
+static int body_facts(const cJSON *root, struct facts *f)
+{
+    const cJSON *obj = cJSON_GetObjectItemCaseSensitive(
+        cJSON_GetObjectItemCaseSensitive(root, "data"), "object");
+
+    if (object_facts(obj, f))
+        return -1;
+    if (!f->status && root)
+        f->status = string_of(root, "status");
+    return 0;
+}
+
+/* Moves the facts into s (f is left empty). */
+static void take_facts(struct snapshot *s, struct facts *f)
+{
+    hr_free(s->status);
+    hr_free(s->kind);
+    hr_free(s->email);
+    cJSON_Delete(s->data);
+    s->status = f->status;
+    s->kind = f->kind;
+    s->email = f->email;
+    s->data = f->data;
+    s->deleted = f->deleted;
+    memset(f, 0, sizeof(*f));
+}
+
+/* Careful modes keep an object's newest state: an event created before
+ * the newest one applied to the object changes nothing. Naive and
+ * backfill take every event as it comes. */
+static int is_stale(const struct hr_reftarget *t, const struct snapshot *s,
+                    const struct hr_event *ev)
+{
+    if (t->mode == HR_REFTARGET_NAIVE || t->mode == HR_REFTARGET_BACKFILL)
+        return 0;
+    return s->has_ver && ev->has_created && ev->created < s->ver_created;
+}
+
+/* Sets an object's snapshot from an event; takes f. Caller holds mu. */
+static int snapshot_set(struct snapshot *s, const struct hr_event *ev,
+                        struct facts *f)
+{
+    const char *type = ev->type ? ev->type : "";
+    char *type_copy = hr_strdup(type);
+    char *event_copy = ev->id ? hr_strdup(ev->id) : NULL;
+
+    if (!type_copy || (ev->id && !event_copy)) {
+        hr_free(type_copy);
+        return -1;
+    }
+    hr_free(s->type);
+    hr_free(s->event);
+    s->type = type_copy;
+    s->event = event_copy;
+    s->created = ev->created;
+    s->has_created = ev->has_created;
+    if (ev->has_created && (!s->has_ver || ev->created > s->ver_created)) {
+        s->ver_created = ev->created;
+        s->has_ver = 1;
+    }
+    take_facts(s, f);
+    s->fetched = 0;
+    s->deleted = s->deleted || ends_with(type, ".deleted") ||
+                 ends_with(type, "_deleted");
+    return 0;
+}
+
+/* Records one application of ev (a delivery's or a polled one). Caller
+ * holds mu. 0, or -1 on OOM. */
 static int apply_locked(struct hr_reftarget *t, const struct hr_event *ev,
-                        char **status, int deleted)
+                        struct facts *f)
 {
     struct entry *e;
 
-    if (ev->id) {
+    if (ev->id && t->mode != HR_REFTARGET_BACKFILL) {
         e = map_put(&t->applied, ev->id);
         if (!e)
             return -1;
         e->count++;
     }
-    if (ev->object) {
-        e = map_put(&t->objects, ev->object);
-        if (!e || snapshot_set(&e->snap, ev, *status, deleted))
-            return -1;
-        *status = NULL; /* now owned by the snapshot */
+    if (!ev->object || t->mode == HR_REFTARGET_BACKFILL)
+        return 0;
+    e = map_put(&t->objects, ev->object);
+    if (!e)
+        return -1;
+    if (is_stale(t, &e->snap, ev)) {
+        t->stale_skipped++;
+        return 0;
     }
-    t->processed++;
-    return 0;
+    if (t->mode == HR_REFTARGET_FETCHER && e->snap.fetched)
+        return 0; /* the fetch that came before this wins */
+    return snapshot_set(&e->snap, ev, f);
+}
+
+int hr_rt_apply_fetched(struct hr_reftarget *t, const char *id,
+                        const cJSON *obj, int gone)
+{
+    struct facts f;
+    struct entry *e;
+    int rc = -1;
+
+    if (object_facts(obj, &f))
+        return -1;
+    pthread_mutex_lock(&t->mu);
+    e = map_put(&t->objects, id);
+    if (e) {
+        if (gone) {
+            e->snap.deleted = 1;
+        } else {
+            take_facts(&e->snap, &f);
+        }
+        e->snap.fetched = 1;
+        t->fetched++;
+        rc = 0;
+    }
+    pthread_mutex_unlock(&t->mu);
+    facts_clear(&f);
+    return rc;
+}
+
+void hr_rt_count_api(struct hr_reftarget *t, int failed)
+{
+    pthread_mutex_lock(&t->mu);
+    t->api_calls++;
+    t->api_errors += failed != 0;
+    pthread_mutex_unlock(&t->mu);
 }
 
 /* ---- handling a delivery ------------------------------------------ */
@@ -379,27 +446,143 @@ static int plain_body(const struct hr_message *msg, struct answer *a)
 }
 
 /* Applies ev unless (in careful modes) its id was applied before. */
+/* Backfill mode: the event's object goes straight into the database,
+ * whatever its id (0), or -1 when it cannot be written. */
+static int store_event(struct hr_reftarget *t, const struct hr_event *ev,
+                       const cJSON *root)
+{
+    const cJSON *obj = cJSON_GetObjectItemCaseSensitive(
+        cJSON_GetObjectItemCaseSensitive(root, "data"), "object");
+    const char *type = ev->type ? ev->type : "";
+    struct hr_err err = {0};
+
+    if (!cJSON_IsObject(obj))
+        return 0;
+    if (hr_refdb_put(t->db, obj, ends_with(type, ".deleted"), &err)) {
+        hr_log(1, "target: %s", err.msg);
+        return -1;
+    }
+    return 0;
+}
+
+/* Fetcher mode: the object's state comes from the API, fetched before
+ * the event is marked applied; a failed fetch fails the delivery (the
+ * provider retries). 0, or -1 with a filled. */
+static int fetch_first(struct hr_reftarget *t, const struct hr_event *ev,
+                       const struct facts *f, struct answer *a)
+{
+    struct hr_err err = {0};
+    struct hr_refapi *api;
+    int rc;
+
+    if (!ev->object || !f->kind)
+        return 0;
+    api = hr_refapi_new(t->api_url, t->api_key);
+    if (!api) {
+        answer_set(a, 500, "out of memory\n");
+        return -1;
+    }
+    rc = hr_refsync_fetch(t, api, ev->object, f->kind, &err);
+    hr_refapi_free(api);
+    if (rc)
+        answer_reason(a, 500, "fetching the object failed", err.msg);
+    return rc;
+}
+
+static int is_duplicate(struct hr_reftarget *t, const struct hr_event *ev)
+{
+    return t->mode != HR_REFTARGET_NAIVE && t->mode != HR_REFTARGET_BACKFILL &&
+           map_get(&t->applied, ev->id) != NULL;
+}
+
+/* Applies ev unless (in careful modes) its id was applied before; then,
+ * in correct mode with an API, asks for the object to be fetched. */
 static void apply_event(struct hr_reftarget *t, const struct hr_event *ev,
                         const cJSON *root, struct answer *a)
 {
-    char *status;
-    int deleted, rc = 0;
+    struct facts f;
+    char *kind = NULL;
+    int rc = 0, dup;
 
-    body_facts(root, &status, &deleted);
+    if (body_facts(root, &f) || (f.kind && !(kind = hr_strdup(f.kind)))) {
+        reject(t, a, 500, "out of memory\n");
+        facts_clear(&f);
+        return;
+    }
     pthread_mutex_lock(&t->mu);
-    if (t->mode != HR_REFTARGET_NAIVE && map_get(&t->applied, ev->id)) {
+    dup = is_duplicate(t, ev);
+    pthread_mutex_unlock(&t->mu);
+    if (!dup && t->mode == HR_REFTARGET_FETCHER && fetch_first(t, ev, &f, a))
+        rc = -2;
+    if (!dup && t->mode == HR_REFTARGET_BACKFILL && store_event(t, ev, root)) {
+        answer_set(a, 500, "database write failed\n");
+        rc = -2;
+    }
+    pthread_mutex_lock(&t->mu);
+    if (rc == 0 && is_duplicate(t, ev)) {
+        dup = 1;
         t->duplicates++;
         answer_set(a, 200, "duplicate ignored\n");
-    } else {
-        rc = apply_locked(t, ev, &status, deleted);
+    } else if (rc == 0) {
+        rc = apply_locked(t, ev, &f);
+        t->processed += rc == 0;
         answer_set(a, 200, "ok\n");
     }
     if (rc) {
         t->rejected++;
-        answer_set(a, 500, "out of memory\n");
+        if (rc == -1)
+            answer_set(a, 500, "out of memory\n");
     }
     pthread_mutex_unlock(&t->mu);
-    hr_free(status);
+    if (rc == 0 && !dup && t->mode == HR_REFTARGET_CORRECT && t->api_url &&
+        ev->object && kind)
+        hr_refsync_want(t, ev->object, kind);
+    hr_free(kind);
+    facts_clear(&f);
+}
+
+/* The event block of an event object from the API, read by the profile
+ * as if it had come as a webhook body. 0, or -1. */
+static int polled_event(const struct hr_reftarget *t, const cJSON *event,
+                        struct hr_interaction *it)
+{
+    struct hr_err err = {0};
+    char *text = cJSON_PrintUnformatted(event);
+
+    if (!text)
+        return -1;
+    it->request.body = (unsigned char *)hr_strdup(text);
+    it->request.body_len = strlen(text);
+    cJSON_free(text);
+    if (!it->request.body)
+        return -1;
+    return hr_profile_event(t->profile, &it->request, &it->event, &err);
+}
+
+int hr_rt_apply_polled(struct hr_reftarget *t, const cJSON *event)
+{
+    struct hr_interaction it;
+    struct facts f = {0};
+    int rc = 0;
+
+    hr_interaction_init(&it);
+    if (polled_event(t, event, &it) || !it.event.id ||
+        !hr_evtypes_handled(t->profile->name, it.event.type))
+        goto out; /* nothing this consumer would apply */
+    if (body_facts(event, &f)) {
+        rc = -1;
+        goto out;
+    }
+    pthread_mutex_lock(&t->mu);
+    if (!is_duplicate(t, &it.event)) {
+        rc = apply_locked(t, &it.event, &f);
+        t->polled++;
+    }
+    pthread_mutex_unlock(&t->mu);
+out:
+    facts_clear(&f);
+    hr_interaction_clear(&it);
+    return rc;
 }
 
 /* Careful modes: an event of a type the consumer has no case for is
@@ -707,6 +890,37 @@ static enum MHD_Result send_state(struct hr_reftarget *t,
     return rc;
 }
 
+/* POST /admin/backfill: runs a backfill and answers when it is done. */
+static enum MHD_Result send_backfill(struct hr_reftarget *t,
+                                     struct MHD_Connection *c)
+{
+    struct hr_err err = {0};
+    struct MHD_Response *resp;
+    enum MHD_Result rc;
+    char *json;
+
+    if (t->mode != HR_REFTARGET_BACKFILL)
+        return send_text(c, MHD_HTTP_NOT_FOUND, "not found\n");
+    json = hr_refsync_backfill(t, &err);
+    if (!json) {
+        char text[1100];
+
+        snprintf(text, sizeof(text), "backfill failed: %s\n", err.msg);
+        return send_text(c, 502, text);
+    }
+    resp = MHD_create_response_from_buffer_with_free_callback(strlen(json),
+                                                              json, hr_free);
+    if (!resp) {
+        hr_free(json);
+        return MHD_NO;
+    }
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
+                            "application/json");
+    rc = MHD_queue_response(c, MHD_HTTP_OK, resp);
+    MHD_destroy_response(resp);
+    return rc;
+}
+
 static enum route route_of(const char *url, const char *method)
 {
     int post = strcmp(method, "POST") == 0;
@@ -719,6 +933,8 @@ static enum route route_of(const char *url, const char *method)
         return get ? ROUTE_STATE : ROUTE_BAD_METHOD;
     if (strcmp(url, "/healthz") == 0)
         return get ? ROUTE_HEALTH : ROUTE_BAD_METHOD;
+    if (strcmp(url, "/admin/backfill") == 0)
+        return post ? ROUTE_BACKFILL : ROUTE_BAD_METHOD;
     return ROUTE_NONE;
 }
 
@@ -750,6 +966,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
         return send_state(t, c);
     case ROUTE_HEALTH:
         return send_text(c, MHD_HTTP_OK, "ok\n");
+    case ROUTE_BACKFILL:
+        return send_backfill(t, c);
     case ROUTE_BAD_METHOD:
         return send_text(c, MHD_HTTP_METHOD_NOT_ALLOWED,
                          "method not allowed\n");
@@ -775,26 +993,35 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 
 /* ---- state document ----------------------------------------------- */
 
-static cJSON *snapshot_json(const struct snapshot *s)
+static void add_string_or_null(cJSON *o, const char *name, const char *v)
+{
+    if (v)
+        cJSON_AddStringToObject(o, name, v);
+    else
+        cJSON_AddNullToObject(o, name);
+}
+
+static cJSON *snapshot_json(const char *id, const struct snapshot *s)
 {
     cJSON *o = cJSON_CreateObject();
 
     if (!o)
         return NULL;
+    cJSON_AddStringToObject(o, "id", id);
+    add_string_or_null(o, "object", s->kind);
     cJSON_AddStringToObject(o, "type", s->type ? s->type : "");
-    if (s->event)
-        cJSON_AddStringToObject(o, "event", s->event);
-    else
-        cJSON_AddNullToObject(o, "event");
+    add_string_or_null(o, "event", s->event);
     if (s->has_created)
         cJSON_AddNumberToObject(o, "created", (double)s->created);
     else
         cJSON_AddNullToObject(o, "created");
-    if (s->status)
-        cJSON_AddStringToObject(o, "status", s->status);
-    else
-        cJSON_AddNullToObject(o, "status");
+    add_string_or_null(o, "status", s->status);
     cJSON_AddBoolToObject(o, "deleted", s->deleted);
+    if (s->email)
+        cJSON_AddStringToObject(o, "email", s->email);
+    cJSON_AddBoolToObject(o, "fetched", s->fetched);
+    if (s->data)
+        cJSON_AddItemToObject(o, "data", cJSON_Duplicate(s->data, 1));
     return o;
 }
 
@@ -815,12 +1042,30 @@ static int add_maps(const struct hr_reftarget *t, cJSON *root)
     }
     for (i = 0; i < t->objects.n; i++) {
         const struct entry *e = &t->objects.items[i];
-        cJSON *o = snapshot_json(&e->snap);
+        cJSON *o = snapshot_json(e->key, &e->snap);
 
         if (!o)
             return -1;
         cJSON_AddItemToObject(objects, e->key, o);
     }
+    return 0;
+}
+
+/* Counts of the reconciling side. Caller holds mu. */
+static int add_sync_counts(const struct hr_reftarget *t, cJSON *root)
+{
+    cJSON *sync;
+
+    if (!t->api_url)
+        return 0;
+    sync = cJSON_AddObjectToObject(root, "sync");
+    if (!sync)
+        return -1;
+    cJSON_AddNumberToObject(sync, "polled", (double)t->polled);
+    cJSON_AddNumberToObject(sync, "fetched", (double)t->fetched);
+    cJSON_AddNumberToObject(sync, "api_calls", (double)t->api_calls);
+    cJSON_AddNumberToObject(sync, "api_errors", (double)t->api_errors);
+    cJSON_AddNumberToObject(sync, "backfills", (double)t->backfills);
     return 0;
 }
 
@@ -841,7 +1086,9 @@ static cJSON *state_locked(const struct hr_reftarget *t)
     cJSON_AddNumberToObject(root, "duplicates_ignored", (double)t->duplicates);
     cJSON_AddNumberToObject(root, "ignored", (double)t->ignored);
     cJSON_AddNumberToObject(root, "discarded", (double)t->discarded);
-    if (add_maps(t, root)) {
+    cJSON_AddNumberToObject(root, "stale_skipped", (double)t->stale_skipped);
+    if (add_sync_counts(t, root) ||
+        (t->mode != HR_REFTARGET_BACKFILL && add_maps(t, root))) {
         cJSON_Delete(root);
         return NULL;
     }
@@ -910,6 +1157,8 @@ static const char *const mode_names[] = {
     [HR_REFTARGET_NAIVE] = "naive",
     [HR_REFTARGET_RESERIALIZING] = "reserializing",
     [HR_REFTARGET_ACK_ALL] = "ack-all",
+    [HR_REFTARGET_FETCHER] = "fetcher",
+    [HR_REFTARGET_BACKFILL] = "backfill",
 };
 
 #define N_MODES (sizeof(mode_names) / sizeof(mode_names[0]))
@@ -944,6 +1193,15 @@ static int check_opts(const struct hr_reftarget_opts *o, struct hr_err *err)
                        hr_reftarget_mode_name(o->mode));
     if (o->slow_ms < 0)
         return hr_errf(err, HR_EXIT_INPUT, "target: slow_ms is negative");
+    if ((o->mode == HR_REFTARGET_FETCHER || o->mode == HR_REFTARGET_BACKFILL) &&
+        !o->api_url)
+        return hr_errf(err, HR_EXIT_INPUT, "target: %s mode needs an API URL",
+                       hr_reftarget_mode_name(o->mode));
+    if (o->mode == HR_REFTARGET_BACKFILL && !o->db_path)
+        return hr_errf(err, HR_EXIT_INPUT,
+                       "target: backfill mode needs a database path");
+    if (o->poll_ms < 0)
+        return hr_errf(err, HR_EXIT_INPUT, "target: poll_ms is negative");
     return 0;
 }
 
@@ -966,6 +1224,16 @@ static int copy_secrets(struct hr_reftarget *t,
     return 0;
 }
 
+static int copy_api(struct hr_reftarget *t, const struct hr_reftarget_opts *o)
+{
+    t->poll_ms = o->poll_ms ? o->poll_ms : HR_REFTARGET_POLL_MS;
+    if (!o->api_url)
+        return 0;
+    t->api_url = hr_strdup(o->api_url);
+    t->api_key = o->api_key ? hr_strdup(o->api_key) : NULL;
+    return !t->api_url || (o->api_key && !t->api_key) ? -1 : 0;
+}
+
 static void free_target(struct hr_reftarget *t)
 {
     size_t i;
@@ -978,6 +1246,13 @@ static void free_target(struct hr_reftarget *t)
     hr_free(t->secrets);
     map_free(&t->applied);
     map_free(&t->objects);
+    hr_refsync_free_wants(t);
+    hr_free(t->cursor);
+    hr_free(t->api_url);
+    if (t->api_key)
+        memset(t->api_key, 0, strlen(t->api_key));
+    hr_free(t->api_key);
+    hr_refdb_close(t->db);
     pthread_cond_destroy(&t->wake);
     pthread_mutex_destroy(&t->mu);
     hr_free(t);
@@ -1064,12 +1339,21 @@ struct hr_reftarget *hr_reftarget_start(const struct hr_reftarget_opts *o,
                         : o->mode == HR_REFTARGET_NAIVE
                             ? HR_REFTARGET_NAIVE_BODY_BYTES
                             : HR_REFTARGET_MAX_BODY_BYTES;
-    if (copy_secrets(t, o)) {
+    if (copy_secrets(t, o) || copy_api(t, o)) {
         hr_errf(err, HR_EXIT_INTERNAL, "target: out of memory");
         goto fail;
     }
+    if (o->mode == HR_REFTARGET_BACKFILL) {
+        t->db = hr_refdb_open(o->db_path, err);
+        if (!t->db)
+            goto fail;
+    }
     if (start_daemon(t, &ss, err))
         goto fail;
+    if (hr_refsync_start(t, err)) {
+        MHD_stop_daemon(t->daemon);
+        goto fail;
+    }
     return t;
 fail:
     free_target(t);
@@ -1095,5 +1379,6 @@ void hr_reftarget_stop(struct hr_reftarget *t)
     pthread_cond_broadcast(&t->wake);
     pthread_mutex_unlock(&t->mu);
     MHD_stop_daemon(t->daemon);
+    hr_refsync_join(t);
     free_target(t);
 }

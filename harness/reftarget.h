@@ -2,12 +2,16 @@
 /*
  * Reference webhook consumers, served over HTTP on a loopback address so
  * that tests and `hookreplay demo` have targets: a correct one, a naive
- * one, and two with one flaw each.
+ * one, ones with one flaw each, and ones that reconcile with a provider
+ * API shaped like Stripe's.
  *
  * Routes:
  *   POST /, POST /webhooks, POST /webhooks/...   a webhook delivery
  *   GET  /__state                                state as JSON (below)
  *   GET  /healthz                                200 "ok"
+ *   POST /admin/backfill                         backfill mode: runs a
+ *                                                backfill, answers its
+ *                                                counts (404 otherwise)
  *   anything else                                404 (405 for a known
  *                                                path with another method)
  *
@@ -34,6 +38,26 @@
  *            the provider's bytes are not compact JSON as cJSON prints it.
  *   ack-all: as correct, but answers 200 to a delivery whose signature
  *            fails, and discards it (counted in "discarded").
+ *   fetcher: as correct, but fetches the object from the API on every
+ *            new event (GET /v1/<kind>s/<id>) before answering, and keeps
+ *            what the API says, not what the event says; a failed fetch
+ *            is answered 500 (the provider retries). Never polls:
+ *            survives reordering and stale payloads, not dropped events.
+ *   backfill: verifies, then writes the event's object into its SQLite
+ *            database (see refdb.h) as it comes, ignoring event ids;
+ *            POST /admin/backfill pages the customer, subscription and
+ *            invoice lists into it and marks rows they no longer hold as
+ *            gone. Its state document has no "applied" nor "objects".
+ *
+ * Correct mode with an API also reconciles, on a thread of its own:
+ * after each new event it fetches the object, and every poll_ms it pages
+ * the event list (GET /v1/events, newest first; from its start the first
+ * time, then ending_before the newest event seen) and applies, oldest
+ * first, the events it has not applied. In careful modes an object keeps
+ * its newest state: an event created before the newest event applied to
+ * it changes nothing (counted in "stale_skipped"); events of the same
+ * second apply in the order they come (webhooks) or in list order
+ * (polling), and a fetched object replaces whatever came before it.
  *
  * Handled types: see evtypes.h. With the stripe, github and shopify
  * profiles a type outside the provider's documented families (such as
@@ -49,18 +73,25 @@
  *    "duplicates_ignored":N,
  *    "ignored":N,           events of unhandled types acknowledged
  *    "discarded":N,         unverified deliveries acknowledged (ack-all)
+ *    "stale_skipped":N,
+ *    "sync":{"polled":N,"fetched":N,"api_calls":N,"api_errors":N,
+ *            "backfills":N},     only with an API
  *    "applied":{EVENT_ID:COUNT,...},     in first-applied order
- *    "objects":{OBJECT_ID:{"type":..,"event":..,"created":..,
- *                          "status":..,"deleted":bool},...}}
+ *    "objects":{OBJECT_ID:{"id":..,"object":KIND,"type":..,"event":..,
+ *                          "created":..,"status":..,"deleted":bool,
+ *                          "email":..,"fetched":bool,"data":{..}},...}}
  * received == processed + rejected + duplicates_ignored + ignored +
  * discarded once every delivery received so far has been answered or cut
- * off. Events without an id (naive mode) count in processed but not in
+ * off (polled events count in "applied" and sync.polled, not in these).
+ * Events without an id (naive mode) count in processed but not in
  * applied.
- * An object's snapshot comes from the last event applied to it; "created"
- * and "status" are null when the event carries none. "status" is read
- * from /data/object/status, then /status, of a JSON body; "deleted" is
- * true when the event type ends in ".deleted" or "_deleted", or the body
- * has /data/object/deleted true.
+ * An object's snapshot comes from the event applied to it last (see the
+ * version rule above) or from the API; "created" (of that event) and
+ * "status" are null when there is none. "object", "status" and "email"
+ * are read from /data/object of an event ("status" falling back to
+ * /status), or from the fetched object; "data" is that whole object.
+ * "deleted" is true when the event type ends in ".deleted" or
+ * "_deleted", the object has "deleted": true, or the API answered 404.
  *
  * Memory grows with the number of distinct event and object ids; these
  * targets are for test runs, not for production traffic.
@@ -77,15 +108,21 @@ enum hr_reftarget_mode {
     HR_REFTARGET_CORRECT = 1,
     HR_REFTARGET_NAIVE = 2,
     HR_REFTARGET_RESERIALIZING = 3,
-    HR_REFTARGET_ACK_ALL = 4
+    HR_REFTARGET_ACK_ALL = 4,
+    HR_REFTARGET_FETCHER = 5,
+    HR_REFTARGET_BACKFILL = 6
 };
+
+/* How often correct mode with an API polls the event list by default. */
+#define HR_REFTARGET_POLL_MS 500
 
 /* Default cap on a delivery body; larger bodies are answered 413. */
 #define HR_REFTARGET_MAX_BODY_BYTES (8u * 1024u * 1024u)
 /* The naive target's default cap: express.json()'s "100kb". */
 #define HR_REFTARGET_NAIVE_BODY_BYTES (100u * 1024u)
 
-/* "correct", "naive", "reserializing", "ack-all"; NULL when unknown. */
+/* "correct", "naive", "reserializing", "ack-all", "fetcher",
+ * "backfill"; NULL when unknown. */
 const char *hr_reftarget_mode_name(int mode);
 /* The mode named name, or 0 when there is none. */
 int hr_reftarget_mode_from_name(const char *name);
@@ -109,6 +146,12 @@ struct hr_reftarget_opts {
     /* 0: HR_REFTARGET_NAIVE_BODY_BYTES in naive mode, else
      * HR_REFTARGET_MAX_BODY_BYTES */
     size_t max_body_bytes;
+    /* The provider API, "http://127.0.0.1:PORT" (copied; NULL: none).
+     * Needed by fetcher and backfill; makes correct mode reconcile. */
+    const char *api_url;
+    const char *api_key; /* Bearer key for it (copied; NULL: none) */
+    int64_t poll_ms;     /* 0: HR_REFTARGET_POLL_MS */
+    const char *db_path; /* backfill mode's SQLite file (needed there) */
 };
 
 struct hr_reftarget;
