@@ -14,9 +14,11 @@
 #include <string.h>
 
 static const char usage[] =
-    "usage: hookreplay target --mode correct|naive --profile P\n"
+    "usage: hookreplay target --mode MODE --profile P\n"
     "                         [--listen 127.0.0.1:PORT] [--secret-file F]\n"
     "                         [--slow-ms N] [--max-body-bytes N]\n"
+    "                         [--api URL] [--api-key-env NAME]\n"
+    "                         [--poll-ms N] [--db PATH]\n"
     "\n"
     "Runs a reference webhook consumer, for tests and the demo.\n"
     "\n"
@@ -24,9 +26,39 @@ static const char usage[] =
     "                   profile's scheme and freshness window (400 when it\n"
     "                   fails), deduplicates by event id (a duplicate is\n"
     "                   answered 200 and not applied again), applies the\n"
-    "                   rest and answers 200 at once.\n"
+    "                   rest and answers 200 at once. 413 over 8 MiB, 415\n"
+    "                   for a compressed body, 400 for one that is not\n"
+    "                   JSON; whatever the Content-Type, it parses the\n"
+    "                   bytes itself; an event type it does not handle is\n"
+    "                   answered 200 and ignored.\n"
     "  --mode naive     verifies nothing and deduplicates nothing: every\n"
     "                   delivery it can read is applied, in arrival order.\n"
+    "                   Like a quick Express handler it answers 500 to\n"
+    "                   what it cannot take: a body over 100 kB, another\n"
+    "                   Content-Type than the provider's, a body that is\n"
+    "                   not JSON (compressed ones too), an event type it\n"
+    "                   does not handle.\n"
+    "  --mode reserializing  as correct, but verifies the signature over\n"
+    "                   the body parsed and printed again compactly, not\n"
+    "                   over the bytes received.\n"
+    "  --mode ack-all   as correct, but answers 200 to a delivery whose\n"
+    "                   signature fails, and discards it.\n"
+    "  --mode fetcher   as correct, but fetches each new event's object\n"
+    "                   from the API before answering (GET\n"
+    "                   /v1/<kind>s/<id>) and keeps what the API says;\n"
+    "                   never polls. Needs --api.\n"
+    "  --mode backfill  verifies, writes each event's object into a\n"
+    "                   SQLite file (--db) as it comes, ignoring event\n"
+    "                   ids; POST /admin/backfill pages the customer,\n"
+    "                   subscription and invoice lists into it. Tables:\n"
+    "                   billing_customers(cust_ref, mail, is_gone, doc),\n"
+    "                   billing_subs(sub_ref, state, cust_ref, is_gone),\n"
+    "                   billing_invoices(inv_ref, state, cust_ref,\n"
+    "                   is_gone), billing_other(ref, kind, state,\n"
+    "                   is_gone). Needs --api and --db.\n"
+    "  Handled types: with the stripe, github and shopify profiles, the\n"
+    "                   families (text before the first '.' or '/') the\n"
+    "                   provider documents; with others, every type.\n"
     "  --profile P      provider profile: a name (stripe, github, shopify,\n"
     "                   slack, standard-webhooks, svix) or a JSON file.\n"
     "  --listen ADDR    address to bind, an IP literal with a port, as\n"
@@ -35,15 +67,28 @@ static const char usage[] =
     "  --secret-file F  secrets, one per line; any of them verifies.\n"
     "                   Without it, HOOKREPLAY_SECRET is read (one per\n"
     "                   line). Secrets are never taken from argv. Needed\n"
-    "                   in correct mode.\n"
+    "                   in every mode but naive.\n"
     "  --slow-ms N      hold every delivery's answer back N ms.\n"
-    "  --max-body-bytes N  larger bodies are answered 413 (default 8 MiB).\n"
+    "  --max-body-bytes N  larger bodies are refused (default 8 MiB; 100 kB\n"
+    "                   in naive mode).\n"
+    "  --api URL        the provider API (Stripe's shape), e.g.\n"
+    "                   http://127.0.0.1:12111. With it, correct mode\n"
+    "                   also reconciles: it fetches each new event's\n"
+    "                   object, polls GET /v1/events every --poll-ms\n"
+    "                   (default 500) and applies the events it missed;\n"
+    "                   an event older than an object's state never\n"
+    "                   overwrites it.\n"
+    "  --api-key-env NAME  environment variable holding the API key, sent\n"
+    "                   as a Bearer token (default HOOKREPLAY_API_KEY,\n"
+    "                   when set).\n"
+    "  --db PATH        backfill mode's SQLite file (created if needed).\n"
     "\n"
     "Routes: POST /, /webhooks or /webhooks/... takes a delivery;\n"
     "GET /__state answers the state as JSON: mode, profile, received,\n"
-    "processed, rejected, duplicates_ignored, applied (event id -> times\n"
-    "applied) and objects (object id -> type, event, created, status and\n"
-    "deleted of the last event applied to it); GET /healthz answers ok.\n"
+    "processed, rejected, duplicates_ignored, ignored, discarded, applied\n"
+    "(event id -> times applied) and objects (object id -> type, event,\n"
+    "created, status and deleted of the last event applied to it);\n"
+    "GET /healthz answers ok.\n"
     "Other paths answer 404.\n"
     "\n"
     "Prints 'listening on HOST:PORT' once ready and runs until SIGTERM\n"
@@ -57,6 +102,10 @@ struct target_args {
     const char *secret_file;
     const char *slow_ms;
     const char *max_body_bytes;
+    const char *api;
+    const char *api_key_env;
+    const char *poll_ms;
+    const char *db;
 };
 
 static int bad_usage(const char *fmt, const char *what)
@@ -90,6 +139,14 @@ static const char **flag_slot(struct target_args *a, const char *flag)
         return &a->slow_ms;
     if (strcmp(flag, "--max-body-bytes") == 0)
         return &a->max_body_bytes;
+    if (strcmp(flag, "--api") == 0)
+        return &a->api;
+    if (strcmp(flag, "--api-key-env") == 0)
+        return &a->api_key_env;
+    if (strcmp(flag, "--poll-ms") == 0)
+        return &a->poll_ms;
+    if (strcmp(flag, "--db") == 0)
+        return &a->db;
     return NULL;
 }
 
@@ -132,12 +189,11 @@ static int parse_count(const char *s, const char *flag, int64_t *out)
 
 static int parse_mode(const char *s, int *mode)
 {
-    if (strcmp(s, "correct") == 0)
-        *mode = HR_REFTARGET_CORRECT;
-    else if (strcmp(s, "naive") == 0)
-        *mode = HR_REFTARGET_NAIVE;
-    else
-        return bad_usage("unknown mode '%s' (correct or naive)", s);
+    *mode = hr_reftarget_mode_from_name(s);
+    if (!*mode)
+        return bad_usage("unknown mode '%s' (correct, naive, reserializing, "
+                         "ack-all, fetcher or backfill)",
+                         s);
     return 0;
 }
 
@@ -214,6 +270,17 @@ static int run_target(const struct target_args *a, struct hr_reftarget_opts *o)
     return rc;
 }
 
+/* The API key from the environment variable named, never from argv. */
+static int api_key(const struct target_args *a, const char **key)
+{
+    const char *name = a->api_key_env ? a->api_key_env : "HOOKREPLAY_API_KEY";
+
+    *key = getenv(name);
+    if (a->api_key_env && !*key)
+        return bad_usage("--api-key-env: %s is not set", name);
+    return 0;
+}
+
 int cmd_target(int argc, char **argv)
 {
     struct target_args a;
@@ -234,5 +301,10 @@ int cmd_target(int argc, char **argv)
         parse_count(a.max_body_bytes, "--max-body-bytes", &max_body))
         return HR_EXIT_INPUT;
     o.max_body_bytes = (size_t)max_body;
+    o.api_url = a.api;
+    o.db_path = a.db;
+    if (parse_count(a.poll_ms, "--poll-ms", &o.poll_ms) ||
+        api_key(&a, &o.api_key))
+        return HR_EXIT_INPUT;
     return run_target(&a, &o);
 }

@@ -3,6 +3,10 @@
 #include "reftarget.h"
 
 #include "cassette.h"
+#include "evtypes.h"
+#include "reftarget_int.h"
+#include "refapi.h"
+#include "refdb.h"
 #include "sign.h"
 
 #include <arpa/inet.h>
@@ -15,53 +19,6 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <time.h>
-
-/* What the last event applied to an object left behind. */
-struct snapshot {
-    char *type;
-    char *event;
-    char *status;
-    int64_t created;
-    int has_created;
-    int deleted;
-};
-
-/* One key of a map: an event id with its count, or an object. */
-struct entry {
-    char *key;
-    int64_t count;
-    struct snapshot snap;
-};
-
-/*
- * A string-keyed map that keeps insertion order: entries in an array,
- * found through an open-addressing index of (position + 1), 0 = empty.
- */
-struct map {
-    struct entry *items;
-    size_t n, cap;
-    size_t *slots;
-    size_t n_slots;
-};
-
-struct hr_reftarget {
-    int mode;
-    const struct hr_profile *profile;
-    char **secrets;
-    size_t n_secrets;
-    int64_t slow_ms;
-    size_t max_body_bytes;
-    struct MHD_Daemon *daemon;
-    int port;
-    char addr[80];
-
-    pthread_mutex_t mu; /* guards everything below */
-    pthread_cond_t wake;
-    int stopping;
-    int64_t received, processed, rejected, duplicates;
-    struct map applied;
-    struct map objects;
-};
 
 /* One delivery in progress: its body as it arrives. */
 struct request {
@@ -83,7 +40,8 @@ enum route {
     ROUTE_BAD_METHOD,
     ROUTE_HOOK,
     ROUTE_STATE,
-    ROUTE_HEALTH
+    ROUTE_HEALTH,
+    ROUTE_BACKFILL
 };
 
 /* ---- map ---------------------------------------------------------- */
@@ -176,6 +134,9 @@ static void snapshot_clear(struct snapshot *s)
     hr_free(s->type);
     hr_free(s->event);
     hr_free(s->status);
+    hr_free(s->kind);
+    hr_free(s->email);
+    cJSON_Delete(s->data);
     memset(s, 0, sizeof(*s));
 }
 
@@ -201,71 +162,175 @@ static int ends_with(const char *s, const char *tail)
     return n >= k && strcmp(s + n - k, tail) == 0;
 }
 
-/* Reads status and deleted from a JSON body, when it is JSON. */
-static void body_facts(const unsigned char *body, size_t len, char **status,
-                       int *deleted)
-{
-    cJSON *root = cJSON_ParseWithLength((const char *)body, len);
-    cJSON *obj, *st;
+/* What an event's body or a fetched object says about the object. */
+struct facts {
+    char *status, *kind, *email;
+    cJSON *data;
+    int deleted;
+};
 
-    *status = NULL;
-    *deleted = 0;
-    if (!root)
-        return;
-    obj = cJSON_GetObjectItemCaseSensitive(
-        cJSON_GetObjectItemCaseSensitive(root, "data"), "object");
-    st = cJSON_GetObjectItemCaseSensitive(obj, "status");
-    if (!cJSON_IsString(st))
-        st = cJSON_GetObjectItemCaseSensitive(root, "status");
-    if (cJSON_IsString(st))
-        *status = hr_strdup(st->valuestring);
-    *deleted = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(obj, "deleted"));
-    cJSON_Delete(root);
+static void facts_clear(struct facts *f)
+{
+    hr_free(f->status);
+    hr_free(f->kind);
+    hr_free(f->email);
+    cJSON_Delete(f->data);
+    memset(f, 0, sizeof(*f));
 }
 
-/* Replaces an object's snapshot; takes status. Caller holds mu. */
-static int snapshot_set(struct snapshot *s, const struct hr_event *ev,
-                        char *status, int deleted)
+static char *string_of(const cJSON *o, const char *name)
 {
-    struct snapshot next = {0};
-    const char *type = ev->type ? ev->type : "";
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, name);
 
-    next.type = hr_strdup(type);
-    next.event = ev->id ? hr_strdup(ev->id) : NULL;
-    next.status = status;
-    next.created = ev->created;
-    next.has_created = ev->has_created;
-    next.deleted =
-        deleted || ends_with(type, ".deleted") || ends_with(type, "_deleted");
-    if (!next.type || (ev->id && !next.event)) {
-        snapshot_clear(&next);
+    return cJSON_IsString(v) ? hr_strdup(v->valuestring) : NULL;
+}
+
+/* Reads the facts of one object (its JSON). 0, or -1 on OOM. */
+static int object_facts(const cJSON *obj, struct facts *f)
+{
+    memset(f, 0, sizeof(*f));
+    if (!cJSON_IsObject(obj))
+        return 0;
+    f->status = string_of(obj, "status");
+    f->kind = string_of(obj, "object");
+    f->email = string_of(obj, "email");
+    f->deleted = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(obj, "deleted"));
+    f->data = cJSON_Duplicate(obj, 1);
+    if (!f->data) {
+        facts_clear(f);
         return -1;
     }
-    snapshot_clear(s);
-    *s = next;
     return 0;
 }
 
-/* Records one application of ev. Caller holds mu. 0, or -1 on OOM. */
+/* The facts of an event body (root may be NULL): its /data/object, and
+ * /status when the object has none. 0, or -1 on OOM. */
+static int body_facts(const cJSON *root, struct facts *f)
+{
+    const cJSON *obj = cJSON_GetObjectItemCaseSensitive(
+        cJSON_GetObjectItemCaseSensitive(root, "data"), "object");
+
+    if (object_facts(obj, f))
+        return -1;
+    if (!f->status && root)
+        f->status = string_of(root, "status");
+    return 0;
+}
+
+/* Moves the facts into s (f is left empty). */
+static void take_facts(struct snapshot *s, struct facts *f)
+{
+    hr_free(s->status);
+    hr_free(s->kind);
+    hr_free(s->email);
+    cJSON_Delete(s->data);
+    s->status = f->status;
+    s->kind = f->kind;
+    s->email = f->email;
+    s->data = f->data;
+    s->deleted = f->deleted;
+    memset(f, 0, sizeof(*f));
+}
+
+/* Careful modes keep an object's newest state: an event created before
+ * the newest one applied to the object changes nothing. Naive and
+ * backfill take every event as it comes. */
+static int is_stale(const struct hr_reftarget *t, const struct snapshot *s,
+                    const struct hr_event *ev)
+{
+    if (t->mode == HR_REFTARGET_NAIVE || t->mode == HR_REFTARGET_BACKFILL)
+        return 0;
+    return s->has_ver && ev->has_created && ev->created < s->ver_created;
+}
+
+/* Sets an object's snapshot from an event; takes f. Caller holds mu. */
+static int snapshot_set(struct snapshot *s, const struct hr_event *ev,
+                        struct facts *f)
+{
+    const char *type = ev->type ? ev->type : "";
+    char *type_copy = hr_strdup(type);
+    char *event_copy = ev->id ? hr_strdup(ev->id) : NULL;
+
+    if (!type_copy || (ev->id && !event_copy)) {
+        hr_free(type_copy);
+        return -1;
+    }
+    hr_free(s->type);
+    hr_free(s->event);
+    s->type = type_copy;
+    s->event = event_copy;
+    s->created = ev->created;
+    s->has_created = ev->has_created;
+    if (ev->has_created && (!s->has_ver || ev->created > s->ver_created)) {
+        s->ver_created = ev->created;
+        s->has_ver = 1;
+    }
+    take_facts(s, f);
+    s->fetched = 0;
+    s->deleted = s->deleted || ends_with(type, ".deleted") ||
+                 ends_with(type, "_deleted");
+    return 0;
+}
+
+/* Records one application of ev (a delivery's or a polled one). Caller
+ * holds mu. 0, or -1 on OOM. */
 static int apply_locked(struct hr_reftarget *t, const struct hr_event *ev,
-                        char **status, int deleted)
+                        struct facts *f)
 {
     struct entry *e;
 
-    if (ev->id) {
+    if (ev->id && t->mode != HR_REFTARGET_BACKFILL) {
         e = map_put(&t->applied, ev->id);
         if (!e)
             return -1;
         e->count++;
     }
-    if (ev->object) {
-        e = map_put(&t->objects, ev->object);
-        if (!e || snapshot_set(&e->snap, ev, *status, deleted))
-            return -1;
-        *status = NULL; /* now owned by the snapshot */
+    if (!ev->object || t->mode == HR_REFTARGET_BACKFILL)
+        return 0;
+    e = map_put(&t->objects, ev->object);
+    if (!e)
+        return -1;
+    if (is_stale(t, &e->snap, ev)) {
+        t->stale_skipped++;
+        return 0;
     }
-    t->processed++;
-    return 0;
+    if (t->mode == HR_REFTARGET_FETCHER && e->snap.fetched)
+        return 0; /* the fetch that came before this wins */
+    return snapshot_set(&e->snap, ev, f);
+}
+
+int hr_rt_apply_fetched(struct hr_reftarget *t, const char *id,
+                        const cJSON *obj, int gone)
+{
+    struct facts f;
+    struct entry *e;
+    int rc = -1;
+
+    if (object_facts(obj, &f))
+        return -1;
+    pthread_mutex_lock(&t->mu);
+    e = map_put(&t->objects, id);
+    if (e) {
+        if (gone) {
+            e->snap.deleted = 1;
+        } else {
+            take_facts(&e->snap, &f);
+        }
+        e->snap.fetched = 1;
+        t->fetched++;
+        rc = 0;
+    }
+    pthread_mutex_unlock(&t->mu);
+    facts_clear(&f);
+    return rc;
+}
+
+void hr_rt_count_api(struct hr_reftarget *t, int failed)
+{
+    pthread_mutex_lock(&t->mu);
+    t->api_calls++;
+    t->api_errors += failed != 0;
+    pthread_mutex_unlock(&t->mu);
 }
 
 /* ---- handling a delivery ------------------------------------------ */
@@ -284,32 +349,91 @@ static void answer_reason(struct answer *a, unsigned int status,
     a->text = a->reason;
 }
 
-/* Correct mode: does the signature hold? Fills a when it does not. */
+static void count_rejected(struct hr_reftarget *t)
+{
+    pthread_mutex_lock(&t->mu);
+    t->rejected++;
+    pthread_mutex_unlock(&t->mu);
+}
+
+/* The answer of a delivery that is not applied, counted as rejected. */
+static void reject(struct hr_reftarget *t, struct answer *a,
+                   unsigned int status, const char *text)
+{
+    count_rejected(t);
+    answer_set(a, status, text);
+}
+
+/* The body a reserializing consumer verifies: parsed and printed again
+ * compactly, as JSON.stringify(req.body) or json.dumps would. */
+static char *reserialized(const struct hr_message *msg)
+{
+    cJSON *root = cJSON_ParseWithLength((const char *)msg->body, msg->body_len);
+    char *text = root ? cJSON_PrintUnformatted(root) : NULL;
+
+    cJSON_Delete(root);
+    return text;
+}
+
+/* Does the signature hold over the raw body (or, in reserializing mode,
+ * over the body printed again)? 1 yes, 0 no (a filled), -1 error. */
+static int signature_holds(struct hr_reftarget *t, const struct hr_message *msg,
+                           struct answer *a)
+{
+    struct hr_message view = *msg;
+    struct hr_verdict v;
+    struct hr_err err = {0};
+    char *text = NULL;
+    int rc;
+
+    if (t->mode == HR_REFTARGET_RESERIALIZING) {
+        text = reserialized(msg);
+        if (!text) {
+            answer_set(a, 400, "invalid JSON\n");
+            return 0;
+        }
+        view.body = (unsigned char *)text;
+        view.body_len = strlen(text);
+    }
+    memset(&v, 0, sizeof(v));
+    rc =
+        hr_verify_keyed(t->profile->scheme, t->profile->key_mode,
+                        (const char *const *)t->secrets, t->n_secrets, &view,
+                        hr_wall_ms() / 1000, t->profile->tolerance_s, &v, &err);
+    cJSON_free(text);
+    if (rc) {
+        answer_reason(a, 500, "verification failed", err.msg);
+        return -1;
+    }
+    if (!v.valid)
+        answer_reason(a, 400, "invalid signature",
+                      v.reason[0] ? v.reason : "no match");
+    return v.valid;
+}
+
+/* Careful modes: a delivery whose signature fails is refused (400), or,
+ * in ack-all mode, acknowledged (200) and discarded. 1 when it holds. */
 static int verified(struct hr_reftarget *t, const struct hr_message *msg,
                     struct answer *a)
 {
-    struct hr_verdict v;
-    struct hr_err err = {0};
-    int64_t now_s = hr_wall_ms() / 1000;
+    int ok;
 
     if (t->profile->scheme == HR_SCHEME_NONE)
         return 1;
-    memset(&v, 0, sizeof(v));
-    if (hr_verify(t->profile->scheme, (const char *const *)t->secrets,
-                  t->n_secrets, msg, now_s, t->profile->tolerance_s, &v,
-                  &err)) {
-        answer_reason(a, 500, "verification failed", err.msg);
+    ok = signature_holds(t, msg, a);
+    if (ok == 0 && t->mode == HR_REFTARGET_ACK_ALL) {
+        pthread_mutex_lock(&t->mu);
+        t->discarded++;
+        pthread_mutex_unlock(&t->mu);
+        answer_set(a, 200, "acknowledged, not applied\n");
         return 0;
     }
-    if (!v.valid) {
-        answer_reason(a, 400, "invalid signature",
-                      v.reason[0] ? v.reason : "no match");
-        return 0;
-    }
-    return 1;
+    if (ok != 1)
+        count_rejected(t);
+    return ok == 1;
 }
 
-/* Correct mode: a body sent compressed is refused as such (415) rather
+/* Careful modes: a body sent compressed is refused as such (415) rather
  * than failing verification over bytes that were never signed. */
 static int plain_body(const struct hr_message *msg, struct answer *a)
 {
@@ -321,49 +445,240 @@ static int plain_body(const struct hr_message *msg, struct answer *a)
     return 0;
 }
 
-/* Applies ev unless (in correct mode) its id was applied before. */
-static void apply_event(struct hr_reftarget *t, const struct hr_event *ev,
-                        const struct hr_message *msg, struct answer *a)
+/* Applies ev unless (in careful modes) its id was applied before. */
+/* Backfill mode: the event's object goes straight into the database,
+ * whatever its id (0), or -1 when it cannot be written. */
+static int store_event(struct hr_reftarget *t, const struct hr_event *ev,
+                       const cJSON *root)
 {
-    char *status;
-    int deleted, rc = 0;
+    const cJSON *obj = cJSON_GetObjectItemCaseSensitive(
+        cJSON_GetObjectItemCaseSensitive(root, "data"), "object");
+    const char *type = ev->type ? ev->type : "";
+    struct hr_err err = {0};
 
-    body_facts(msg->body, msg->body_len, &status, &deleted);
+    if (!cJSON_IsObject(obj))
+        return 0;
+    if (hr_refdb_put(t->db, obj, ends_with(type, ".deleted"), &err)) {
+        hr_log(1, "target: %s", err.msg);
+        return -1;
+    }
+    return 0;
+}
+
+/* Fetcher mode: the object's state comes from the API, fetched before
+ * the event is marked applied; a failed fetch fails the delivery (the
+ * provider retries). 0, or -1 with a filled. */
+static int fetch_first(struct hr_reftarget *t, const struct hr_event *ev,
+                       const struct facts *f, struct answer *a)
+{
+    struct hr_err err = {0};
+    struct hr_refapi *api;
+    int rc;
+
+    if (!ev->object || !f->kind)
+        return 0;
+    api = hr_refapi_new(t->api_url, t->api_key);
+    if (!api) {
+        answer_set(a, 500, "out of memory\n");
+        return -1;
+    }
+    rc = hr_refsync_fetch(t, api, ev->object, f->kind, &err);
+    hr_refapi_free(api);
+    if (rc)
+        answer_reason(a, 500, "fetching the object failed", err.msg);
+    return rc;
+}
+
+static int is_duplicate(struct hr_reftarget *t, const struct hr_event *ev)
+{
+    return t->mode != HR_REFTARGET_NAIVE && t->mode != HR_REFTARGET_BACKFILL &&
+           map_get(&t->applied, ev->id) != NULL;
+}
+
+/* Applies ev unless (in careful modes) its id was applied before; then,
+ * in correct mode with an API, asks for the object to be fetched. */
+static void apply_event(struct hr_reftarget *t, const struct hr_event *ev,
+                        const cJSON *root, struct answer *a)
+{
+    struct facts f;
+    char *kind = NULL;
+    int rc = 0, dup;
+
+    if (body_facts(root, &f) || (f.kind && !(kind = hr_strdup(f.kind)))) {
+        reject(t, a, 500, "out of memory\n");
+        facts_clear(&f);
+        return;
+    }
     pthread_mutex_lock(&t->mu);
-    if (t->mode == HR_REFTARGET_CORRECT && map_get(&t->applied, ev->id)) {
+    dup = is_duplicate(t, ev);
+    pthread_mutex_unlock(&t->mu);
+    if (!dup && t->mode == HR_REFTARGET_FETCHER && fetch_first(t, ev, &f, a))
+        rc = -2;
+    if (!dup && t->mode == HR_REFTARGET_BACKFILL && store_event(t, ev, root)) {
+        answer_set(a, 500, "database write failed\n");
+        rc = -2;
+    }
+    pthread_mutex_lock(&t->mu);
+    if (rc == 0 && is_duplicate(t, ev)) {
+        dup = 1;
         t->duplicates++;
         answer_set(a, 200, "duplicate ignored\n");
-    } else {
-        rc = apply_locked(t, ev, &status, deleted);
+    } else if (rc == 0) {
+        rc = apply_locked(t, ev, &f);
+        t->processed += rc == 0;
         answer_set(a, 200, "ok\n");
     }
     if (rc) {
         t->rejected++;
-        answer_set(a, 500, "out of memory\n");
+        if (rc == -1)
+            answer_set(a, 500, "out of memory\n");
     }
     pthread_mutex_unlock(&t->mu);
-    hr_free(status);
+    if (rc == 0 && !dup && t->mode == HR_REFTARGET_CORRECT && t->api_url &&
+        ev->object && kind)
+        hr_refsync_want(t, ev->object, kind);
+    hr_free(kind);
+    facts_clear(&f);
 }
 
-static void count_rejected(struct hr_reftarget *t)
+/* The event block of an event object from the API, read by the profile
+ * as if it had come as a webhook body. 0, or -1. */
+static int polled_event(const struct hr_reftarget *t, const cJSON *event,
+                        struct hr_interaction *it)
+{
+    struct hr_err err = {0};
+    char *text = cJSON_PrintUnformatted(event);
+
+    if (!text)
+        return -1;
+    it->request.body = (unsigned char *)hr_strdup(text);
+    it->request.body_len = strlen(text);
+    cJSON_free(text);
+    if (!it->request.body)
+        return -1;
+    return hr_profile_event(t->profile, &it->request, &it->event, &err);
+}
+
+int hr_rt_apply_polled(struct hr_reftarget *t, const cJSON *event)
+{
+    struct hr_interaction it;
+    struct facts f = {0};
+    int rc = 0;
+
+    hr_interaction_init(&it);
+    if (polled_event(t, event, &it) || !it.event.id ||
+        !hr_evtypes_handled(t->profile->name, it.event.type))
+        goto out; /* nothing this consumer would apply */
+    if (body_facts(event, &f)) {
+        rc = -1;
+        goto out;
+    }
+    pthread_mutex_lock(&t->mu);
+    if (!is_duplicate(t, &it.event)) {
+        rc = apply_locked(t, &it.event, &f);
+        t->polled++;
+    }
+    pthread_mutex_unlock(&t->mu);
+out:
+    facts_clear(&f);
+    hr_interaction_clear(&it);
+    return rc;
+}
+
+/* Careful modes: an event of a type the consumer has no case for is
+ * acknowledged and left alone, as providers ask. */
+static void ignore_event(struct hr_reftarget *t, struct answer *a)
 {
     pthread_mutex_lock(&t->mu);
-    t->rejected++;
+    t->ignored++;
     pthread_mutex_unlock(&t->mu);
+    answer_set(a, 200, "event type not handled: ignored\n");
 }
 
-/* Verifies (correct mode), derives the event, applies it. */
-static void handle_delivery(struct hr_reftarget *t, struct hr_interaction *it,
-                            struct answer *a)
+/* The media type of a Content-Type value ("application/json"), lowered,
+ * into out; "" when there is none. */
+static void media_type(const char *value, char *out, size_t size)
+{
+    size_t n = 0;
+
+    while (value && *value == ' ')
+        value++;
+    while (value && value[n] && value[n] != ';' && value[n] != ' ' &&
+           n + 1 < size) {
+        char c = value[n];
+
+        out[n++] = (char)(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
+    }
+    out[n] = '\0';
+}
+
+/* Naive mode: would the framework's JSON body parser run at all? It is
+ * mounted for the media type the provider sends (the profile's default
+ * Content-Type, else application/json) and skips any other. */
+static int naive_parser_runs(const struct hr_reftarget *t,
+                             const struct hr_message *msg)
+{
+    const char *want = "application/json";
+    char got_type[128], want_type[128];
+    size_t i;
+
+    for (i = 0; i < t->profile->n_default_headers; i++)
+        if (hr_strcaseeq(t->profile->default_headers[i].name, "Content-Type"))
+            want = t->profile->default_headers[i].value;
+    media_type(hr_message_header(msg, "Content-Type"), got_type,
+               sizeof(got_type));
+    media_type(want, want_type, sizeof(want_type));
+    return strcmp(got_type, want_type) == 0;
+}
+
+/*
+ * Naive mode, written the way a quick Express or Flask handler is: the
+ * JSON body parser runs only for the JSON content type (otherwise the
+ * body is undefined and reading its id throws), JSON.parse throws on
+ * bytes that are not JSON (compressed ones included: Content-Encoding is
+ * never looked at), a switch on the type throws for a type it has no
+ * case for, and one catch-all error handler turns every throw into 500.
+ * Nothing is verified or deduplicated.
+ */
+static void handle_naive(struct hr_reftarget *t, struct hr_interaction *it,
+                         const cJSON *root, struct answer *a)
 {
     struct hr_err err = {0};
 
-    if (t->mode == HR_REFTARGET_CORRECT && !plain_body(&it->request, a)) {
+    if (!naive_parser_runs(t, &it->request)) {
+        reject(t, a, 500, "TypeError: body is undefined\n");
+        return;
+    }
+    if (!root || hr_profile_event(t->profile, &it->request, &it->event, &err)) {
+        reject(t, a, 500, "SyntaxError: body is not JSON\n");
+        return;
+    }
+    if (!hr_evtypes_handled(t->profile->name, it->event.type)) {
+        reject(t, a, 500, "Error: unhandled event type\n");
+        return;
+    }
+    apply_event(t, &it->event, root, a);
+}
+
+/*
+ * Careful modes: refuse compressed bodies (415), verify the raw bytes
+ * (400, or 200 and discard in ack-all mode), parse them whatever the
+ * Content-Type says (400 when they are not JSON or carry no event id),
+ * acknowledge and ignore unknown types, deduplicate by event id.
+ */
+static void handle_careful(struct hr_reftarget *t, struct hr_interaction *it,
+                           const cJSON *root, struct answer *a)
+{
+    struct hr_err err = {0};
+
+    if (!plain_body(&it->request, a)) {
         count_rejected(t);
         return;
     }
-    if (t->mode == HR_REFTARGET_CORRECT && !verified(t, &it->request, a)) {
-        count_rejected(t);
+    if (!verified(t, &it->request, a))
+        return;
+    if (!root) {
+        reject(t, a, 400, "body is not JSON\n");
         return;
     }
     if (hr_profile_event(t->profile, &it->request, &it->event, &err)) {
@@ -371,12 +686,27 @@ static void handle_delivery(struct hr_reftarget *t, struct hr_interaction *it,
         count_rejected(t);
         return;
     }
-    if (t->mode == HR_REFTARGET_CORRECT && !it->event.id) {
-        answer_set(a, 400, "event has no id\n");
-        count_rejected(t);
+    if (!it->event.id) {
+        reject(t, a, 400, "event has no id\n");
         return;
     }
-    apply_event(t, &it->event, &it->request, a);
+    if (hr_evtypes_handled(t->profile->name, it->event.type))
+        apply_event(t, &it->event, root, a);
+    else
+        ignore_event(t, a);
+}
+
+static void handle_delivery(struct hr_reftarget *t, struct hr_interaction *it,
+                            struct answer *a)
+{
+    const struct hr_message *m = &it->request;
+    cJSON *root = cJSON_ParseWithLength((const char *)m->body, m->body_len);
+
+    if (t->mode == HR_REFTARGET_NAIVE)
+        handle_naive(t, it, root, a);
+    else
+        handle_careful(t, it, root, a);
+    cJSON_Delete(root);
 }
 
 /* ---- MHD glue ----------------------------------------------------- */
@@ -444,6 +774,13 @@ static void slow_down(struct hr_reftarget *t)
     pthread_mutex_unlock(&t->mu);
 }
 
+/* Over the body cap: 413, or in naive mode the 500 of a catch-all error
+ * handler that never looks at the error's status. */
+static unsigned int too_big_status(const struct hr_reftarget *t)
+{
+    return t->mode == HR_REFTARGET_NAIVE ? 500 : 413;
+}
+
 /* The whole body is in: verify, apply, answer. */
 static enum MHD_Result finish_delivery(struct hr_reftarget *t,
                                        struct MHD_Connection *c,
@@ -455,8 +792,7 @@ static enum MHD_Result finish_delivery(struct hr_reftarget *t,
 
     hr_interaction_init(&it);
     if (r->too_big) {
-        count_rejected(t);
-        answer_set(&a, 413, "body too large\n");
+        reject(t, &a, too_big_status(t), "body too large\n");
     } else if (r->no_memory || build_message(c, url, method, r, &it.request)) {
         count_rejected(t);
         answer_set(&a, 500, "out of memory\n");
@@ -495,7 +831,7 @@ static enum MHD_Result begin_delivery(struct hr_reftarget *t,
         r->too_big = 1;
         r->answered = 1;
         count_rejected(t);
-        return send_text(c, 413, "body too large\n");
+        return send_text(c, too_big_status(t), "body too large\n");
     }
     return MHD_YES;
 }
@@ -554,6 +890,37 @@ static enum MHD_Result send_state(struct hr_reftarget *t,
     return rc;
 }
 
+/* POST /admin/backfill: runs a backfill and answers when it is done. */
+static enum MHD_Result send_backfill(struct hr_reftarget *t,
+                                     struct MHD_Connection *c)
+{
+    struct hr_err err = {0};
+    struct MHD_Response *resp;
+    enum MHD_Result rc;
+    char *json;
+
+    if (t->mode != HR_REFTARGET_BACKFILL)
+        return send_text(c, MHD_HTTP_NOT_FOUND, "not found\n");
+    json = hr_refsync_backfill(t, &err);
+    if (!json) {
+        char text[1100];
+
+        snprintf(text, sizeof(text), "backfill failed: %s\n", err.msg);
+        return send_text(c, 502, text);
+    }
+    resp = MHD_create_response_from_buffer_with_free_callback(strlen(json),
+                                                              json, hr_free);
+    if (!resp) {
+        hr_free(json);
+        return MHD_NO;
+    }
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
+                            "application/json");
+    rc = MHD_queue_response(c, MHD_HTTP_OK, resp);
+    MHD_destroy_response(resp);
+    return rc;
+}
+
 static enum route route_of(const char *url, const char *method)
 {
     int post = strcmp(method, "POST") == 0;
@@ -566,6 +933,8 @@ static enum route route_of(const char *url, const char *method)
         return get ? ROUTE_STATE : ROUTE_BAD_METHOD;
     if (strcmp(url, "/healthz") == 0)
         return get ? ROUTE_HEALTH : ROUTE_BAD_METHOD;
+    if (strcmp(url, "/admin/backfill") == 0)
+        return post ? ROUTE_BACKFILL : ROUTE_BAD_METHOD;
     return ROUTE_NONE;
 }
 
@@ -597,6 +966,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
         return send_state(t, c);
     case ROUTE_HEALTH:
         return send_text(c, MHD_HTTP_OK, "ok\n");
+    case ROUTE_BACKFILL:
+        return send_backfill(t, c);
     case ROUTE_BAD_METHOD:
         return send_text(c, MHD_HTTP_METHOD_NOT_ALLOWED,
                          "method not allowed\n");
@@ -622,26 +993,35 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 
 /* ---- state document ----------------------------------------------- */
 
-static cJSON *snapshot_json(const struct snapshot *s)
+static void add_string_or_null(cJSON *o, const char *name, const char *v)
+{
+    if (v)
+        cJSON_AddStringToObject(o, name, v);
+    else
+        cJSON_AddNullToObject(o, name);
+}
+
+static cJSON *snapshot_json(const char *id, const struct snapshot *s)
 {
     cJSON *o = cJSON_CreateObject();
 
     if (!o)
         return NULL;
+    cJSON_AddStringToObject(o, "id", id);
+    add_string_or_null(o, "object", s->kind);
     cJSON_AddStringToObject(o, "type", s->type ? s->type : "");
-    if (s->event)
-        cJSON_AddStringToObject(o, "event", s->event);
-    else
-        cJSON_AddNullToObject(o, "event");
+    add_string_or_null(o, "event", s->event);
     if (s->has_created)
         cJSON_AddNumberToObject(o, "created", (double)s->created);
     else
         cJSON_AddNullToObject(o, "created");
-    if (s->status)
-        cJSON_AddStringToObject(o, "status", s->status);
-    else
-        cJSON_AddNullToObject(o, "status");
+    add_string_or_null(o, "status", s->status);
     cJSON_AddBoolToObject(o, "deleted", s->deleted);
+    if (s->email)
+        cJSON_AddStringToObject(o, "email", s->email);
+    cJSON_AddBoolToObject(o, "fetched", s->fetched);
+    if (s->data)
+        cJSON_AddItemToObject(o, "data", cJSON_Duplicate(s->data, 1));
     return o;
 }
 
@@ -662,7 +1042,7 @@ static int add_maps(const struct hr_reftarget *t, cJSON *root)
     }
     for (i = 0; i < t->objects.n; i++) {
         const struct entry *e = &t->objects.items[i];
-        cJSON *o = snapshot_json(&e->snap);
+        cJSON *o = snapshot_json(e->key, &e->snap);
 
         if (!o)
             return -1;
@@ -671,11 +1051,29 @@ static int add_maps(const struct hr_reftarget *t, cJSON *root)
     return 0;
 }
 
+/* Counts of the reconciling side. Caller holds mu. */
+static int add_sync_counts(const struct hr_reftarget *t, cJSON *root)
+{
+    cJSON *sync;
+
+    if (!t->api_url)
+        return 0;
+    sync = cJSON_AddObjectToObject(root, "sync");
+    if (!sync)
+        return -1;
+    cJSON_AddNumberToObject(sync, "polled", (double)t->polled);
+    cJSON_AddNumberToObject(sync, "fetched", (double)t->fetched);
+    cJSON_AddNumberToObject(sync, "api_calls", (double)t->api_calls);
+    cJSON_AddNumberToObject(sync, "api_errors", (double)t->api_errors);
+    cJSON_AddNumberToObject(sync, "backfills", (double)t->backfills);
+    return 0;
+}
+
 /* Caller holds mu. */
 static cJSON *state_locked(const struct hr_reftarget *t)
 {
     cJSON *root = cJSON_CreateObject();
-    const char *mode = t->mode == HR_REFTARGET_CORRECT ? "correct" : "naive";
+    const char *mode = hr_reftarget_mode_name(t->mode);
 
     if (!root)
         return NULL;
@@ -686,7 +1084,11 @@ static cJSON *state_locked(const struct hr_reftarget *t)
     cJSON_AddNumberToObject(root, "processed", (double)t->processed);
     cJSON_AddNumberToObject(root, "rejected", (double)t->rejected);
     cJSON_AddNumberToObject(root, "duplicates_ignored", (double)t->duplicates);
-    if (add_maps(t, root)) {
+    cJSON_AddNumberToObject(root, "ignored", (double)t->ignored);
+    cJSON_AddNumberToObject(root, "discarded", (double)t->discarded);
+    cJSON_AddNumberToObject(root, "stale_skipped", (double)t->stale_skipped);
+    if (add_sync_counts(t, root) ||
+        (t->mode != HR_REFTARGET_BACKFILL && add_maps(t, root))) {
         cJSON_Delete(root);
         return NULL;
     }
@@ -750,18 +1152,56 @@ static int parse_listen(const char *s, struct sockaddr_storage *ss,
                    "listen address '%s': host must be an IP literal", s);
 }
 
+static const char *const mode_names[] = {
+    [HR_REFTARGET_CORRECT] = "correct",
+    [HR_REFTARGET_NAIVE] = "naive",
+    [HR_REFTARGET_RESERIALIZING] = "reserializing",
+    [HR_REFTARGET_ACK_ALL] = "ack-all",
+    [HR_REFTARGET_FETCHER] = "fetcher",
+    [HR_REFTARGET_BACKFILL] = "backfill",
+};
+
+#define N_MODES (sizeof(mode_names) / sizeof(mode_names[0]))
+
+const char *hr_reftarget_mode_name(int mode)
+{
+    if (mode <= 0 || (size_t)mode >= N_MODES || !mode_names[mode])
+        return NULL;
+    return mode_names[mode];
+}
+
+int hr_reftarget_mode_from_name(const char *name)
+{
+    size_t i;
+
+    for (i = 1; name && i < N_MODES; i++)
+        if (mode_names[i] && strcmp(mode_names[i], name) == 0)
+            return (int)i;
+    return 0;
+}
+
 static int check_opts(const struct hr_reftarget_opts *o, struct hr_err *err)
 {
-    if (o->mode != HR_REFTARGET_CORRECT && o->mode != HR_REFTARGET_NAIVE)
+    if (!hr_reftarget_mode_name(o->mode))
         return hr_errf(err, HR_EXIT_INPUT, "target: unknown mode %d", o->mode);
     if (!o->profile)
         return hr_errf(err, HR_EXIT_INPUT, "target: no profile given");
-    if (o->mode == HR_REFTARGET_CORRECT &&
-        o->profile->scheme != HR_SCHEME_NONE && o->n_secrets == 0)
+    if (o->mode != HR_REFTARGET_NAIVE && o->profile->scheme != HR_SCHEME_NONE &&
+        o->n_secrets == 0)
         return hr_errf(err, HR_EXIT_INPUT,
-                       "target: correct mode needs at least one secret");
+                       "target: %s mode needs at least one secret",
+                       hr_reftarget_mode_name(o->mode));
     if (o->slow_ms < 0)
         return hr_errf(err, HR_EXIT_INPUT, "target: slow_ms is negative");
+    if ((o->mode == HR_REFTARGET_FETCHER || o->mode == HR_REFTARGET_BACKFILL) &&
+        !o->api_url)
+        return hr_errf(err, HR_EXIT_INPUT, "target: %s mode needs an API URL",
+                       hr_reftarget_mode_name(o->mode));
+    if (o->mode == HR_REFTARGET_BACKFILL && !o->db_path)
+        return hr_errf(err, HR_EXIT_INPUT,
+                       "target: backfill mode needs a database path");
+    if (o->poll_ms < 0)
+        return hr_errf(err, HR_EXIT_INPUT, "target: poll_ms is negative");
     return 0;
 }
 
@@ -784,6 +1224,16 @@ static int copy_secrets(struct hr_reftarget *t,
     return 0;
 }
 
+static int copy_api(struct hr_reftarget *t, const struct hr_reftarget_opts *o)
+{
+    t->poll_ms = o->poll_ms ? o->poll_ms : HR_REFTARGET_POLL_MS;
+    if (!o->api_url)
+        return 0;
+    t->api_url = hr_strdup(o->api_url);
+    t->api_key = o->api_key ? hr_strdup(o->api_key) : NULL;
+    return !t->api_url || (o->api_key && !t->api_key) ? -1 : 0;
+}
+
 static void free_target(struct hr_reftarget *t)
 {
     size_t i;
@@ -796,6 +1246,13 @@ static void free_target(struct hr_reftarget *t)
     hr_free(t->secrets);
     map_free(&t->applied);
     map_free(&t->objects);
+    hr_refsync_free_wants(t);
+    hr_free(t->cursor);
+    hr_free(t->api_url);
+    if (t->api_key)
+        memset(t->api_key, 0, strlen(t->api_key));
+    hr_free(t->api_key);
+    hr_refdb_close(t->db);
     pthread_cond_destroy(&t->wake);
     pthread_mutex_destroy(&t->mu);
     hr_free(t);
@@ -878,14 +1335,25 @@ struct hr_reftarget *hr_reftarget_start(const struct hr_reftarget_opts *o,
     t->mode = o->mode;
     t->profile = o->profile;
     t->slow_ms = o->slow_ms;
-    t->max_body_bytes =
-        o->max_body_bytes ? o->max_body_bytes : HR_REFTARGET_MAX_BODY_BYTES;
-    if (copy_secrets(t, o)) {
+    t->max_body_bytes = o->max_body_bytes ? o->max_body_bytes
+                        : o->mode == HR_REFTARGET_NAIVE
+                            ? HR_REFTARGET_NAIVE_BODY_BYTES
+                            : HR_REFTARGET_MAX_BODY_BYTES;
+    if (copy_secrets(t, o) || copy_api(t, o)) {
         hr_errf(err, HR_EXIT_INTERNAL, "target: out of memory");
         goto fail;
     }
+    if (o->mode == HR_REFTARGET_BACKFILL) {
+        t->db = hr_refdb_open(o->db_path, err);
+        if (!t->db)
+            goto fail;
+    }
     if (start_daemon(t, &ss, err))
         goto fail;
+    if (hr_refsync_start(t, err)) {
+        MHD_stop_daemon(t->daemon);
+        goto fail;
+    }
     return t;
 fail:
     free_target(t);
@@ -911,5 +1379,6 @@ void hr_reftarget_stop(struct hr_reftarget *t)
     pthread_cond_broadcast(&t->wake);
     pthread_mutex_unlock(&t->mu);
     MHD_stop_daemon(t->daemon);
+    hr_refsync_join(t);
     free_target(t);
 }

@@ -1,46 +1,97 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Reference webhook consumers: a correct one (verifies, deduplicates) and
- * a naive one (trusts and applies everything), served over HTTP on a
- * loopback address so that tests and `hookreplay demo` have a target.
+ * Reference webhook consumers, served over HTTP on a loopback address so
+ * that tests and `hookreplay demo` have targets: a correct one, a naive
+ * one, ones with one flaw each, and ones that reconcile with a provider
+ * API shaped like Stripe's.
  *
  * Routes:
  *   POST /, POST /webhooks, POST /webhooks/...   a webhook delivery
  *   GET  /__state                                state as JSON (below)
  *   GET  /healthz                                200 "ok"
+ *   POST /admin/backfill                         backfill mode: runs a
+ *                                                backfill, answers its
+ *                                                counts (404 otherwise)
  *   anything else                                404 (405 for a known
  *                                                path with another method)
  *
- * Answers to a delivery:
- *   correct: 200 when the event was applied, or was a duplicate of an
- *            applied event id (not applied again); 400 when the signature
- *            does not verify or the body yields no event id; 413 when the
- *            body exceeds max_body_bytes; 415 for a Content-Encoding
- *            other than identity. A profile without a signature
- *            scheme is not verified (only deduplicated).
- *   naive:   200 for every delivery whose body it can read, each applied
- *            again; 400 when no event can be read from it (what an
- *            unguarded JSON.parse does); 413 as above.
+ * Modes and their answers to a delivery:
+ *   correct: 413 when the body exceeds max_body_bytes (8 MiB); 415 for a
+ *            Content-Encoding other than identity; 400 when the
+ *            signature does not verify over the raw bytes, the body is
+ *            not JSON (whatever its Content-Type) or yields no event
+ *            id; 200 for an event of a type it does not handle
+ *            (acknowledged, not applied, counted in "ignored"); 200 for
+ *            a duplicate of an applied event id (not applied again);
+ *            otherwise 200 and applied. A profile without a signature
+ *            scheme is not verified.
+ *   naive:   an Express-style handler with a catch-all error handler
+ *            that answers 500 to anything thrown: 500 over a 100 kB
+ *            body limit (max_body_bytes, when given), 500 for a
+ *            Content-Type other than the profile's (its JSON parser did
+ *            not run), 500 for a body that is not JSON (compressed ones
+ *            included), 500 for a type it does not handle; otherwise
+ *            200 and applied again, every time, unverified.
+ *   reserializing: as correct, but verifies the signature over the body
+ *            parsed and printed again compactly (JSON.stringify of the
+ *            parsed body) instead of the bytes received: fails whenever
+ *            the provider's bytes are not compact JSON as cJSON prints it.
+ *   ack-all: as correct, but answers 200 to a delivery whose signature
+ *            fails, and discards it (counted in "discarded").
+ *   fetcher: as correct, but fetches the object from the API on every
+ *            new event (GET /v1/<kind>s/<id>) before answering, and keeps
+ *            what the API says, not what the event says; a failed fetch
+ *            is answered 500 (the provider retries). Never polls:
+ *            survives reordering and stale payloads, not dropped events.
+ *   backfill: verifies, then writes the event's object into its SQLite
+ *            database (see refdb.h) as it comes, ignoring event ids;
+ *            POST /admin/backfill pages the customer, subscription and
+ *            invoice lists into it and marks rows they no longer hold as
+ *            gone. Its state document has no "applied" nor "objects".
+ *
+ * Correct mode with an API also reconciles, on a thread of its own:
+ * after each new event it fetches the object, and every poll_ms it pages
+ * the event list (GET /v1/events, newest first; from its start the first
+ * time, then ending_before the newest event seen) and applies, oldest
+ * first, the events it has not applied. In careful modes an object keeps
+ * its newest state: an event created before the newest event applied to
+ * it changes nothing (counted in "stale_skipped"); events of the same
+ * second apply in the order they come (webhooks) or in list order
+ * (polling), and a fetched object replaces whatever came before it.
+ *
+ * Handled types: see evtypes.h. With the stripe, github and shopify
+ * profiles a type outside the provider's documented families (such as
+ * hookreplay's "hookreplay.unknown_event") is not handled; with other
+ * profiles every type is.
  *
  * State (GET /__state), one JSON object:
- *   {"mode":"correct"|"naive","profile":NAME,
+ *   {"mode":NAME,"profile":NAME,
  *    "received":N,          every POST delivery, whatever its outcome
  *    "processed":N,         deliveries applied
  *    "rejected":N,          deliveries answered with an error status,
  *                           or cut off before the end of their body
  *    "duplicates_ignored":N,
+ *    "ignored":N,           events of unhandled types acknowledged
+ *    "discarded":N,         unverified deliveries acknowledged (ack-all)
+ *    "stale_skipped":N,
+ *    "sync":{"polled":N,"fetched":N,"api_calls":N,"api_errors":N,
+ *            "backfills":N},     only with an API
  *    "applied":{EVENT_ID:COUNT,...},     in first-applied order
- *    "objects":{OBJECT_ID:{"type":..,"event":..,"created":..,
- *                          "status":..,"deleted":bool},...}}
- * received == processed + rejected + duplicates_ignored once every
- * delivery received so far has been answered or cut off.
+ *    "objects":{OBJECT_ID:{"id":..,"object":KIND,"type":..,"event":..,
+ *                          "created":..,"status":..,"deleted":bool,
+ *                          "email":..,"fetched":bool,"data":{..}},...}}
+ * received == processed + rejected + duplicates_ignored + ignored +
+ * discarded once every delivery received so far has been answered or cut
+ * off (polled events count in "applied" and sync.polled, not in these).
  * Events without an id (naive mode) count in processed but not in
  * applied.
- * An object's snapshot comes from the last event applied to it; "created"
- * and "status" are null when the event carries none. "status" is read
- * from /data/object/status, then /status, of a JSON body; "deleted" is
- * true when the event type ends in ".deleted" or "_deleted", or the body
- * has /data/object/deleted true.
+ * An object's snapshot comes from the event applied to it last (see the
+ * version rule above) or from the API; "created" (of that event) and
+ * "status" are null when there is none. "object", "status" and "email"
+ * are read from /data/object of an event ("status" falling back to
+ * /status), or from the fetched object; "data" is that whole object.
+ * "deleted" is true when the event type ends in ".deleted" or
+ * "_deleted", the object has "deleted": true, or the API answered 404.
  *
  * Memory grows with the number of distinct event and object ids; these
  * targets are for test runs, not for production traffic.
@@ -53,18 +104,37 @@
 #include <stddef.h>
 #include <stdint.h>
 
-enum hr_reftarget_mode { HR_REFTARGET_CORRECT = 1, HR_REFTARGET_NAIVE = 2 };
+enum hr_reftarget_mode {
+    HR_REFTARGET_CORRECT = 1,
+    HR_REFTARGET_NAIVE = 2,
+    HR_REFTARGET_RESERIALIZING = 3,
+    HR_REFTARGET_ACK_ALL = 4,
+    HR_REFTARGET_FETCHER = 5,
+    HR_REFTARGET_BACKFILL = 6
+};
+
+/* How often correct mode with an API polls the event list by default. */
+#define HR_REFTARGET_POLL_MS 500
 
 /* Default cap on a delivery body; larger bodies are answered 413. */
 #define HR_REFTARGET_MAX_BODY_BYTES (8u * 1024u * 1024u)
+/* The naive target's default cap: express.json()'s "100kb". */
+#define HR_REFTARGET_NAIVE_BODY_BYTES (100u * 1024u)
+
+/* "correct", "naive", "reserializing", "ack-all", "fetcher",
+ * "backfill"; NULL when unknown. */
+const char *hr_reftarget_mode_name(int mode);
+/* The mode named name, or 0 when there is none. */
+int hr_reftarget_mode_from_name(const char *name);
 
 struct hr_reftarget_opts {
     int mode; /* enum hr_reftarget_mode */
     /* Borrowed: must outlive the target. Its scheme and tolerance_s
      * drive verification; its event rules derive ids, types, objects. */
     const struct hr_profile *profile;
-    /* Copied at start. At least one is needed in correct mode; any of
-     * them verifies (rotation). Ignored in naive mode. */
+    /* Copied at start. At least one is needed in every mode but naive
+     * (unless the profile has no scheme); any of them verifies
+     * (rotation). Ignored in naive mode. */
     const char *const *secrets;
     size_t n_secrets;
     /* "IPV4:PORT" or "[IPV6]:PORT", literals only (no name lookup);
@@ -73,7 +143,15 @@ struct hr_reftarget_opts {
     /* Delay before answering each delivery (not /__state or /healthz);
      * a stop cuts it short. 0: none. */
     int64_t slow_ms;
-    size_t max_body_bytes; /* 0: HR_REFTARGET_MAX_BODY_BYTES */
+    /* 0: HR_REFTARGET_NAIVE_BODY_BYTES in naive mode, else
+     * HR_REFTARGET_MAX_BODY_BYTES */
+    size_t max_body_bytes;
+    /* The provider API, "http://127.0.0.1:PORT" (copied; NULL: none).
+     * Needed by fetcher and backfill; makes correct mode reconcile. */
+    const char *api_url;
+    const char *api_key; /* Bearer key for it (copied; NULL: none) */
+    int64_t poll_ms;     /* 0: HR_REFTARGET_POLL_MS */
+    const char *db_path; /* backfill mode's SQLite file (needed there) */
 };
 
 struct hr_reftarget;

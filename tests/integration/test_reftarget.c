@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* `hookreplay target` over real sockets: verification, dedupe, limits. */
 #include "cassette.h"
+#include "mutate.h"
 #include "sign.h"
 #include "support.h"
 
@@ -61,6 +62,8 @@ static long post(const struct t_server *s, const char *path,
      * arrives before the body is sent. */
     if (len < 1024 * 1024)
         hl = curl_slist_append(hl, "Expect:");
+    if (!m)
+        hl = curl_slist_append(hl, "Content-Type: application/json");
     for (i = 0; m && i < m->n_headers; i++) {
         snprintf(line, sizeof(line), "%s: %s", m->headers[i].name,
                  m->headers[i].value);
@@ -131,6 +134,21 @@ static long post_stripe_now(const struct t_server *s, const char *secret,
     return post_stripe(s, secret, (int64_t)time(NULL), body, strlen(body));
 }
 
+/* POSTs a Stripe body signed now with secret, sent as content_type. */
+static long post_stripe_as(const struct t_server *s, const char *secret,
+                           const char *body, const char *content_type)
+{
+    struct hr_message m = {0};
+    long status;
+
+    hr_message_add_header(&m, "Content-Type", content_type);
+    sign_into(&m, HR_SCHEME_STRIPE, secret, (int64_t)time(NULL), body,
+              strlen(body));
+    status = post(s, "/webhooks/stripe", &m, body, strlen(body));
+    message_free(&m);
+    return status;
+}
+
 static cJSON *state_of(const struct t_server *s)
 {
     char url[200];
@@ -171,7 +189,9 @@ static void assert_counts_add_up(const struct t_server *s)
 
     ck_assert_double_eq(t_json_num(j, "received"),
                         t_json_num(j, "processed") + t_json_num(j, "rejected") +
-                            t_json_num(j, "duplicates_ignored"));
+                            t_json_num(j, "duplicates_ignored") +
+                            t_json_num(j, "ignored") +
+                            t_json_num(j, "discarded"));
     cJSON_Delete(j);
 }
 
@@ -367,17 +387,25 @@ START_TEST(naive_target_applies_github_redeliveries_and_forgeries)
 }
 END_TEST
 
-/* A signed body announced as gzip-compressed (the bytes are not). */
+/* A signed, gzip-compressed Stripe body with its Content-Encoding. */
 static long post_gzipped(const struct t_server *s)
 {
     struct hr_message m = {0};
+    unsigned char *gz = NULL;
+    size_t gz_len = 0;
     long status;
 
+    ck_assert_int_eq(hr_mutate_gzip((const unsigned char *)stripe_body,
+                                    strlen(stripe_body), &gz, &gz_len),
+                     0);
+    hr_message_add_header(&m, "Content-Type",
+                          "application/json; charset=utf-8");
     hr_message_add_header(&m, "Content-Encoding", "gzip");
-    sign_into(&m, HR_SCHEME_STRIPE, SECRET, (int64_t)time(NULL), stripe_body,
-              strlen(stripe_body));
-    status = post(s, "/webhooks/stripe", &m, stripe_body, strlen(stripe_body));
+    sign_into(&m, HR_SCHEME_STRIPE, SECRET, (int64_t)time(NULL),
+              (const char *)gz, gz_len);
+    status = post(s, "/webhooks/stripe", &m, (const char *)gz, gz_len);
     message_free(&m);
+    hr_free(gz);
     return status;
 }
 
@@ -387,16 +415,20 @@ static void send_malformed(const struct t_server *s, int correct)
     static const char bad_json[] = "{\"id\": \"evt_bad\", \"type\": ";
     size_t huge_len = 9u * 1024u * 1024u;
     char *huge = malloc(huge_len);
+    long bad = correct ? 400 : 500;
 
     ck_assert_ptr_nonnull(huge);
     memset(huge, ' ', huge_len);
-    ck_assert_int_eq(post(s, "/webhooks/stripe", NULL, "", 0), 400);
-    ck_assert_int_eq(post_stripe(s, SECRET, (int64_t)time(NULL), "", 0), 400);
-    ck_assert_int_eq(post_stripe_now(s, SECRET, bad_json), 400);
-    /* The naive target never looks at Content-Encoding: it applies it. */
-    ck_assert_int_eq(post_gzipped(s), correct ? 415 : 200);
+    /* naive: JSON.parse throws and the error handler answers 500 */
+    ck_assert_int_eq(post(s, "/webhooks/stripe", NULL, "", 0), bad);
+    ck_assert_int_eq(post_stripe(s, SECRET, (int64_t)time(NULL), "", 0), bad);
+    ck_assert_int_eq(post_stripe_now(s, SECRET, bad_json), bad);
+    /* The naive target never looks at Content-Encoding: it parses the
+     * compressed bytes as JSON, which throws. */
+    ck_assert_int_eq(post_gzipped(s), correct ? 415 : 500);
     ck_assert_int_eq(
-        post_stripe(s, SECRET, (int64_t)time(NULL), huge, huge_len), 413);
+        post_stripe(s, SECRET, (int64_t)time(NULL), huge, huge_len),
+        correct ? 413 : 500);
     free(huge);
     ck_assert_int_eq(healthz(s), 200);
 }
@@ -420,11 +452,11 @@ START_TEST(malformed_deliveries_never_bring_the_naive_target_down)
     struct t_server s = start_target("naive", "stripe", with_secret, NULL);
 
     send_malformed(&s, 0);
-    ck_assert_double_eq(state_num(&s, "processed"), 1);
-    ck_assert_double_eq(state_num(&s, "rejected"), 4);
+    ck_assert_double_eq(state_num(&s, "processed"), 0);
+    ck_assert_double_eq(state_num(&s, "rejected"), 5);
     assert_counts_add_up(&s);
     ck_assert_int_eq(post_stripe_now(&s, SECRET, stripe_body), 200);
-    ck_assert_double_eq(state_num(&s, "processed"), 2);
+    ck_assert_double_eq(state_num(&s, "processed"), 1);
     t_server_stop(&s);
 }
 END_TEST
@@ -542,6 +574,76 @@ START_TEST(target_help_explains_modes_and_routes)
 }
 END_TEST
 
+static const char unknown_type_body[] =
+    "{\"id\": \"evt_u\", \"type\": \"hookreplay.unknown_event\", "
+    "\"created\": 1764496800, \"data\": {\"object\": {\"id\": \"sub_1\"}}}";
+
+START_TEST(correct_target_ignores_unknown_types_and_any_content_type)
+{
+    struct t_server s = start_target("correct", "stripe", with_secret, NULL);
+
+    ck_assert_int_eq(post_stripe_now(&s, SECRET, unknown_type_body), 200);
+    ck_assert_double_eq(state_num(&s, "ignored"), 1);
+    ck_assert_double_eq(state_num(&s, "processed"), 0);
+    ck_assert_int_eq(post_stripe_as(&s, SECRET, stripe_body, "text/plain"),
+                     200);
+    ck_assert_double_eq(state_num(&s, "applied.evt_1"), 1);
+    assert_counts_add_up(&s);
+    t_server_stop(&s);
+}
+END_TEST
+
+START_TEST(naive_target_throws_on_unknown_types_and_other_content_types)
+{
+    struct t_server s = start_target("naive", "stripe", NULL, NULL);
+
+    ck_assert_int_eq(post_stripe_now(&s, SECRET, unknown_type_body), 500);
+    ck_assert_int_eq(post_stripe_as(&s, SECRET, stripe_body, "text/plain"),
+                     500);
+    ck_assert_double_eq(state_num(&s, "processed"), 0);
+    ck_assert_double_eq(state_num(&s, "rejected"), 2);
+    /* Its parser is mounted for the provider's media type, any charset. */
+    ck_assert_int_eq(
+        post_stripe_as(&s, SECRET, stripe_body, "Application/JSON"), 200);
+    ck_assert_double_eq(state_num(&s, "processed"), 1);
+    t_server_stop(&s);
+}
+END_TEST
+
+START_TEST(ack_all_target_acknowledges_forgeries_and_discards_them)
+{
+    struct t_server s = start_target("ack-all", "stripe", with_secret, NULL);
+
+    ck_assert_int_eq(post_stripe_now(&s, OTHER_SECRET, stripe_body), 200);
+    ck_assert_int_eq(post(&s, "/", NULL, stripe_body, strlen(stripe_body)),
+                     200);
+    ck_assert_double_eq(state_num(&s, "discarded"), 2);
+    ck_assert_double_eq(state_num(&s, "processed"), 0);
+    ck_assert_double_eq(state_num(&s, "applied.evt_1"), -1);
+    ck_assert_int_eq(post_stripe_now(&s, SECRET, stripe_body), 200);
+    ck_assert_double_eq(state_num(&s, "applied.evt_1"), 1);
+    assert_counts_add_up(&s);
+    t_server_stop(&s);
+}
+END_TEST
+
+START_TEST(reserializing_target_verifies_a_compact_print_of_the_body)
+{
+    static const char compact[] =
+        "{\"id\":\"evt_c\",\"type\":\"charge.updated\",\"created\":1,"
+        "\"data\":{\"object\":{\"id\":\"ch_1\",\"status\":\"paid\"}}}";
+    struct t_server s =
+        start_target("reserializing", "stripe", with_secret, NULL);
+
+    /* Signed over pretty bytes, verified over compact ones: refused. */
+    ck_assert_int_eq(post_stripe_now(&s, SECRET, stripe_body), 400);
+    ck_assert_int_eq(post_stripe_now(&s, SECRET, compact), 200);
+    ck_assert_double_eq(state_num(&s, "applied.evt_c"), 1);
+    ck_assert_double_eq(state_num(&s, "rejected"), 1);
+    t_server_stop(&s);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("reftarget");
@@ -565,6 +667,13 @@ static Suite *suite(void)
     tcase_add_test(tc, target_refuses_bad_usage_with_exit_code_2);
     tcase_add_test(tc, target_refuses_a_listen_address_that_is_not_an_ip);
     tcase_add_test(tc, target_help_explains_modes_and_routes);
+    tcase_add_test(tc,
+                   correct_target_ignores_unknown_types_and_any_content_type);
+    tcase_add_test(
+        tc, naive_target_throws_on_unknown_types_and_other_content_types);
+    tcase_add_test(tc, ack_all_target_acknowledges_forgeries_and_discards_them);
+    tcase_add_test(tc,
+                   reserializing_target_verifies_a_compact_print_of_the_body);
     suite_add_tcase(s, tc);
     return s;
 }
