@@ -698,13 +698,24 @@ static int check_measurable(struct ctx *c, const struct hr_scenario *s)
         rc = bad(c, "/thresholds/max_forged_accepted",
                  "cannot be measured without a probe (\"probe\": {\"http\": "
                  "URL}) in which to look for the canaries of forged requests");
-    if ((t->has_require_consistent || t->has_max_time_to_consistency_ms ||
-         t->has_max_stale_objects) &&
-        !s->recon.n_collections)
-        rc = bad(c, "/thresholds",
-                 "consistency thresholds cannot be measured without "
-                 "\"probe\": {\"collections\": [...]} mapping the target's "
-                 "state onto the truth");
+    static const char *const consistency[] = {
+        "require_consistent", "max_time_to_consistency_ms",
+        "max_stale_objects", NULL};
+    const int has[] = {t->has_require_consistent,
+                       t->has_max_time_to_consistency_ms,
+                       t->has_max_stale_objects};
+    size_t i;
+
+    for (i = 0; consistency[i]; i++) {
+        char ptr[64];
+
+        if (!has[i] || s->recon.n_collections)
+            continue;
+        snprintf(ptr, sizeof(ptr), "/thresholds/%s", consistency[i]);
+        rc = bad(c, ptr, "cannot be measured without \"probe\": "
+                         "{\"collections\": [...]} mapping the target's "
+                         "state onto the truth");
+    }
     if (t->has_max_lost_events &&
         (!p || (!p->applied_ids && !p->applied_counts)))
         rc = bad(c, "/thresholds/max_lost_events",
@@ -753,8 +764,7 @@ static int parse_top(struct ctx *c, const cJSON *j, struct hr_scenario *s)
         c, cJSON_GetObjectItemCaseSensitive(j, "thresholds"), &s->thresholds);
     rc |= parse_report(c, cJSON_GetObjectItemCaseSensitive(j, "report"), s);
     rc |= parse_sections(c, j, s);
-    if (rc == 0)
-        rc = check_measurable(c, s);
+    rc |= check_measurable(c, s);
     return rc;
 }
 
