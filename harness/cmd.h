@@ -9,6 +9,7 @@ int cmd_demo(int argc, char **argv);
 int cmd_sign(int argc, char **argv);
 int cmd_import(int argc, char **argv);
 int cmd_target(int argc, char **argv);
+int cmd_serve(int argc, char **argv);
 
 struct hr_scenario;
 /* Runs a loaded scenario, prints the summary; returns the exit code. */

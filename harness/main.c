@@ -23,6 +23,7 @@ static const char usage[] =
     "  sign --profile P     print the signature headers for a body on stdin\n"
     "  import github DIR    turn GitHub payload examples into a cassette\n"
     "  target               run a reference webhook consumer (for tests)\n"
+    "  serve SCENARIO       serve the mock provider API alone\n"
     "\n"
     "Run 'hookreplay COMMAND --help' for a command's options.\n"
     "\n"
@@ -41,7 +42,8 @@ struct command {
 
 static const struct command commands[] = {
     {"run", cmd_run},       {"demo", cmd_demo},     {"sign", cmd_sign},
-    {"import", cmd_import}, {"target", cmd_target}, {NULL, NULL},
+    {"import", cmd_import}, {"target", cmd_target}, {"serve", cmd_serve},
+    {NULL, NULL},
 };
 
 static void set_log_level(void)
