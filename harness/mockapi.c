@@ -28,6 +28,16 @@ struct req {
     char fault[96];
 };
 
+static int parse_listen(const char *s, struct sockaddr_storage *ss,
+                        struct hr_err *err);
+
+static int listen_check(const char *s, struct hr_err *err)
+{
+    struct sockaddr_storage ss;
+
+    return parse_listen(s, &ss, err);
+}
+
 /* ---- configuration ---- */
 
 void hr_mockapi_cfg_init(struct hr_mockapi_cfg *cfg)
@@ -311,6 +321,11 @@ int hr_mockapi_cfg_parse(const cJSON *api, const char *origin, const char *dir,
     if ((listen && !cJSON_IsString(listen)) ||
         (prof && !cJSON_IsString(prof)) || (kenv && !cJSON_IsString(kenv)))
         return bad(&c, "", "listen, profile and key_env must be strings");
+    if (listen && listen_check(listen->valuestring, err))
+        return hr_errf(err, HR_EXIT_INPUT,
+                       "%s: /api/listen: must be "
+                       "IP:PORT or [IPv6]:PORT",
+                       origin);
     if (listen) {
         hr_free(cfg->listen);
         cfg->listen = hr_strdup(listen->valuestring);
@@ -602,12 +617,15 @@ static enum MHD_Result answer(struct hr_mockapi *m, struct MHD_Connection *c,
     snprintf(o.route, sizeof(o.route), "unmatched");
     decide(m, url, method, rq->t_us, &v);
     q.read_us = rq->t_us - v.stale_us;
-    if (v.terminal && v.terminal->kind == HR_AF_STATUS)
-        status_fault(m, v.terminal, &o);
-    else if (check_auth(m, c, &o) == 0)
+    if (check_auth(m, c, &o) == 0)
         hr_mockapi_route(m, &q, &o);
     else
         snprintf(o.route, sizeof(o.route), "unauthorized");
+    if (v.terminal && v.terminal->kind == HR_AF_STATUS) {
+        o.ref = NULL;
+        o.cached = NULL;
+        status_fault(m, v.terminal, &o);
+    }
     if (v.terminal && v.terminal->kind != HR_AF_STATUS &&
         v.terminal->kind != HR_AF_TRUNCATE) {
         note(rq, &o, &v);
