@@ -118,42 +118,58 @@ static void judge_retry_after(struct hr_journal *j, struct route_stat *r,
     }
 }
 
-/* Writes s as a JSON string, cut to max bytes, control bytes escaped. */
-static void put_str(FILE *f, const char *s, size_t max)
+/* Appends s as a JSON string, cut to max bytes, control bytes escaped. */
+static size_t put_str(char *out, const char *s, size_t max)
 {
-    size_t i;
+    static const char hex[] = "0123456789abcdef";
+    size_t i, n = 0;
 
-    fputc('"', f);
+    out[n++] = '"';
     for (i = 0; s && s[i] && i < max; i++) {
         unsigned char ch = (unsigned char)s[i];
 
-        if (ch == '"' || ch == '\\')
-            fprintf(f, "\\%c", ch);
-        else if (ch < 0x20 || ch >= 0x7f)
-            fprintf(f, "\\u%04x", ch);
-        else
-            fputc(ch, f);
+        if (ch == '"' || ch == '\\') {
+            out[n++] = '\\';
+            out[n++] = (char)ch;
+        } else if (ch < 0x20 || ch >= 0x7f) {
+            memcpy(out + n, "\\u00", 4);
+            out[n + 4] = hex[ch >> 4];
+            out[n + 5] = hex[ch & 15];
+            n += 6;
+        } else {
+            out[n++] = (char)ch;
+        }
     }
-    fputc('"', f);
+    out[n++] = '"';
+    return n;
 }
 
+/* One line, built in a buffer and written with one call: the journal is
+ * on the server's hot path. */
 static void write_line(struct hr_journal *j, const struct hr_journal_entry *e)
 {
-    FILE *f = j->f;
+    char line[4096];
+    size_t n;
 
-    fprintf(f, "{\"t_ms\":%.3f,\"method\":", (double)e->t_us / 1000.0);
-    put_str(f, e->method, 16);
-    fputs(",\"route\":", f);
-    put_str(f, e->route, MAX_PATH_LOGGED);
-    fputs(",\"path\":", f);
-    put_str(f, e->path, MAX_PATH_LOGGED);
-    fprintf(f, ",\"status\":%d,\"latency_us\":%lld", e->status,
-            (long long)e->latency_us);
+    n = (size_t)snprintf(line, 64, "{\"t_ms\":%.3f,\"method\":",
+                         (double)e->t_us / 1000.0);
+    n += put_str(line + n, e->method, 16);
+    memcpy(line + n, ",\"route\":", 9);
+    n += 9;
+    n += put_str(line + n, e->route, MAX_PATH_LOGGED);
+    memcpy(line + n, ",\"path\":", 8);
+    n += 8;
+    n += put_str(line + n, e->path, MAX_PATH_LOGGED);
+    n += (size_t)snprintf(line + n, 64, ",\"status\":%d,\"latency_us\":%lld",
+                          e->status, (long long)e->latency_us);
     if (e->fault) {
-        fputs(",\"fault\":", f);
-        put_str(f, e->fault, 64);
+        memcpy(line + n, ",\"fault\":", 9);
+        n += 9;
+        n += put_str(line + n, e->fault, 64);
     }
-    if (fputs("}\n", f) == EOF)
+    memcpy(line + n, "}\n", 2);
+    n += 2;
+    if (fwrite(line, 1, n, j->f) != n)
         j->write_failed = 1;
 }
 
