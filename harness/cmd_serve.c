@@ -145,7 +145,7 @@ static int apply_overrides(const struct opts *o, struct served *s,
         hr_free(cfg->profile);
         cfg->profile = hr_strdup(prof);
     }
-    return cfg->listen && cfg->profile ? 0 : -1;
+    return cfg->listen ? 0 : -1;
 }
 
 static int load_cassette(struct hr_mockapi *m, struct hr_cassette_reader *r,

@@ -44,7 +44,6 @@ void hr_mockapi_cfg_init(struct hr_mockapi_cfg *cfg)
 {
     memset(cfg, 0, sizeof(*cfg));
     cfg->listen = hr_strdup("127.0.0.1:12111");
-    cfg->profile = hr_strdup("stripe");
     cfg->seed = 1;
 }
 

@@ -55,7 +55,8 @@ struct hr_api_fault {
 struct hr_mockapi_cfg {
     char *listen;        /* "HOST:PORT", [v6]:PORT; port 0 picks one */
     int listen_explicit; /* given by the user (a non-loopback is allowed) */
-    char *profile;       /* profile name or path for the API shape */
+    char *profile;       /* API shape's profile name or path; NULL:
+                            stripe (the caller sets the target's) */
     char *profile_dir;   /* searched first for NAME.json, or NULL */
     char **keys;         /* accepted API keys; none: no auth */
     size_t n_keys;
@@ -70,7 +71,7 @@ struct hr_mockapi_cfg {
     void *clock_ctx;
 };
 
-/* Defaults: listen 127.0.0.1:12111, profile stripe, seed 1. */
+/* Defaults: listen 127.0.0.1:12111, no profile (stripe), seed 1. */
 void hr_mockapi_cfg_init(struct hr_mockapi_cfg *cfg);
 void hr_mockapi_cfg_free(struct hr_mockapi_cfg *cfg);
 
