@@ -132,6 +132,7 @@ static void serve_api(struct t_server *s, double speed, const char *api)
     char *dir = t_tmpdir();
 
     serve(s, scenario(dir, STRIPE_CASSETTE, speed, api), NULL);
+    free(dir);
 }
 
 #define PLAIN_API "{\"key_env\":\"HR_TEST_API_KEY\"}"
@@ -408,6 +409,7 @@ START_TEST(deleted_objects_get_404_in_the_provider_shape)
     cJSON_Delete(j);
     free(r.body);
     t_server_stop(&s);
+    free(dir);
 }
 END_TEST
 
@@ -435,6 +437,7 @@ START_TEST(recorded_calls_are_served_and_unmatched_ones_journaled)
     ck_assert_int_eq((int)t_json_num(j, "unmatched"), 1);
     ck_assert_int_eq((int)t_json_num(j, "calls"), 2);
     cJSON_Delete(j);
+    free(dir);
 }
 END_TEST
 
@@ -653,6 +656,7 @@ START_TEST(journal_counts_match_the_requests_made)
         t_result_free(&tr);
     }
     free(text);
+    free(dir);
 }
 END_TEST
 
@@ -785,6 +789,7 @@ START_TEST(cursor_style_events_walk_once_with_next_cursors)
     ck_assert_ptr_nonnull(strstr(r.body, "\"code\":\"authentication_failed\""));
     free(r.body);
     t_server_stop(&s);
+    free(dir);
 }
 END_TEST
 
@@ -811,6 +816,7 @@ START_TEST(bad_api_sections_and_addresses_exit_2)
         ck_assert_ptr_nonnull(strstr(tr.err, "/api"));
         t_result_free(&tr);
     }
+    free(dir);
 }
 END_TEST
 
