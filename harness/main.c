@@ -32,6 +32,7 @@ static const char usage[] =
     "  target               run a reference webhook consumer (for tests)\n"
     "  report render|diff|merge  HTML, Markdown or JUnit from a result;\n"
     "                       compare two results; merge shard results\n"
+    "  serve SCENARIO       serve the mock provider API alone\n"
     "\n"
     "Run 'hookreplay COMMAND --help' for a command's options.\n"
     "\n"
@@ -52,6 +53,7 @@ static const struct command commands[] = {
     {"run", cmd_run},       {"demo", cmd_demo},     {"sign", cmd_sign},
     {"import", cmd_import}, {"target", cmd_target}, {"report", cmd_report},
     {"lint", cmd_lint},     {"init", cmd_init},     {"send", cmd_send},
+    {"serve", cmd_serve},
     {NULL, NULL},
 };
 

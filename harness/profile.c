@@ -452,7 +452,7 @@ static int parse_top(struct ctx *c, const cJSON *j, struct hr_profile *p)
         "hookreplay", "version",         "name",       "signature",
         "headers",    "regenerate",      "timeout_ms", "success",
         "retry",      "delivery_header", "event",      "notes",
-        "canary_object", "handshake", "truth", NULL};
+        "canary_object", "handshake", "truth", "api", NULL};
     const cJSON *kind = cJSON_GetObjectItemCaseSensitive(j, "hookreplay");
     const cJSON *ver = cJSON_GetObjectItemCaseSensitive(j, "version");
     const cJSON *name = cJSON_GetObjectItemCaseSensitive(j, "name");

@@ -297,7 +297,7 @@ static void describe(char *out, size_t cap, const struct hr_field_map *m,
 }
 
 static void judge_object(const struct hr_collection *c, const cJSON *items,
-                         const struct hr_truth_obj *o, struct hr_compare *out)
+                         const struct hr_expected_obj *o, struct hr_compare *out)
 {
     const cJSON *item = find_item(c, items, o->id);
     char detail[256];
@@ -337,7 +337,7 @@ static void judge_object(const struct hr_collection *c, const cJSON *items,
 }
 
 static int claimed_by_earlier(const struct hr_recon_cfg *cfg, size_t ci,
-                              const struct hr_truth_obj *o)
+                              const struct hr_expected_obj *o)
 {
     size_t i;
 
@@ -349,7 +349,7 @@ static int claimed_by_earlier(const struct hr_recon_cfg *cfg, size_t ci,
 }
 
 static void count_extra(const struct hr_collection *c, const cJSON *items,
-                        const struct hr_truth *t, struct hr_compare *out)
+                        const struct hr_expected *t, struct hr_compare *out)
 {
     const cJSON *it;
     char num[32];
@@ -366,14 +366,14 @@ static void count_extra(const struct hr_collection *c, const cJSON *items,
             snprintf(num, sizeof(num), "%lld", (long long)n);
             id = num;
         }
-        if (id && !hr_truth_find(t, id)) {
+        if (id && !hr_expected_find(t, id)) {
             out->extra++;
             add_wrong(out, id, "extra", "the provider has no such object");
         }
     }
 }
 
-int hr_compare_state(const struct hr_truth *t, const cJSON *state,
+int hr_compare_state(const struct hr_expected *t, const cJSON *state,
                      const struct hr_recon_cfg *cfg, struct hr_compare *out,
                      struct hr_err *err)
 {
@@ -390,7 +390,7 @@ int hr_compare_state(const struct hr_truth *t, const cJSON *state,
                            "target's state",
                            c->items);
         for (i = 0; i < t->n; i++) {
-            const struct hr_truth_obj *o = &t->v[i];
+            const struct hr_expected_obj *o = &t->v[i];
 
             if ((strcmp(c->resource, "*") && strcmp(c->resource,
                                                     o->resource)) ||

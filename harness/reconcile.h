@@ -8,7 +8,7 @@
  */
 #ifndef HR_RECONCILE_H
 #define HR_RECONCILE_H
-#include "truth.h"
+#include "expected.h"
 #include "util.h"
 
 #include <cjson/cJSON.h>
@@ -72,7 +72,7 @@ void hr_recon_free(struct hr_recon_cfg *c);
  * Returns 0, or -1 with err when a collection's items are not where the
  * mapping says (that is a probe error, never a match).
  */
-int hr_compare_state(const struct hr_truth *t, const cJSON *state,
+int hr_compare_state(const struct hr_expected *t, const cJSON *state,
                      const struct hr_recon_cfg *cfg, struct hr_compare *out,
                      struct hr_err *err);
 void hr_compare_clear(struct hr_compare *c);

@@ -7,7 +7,7 @@
 #include "probe.h"
 #include "progress.h"
 #include "jsonx.h"
-#include "truth.h"
+#include "expected.h"
 #include "result.h"
 #include "sign.h"
 
@@ -88,7 +88,7 @@ struct loop {
     struct hr_canaries *canaries; /* attacker requests sent */
     struct job **slow; /* in-flight slow bodies (max_in_flight slots) */
     struct hr_progress *progress;
-    struct hr_truth truth; /* built when the probe has collections */
+    struct hr_expected truth; /* built when the probe has collections */
     char **dropped_ids;    /* recorded events planned never to be sent */
     size_t n_dropped, cap_dropped;
     int64_t rebase_s;  /* added to event times (rebase_time) */
@@ -884,7 +884,7 @@ static void loop_free(struct loop *l)
     hr_free(l->eps);
     objmap_free(&l->objs);
     hr_free(l->slow);
-    hr_truth_free(&l->truth);
+    hr_expected_free(&l->truth);
     for (i = 0; i < l->n_dropped; i++)
         hr_free(l->dropped_ids[i]);
     hr_free(l->dropped_ids);
@@ -1259,7 +1259,7 @@ static int setup_loop(struct loop *l, struct hr_err *err)
     l->t->lost_events = -1;
     if (compute_rebase(l, err))
         return -1;
-    if (s->recon.n_collections && hr_truth_build(s, &l->truth, err))
+    if (s->recon.n_collections && hr_expected_build(s, &l->truth, err))
         return -1;
     if (s->hooks.ready && hr_hook_wait(s->hooks.ready, err))
         return -1;

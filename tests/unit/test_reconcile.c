@@ -6,7 +6,7 @@
  */
 #include "reconcile.h"
 #include "scenario.h"
-#include "truth.h"
+#include "expected.h"
 
 #include <check.h>
 #include <stdio.h>
@@ -46,7 +46,7 @@ static const char cassette[] =
     "{\\\"id\\\":\\\"cus_c\\\",\\\"object\\\":\\\"customer\\\","
     "\\\"deleted\\\":true}}}\"}}\n";
 
-static struct hr_truth truth;
+static struct hr_expected truth;
 
 static void build_truth(void)
 {
@@ -57,7 +57,7 @@ static void build_truth(void)
     s.cassette = "mem";
     s.cassette_mem = cassette;
     s.cassette_mem_len = strlen(cassette);
-    if (hr_truth_build(&s, &truth, &err)) {
+    if (hr_expected_build(&s, &truth, &err)) {
         fprintf(stderr, "truth: %s\n", err.msg);
         exit(1);
     }
@@ -260,6 +260,6 @@ int main(void)
     srunner_run_all(sr, CK_NORMAL);
     failed = srunner_ntests_failed(sr);
     srunner_free(sr);
-    hr_truth_free(&truth);
+    hr_expected_free(&truth);
     return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }

@@ -1,0 +1,319 @@
+/* SPDX-License-Identifier: MIT */
+/* The API journal: NDJSON lines on disk, aggregates in memory. */
+#include "journal.h"
+#include "hist.h"
+
+#include <string.h>
+
+#define MAX_PATH_LOGGED 200
+#define STATUS_SLOTS 600
+
+struct route_stat {
+    char *route;
+    int64_t calls, faults;
+    int64_t ra_until_us; /* pending Retry-After deadline, or -1 */
+};
+
+struct fault_stat {
+    char *label;
+    int64_t calls;
+};
+
+struct hr_journal {
+    FILE *f;
+    char *path;
+    char *fbuf;
+    int write_failed;
+    int64_t calls, unmatched, faulted, first_us, last_us;
+    int64_t status[STATUS_SLOTS];
+    int64_t ra_given, ra_honoured, ra_violated;
+    struct route_stat *routes;
+    size_t n_routes;
+    struct fault_stat *faults;
+    size_t n_faults;
+    struct hr_hist latency;
+};
+
+struct hr_journal *hr_journal_new(const char *path, struct hr_err *err)
+{
+    struct hr_journal *j = hr_calloc(1, sizeof(*j));
+
+    if (!j) {
+        hr_errf(err, HR_EXIT_INTERNAL, "out of memory");
+        return NULL;
+    }
+    hr_hist_init(&j->latency);
+    j->first_us = -1;
+    if (!path)
+        return j;
+    j->path = hr_strdup(path);
+    j->f = fopen(path, "w");
+    if (!j->f || !j->path) {
+        hr_errf(err, HR_EXIT_INPUT, "%s: cannot create the API journal", path);
+        hr_journal_free(j);
+        return NULL;
+    }
+    j->fbuf = hr_malloc(1 << 16);
+    if (j->fbuf)
+        setvbuf(j->f, j->fbuf, _IOFBF, 1 << 16);
+    return j;
+}
+
+static struct route_stat *route_for(struct hr_journal *j, const char *route)
+{
+    struct route_stat *r;
+    size_t i;
+
+    for (i = 0; i < j->n_routes; i++)
+        if (strcmp(j->routes[i].route, route) == 0)
+            return &j->routes[i];
+    r = hr_realloc(j->routes, (j->n_routes + 1) * sizeof(*r));
+    if (!r)
+        return NULL;
+    j->routes = r;
+    r = &j->routes[j->n_routes];
+    memset(r, 0, sizeof(*r));
+    r->ra_until_us = -1;
+    r->route = hr_strdup(route);
+    if (!r->route)
+        return NULL;
+    j->n_routes++;
+    return r;
+}
+
+static void count_fault(struct hr_journal *j, const char *label)
+{
+    struct fault_stat *f;
+    size_t i;
+
+    j->faulted++;
+    for (i = 0; i < j->n_faults; i++)
+        if (strcmp(j->faults[i].label, label) == 0) {
+            j->faults[i].calls++;
+            return;
+        }
+    f = hr_realloc(j->faults, (j->n_faults + 1) * sizeof(*f));
+    if (!f)
+        return;
+    j->faults = f;
+    f[j->n_faults].label = hr_strdup(label);
+    f[j->n_faults].calls = 1;
+    if (f[j->n_faults].label)
+        j->n_faults++;
+}
+
+static void judge_retry_after(struct hr_journal *j, struct route_stat *r,
+                              const struct hr_journal_entry *e)
+{
+    if (r->ra_until_us >= 0) {
+        if (e->t_us >= r->ra_until_us)
+            j->ra_honoured++;
+        else
+            j->ra_violated++;
+        r->ra_until_us = -1;
+    }
+    if (e->status == 429 && e->retry_after_s >= 0) {
+        j->ra_given++;
+        r->ra_until_us = e->t_us + e->retry_after_s * 1000000;
+    }
+}
+
+/* Appends s as a JSON string, cut to max bytes, control bytes escaped. */
+static size_t put_str(char *out, const char *s, size_t max)
+{
+    static const char hex[] = "0123456789abcdef";
+    size_t i, n = 0;
+
+    out[n++] = '"';
+    for (i = 0; s && s[i] && i < max; i++) {
+        unsigned char ch = (unsigned char)s[i];
+
+        if (ch == '"' || ch == '\\') {
+            out[n++] = '\\';
+            out[n++] = (char)ch;
+        } else if (ch < 0x20 || ch >= 0x7f) {
+            memcpy(out + n, "\\u00", 4);
+            out[n + 4] = hex[ch >> 4];
+            out[n + 5] = hex[ch & 15];
+            n += 6;
+        } else {
+            out[n++] = (char)ch;
+        }
+    }
+    out[n++] = '"';
+    return n;
+}
+
+/* One line, built in a buffer and written with one call: the journal is
+ * on the server's hot path. */
+static void write_line(struct hr_journal *j, const struct hr_journal_entry *e)
+{
+    char line[4096];
+    size_t n;
+
+    n = (size_t)snprintf(line, 64, "{\"t_ms\":%.3f,\"method\":",
+                         (double)e->t_us / 1000.0);
+    n += put_str(line + n, e->method, 16);
+    memcpy(line + n, ",\"route\":", 9);
+    n += 9;
+    n += put_str(line + n, e->route, MAX_PATH_LOGGED);
+    memcpy(line + n, ",\"path\":", 8);
+    n += 8;
+    n += put_str(line + n, e->path, MAX_PATH_LOGGED);
+    n += (size_t)snprintf(line + n, 64, ",\"status\":%d,\"latency_us\":%lld",
+                          e->status, (long long)e->latency_us);
+    if (e->fault) {
+        memcpy(line + n, ",\"fault\":", 9);
+        n += 9;
+        n += put_str(line + n, e->fault, 64);
+    }
+    memcpy(line + n, "}\n", 2);
+    n += 2;
+    if (fwrite(line, 1, n, j->f) != n)
+        j->write_failed = 1;
+}
+
+void hr_journal_record(struct hr_journal *j, const struct hr_journal_entry *e)
+{
+    struct route_stat *r = route_for(j, e->route ? e->route : "unmatched");
+
+    j->calls++;
+    if (j->first_us < 0)
+        j->first_us = e->t_us;
+    j->last_us = e->t_us;
+    if (e->status >= 0 && e->status < STATUS_SLOTS)
+        j->status[e->status]++;
+    if (e->route && strcmp(e->route, "unmatched") == 0)
+        j->unmatched++;
+    hr_hist_add(&j->latency, e->latency_us < 0 ? 0 : e->latency_us);
+    if (r) {
+        r->calls++;
+        if (e->fault)
+            r->faults++;
+        judge_retry_after(j, r, e);
+    }
+    if (e->fault)
+        count_fault(j, e->fault);
+    if (j->f)
+        write_line(j, e);
+}
+
+int64_t hr_journal_calls(const struct hr_journal *j)
+{
+    return j->calls;
+}
+
+static cJSON *by_route(const struct hr_journal *j)
+{
+    cJSON *o = cJSON_CreateObject();
+    size_t i;
+
+    for (i = 0; o && i < j->n_routes; i++)
+        cJSON_AddNumberToObject(o, j->routes[i].route,
+                                (double)j->routes[i].calls);
+    return o;
+}
+
+static cJSON *by_status(const struct hr_journal *j)
+{
+    cJSON *o = cJSON_CreateObject();
+    char key[8];
+    int i;
+
+    for (i = 0; o && i < STATUS_SLOTS; i++) {
+        if (!j->status[i])
+            continue;
+        snprintf(key, sizeof(key), "%d", i);
+        cJSON_AddNumberToObject(o, key, (double)j->status[i]);
+    }
+    return o;
+}
+
+static cJSON *by_fault(const struct hr_journal *j)
+{
+    cJSON *o = cJSON_CreateObject();
+    size_t i;
+
+    for (i = 0; o && i < j->n_faults; i++)
+        cJSON_AddNumberToObject(o, j->faults[i].label,
+                                (double)j->faults[i].calls);
+    return o;
+}
+
+static cJSON *retry_after(const struct hr_journal *j)
+{
+    cJSON *o = cJSON_CreateObject();
+
+    if (!o)
+        return NULL;
+    cJSON_AddNumberToObject(o, "given", (double)j->ra_given);
+    cJSON_AddNumberToObject(o, "honoured", (double)j->ra_honoured);
+    cJSON_AddNumberToObject(o, "violated", (double)j->ra_violated);
+    if (j->ra_honoured + j->ra_violated == 0)
+        cJSON_AddNullToObject(o, "honoured_all");
+    else
+        cJSON_AddBoolToObject(o, "honoured_all", j->ra_violated == 0);
+    return o;
+}
+
+static cJSON *latency(const struct hr_journal *j)
+{
+    cJSON *o = cJSON_CreateObject();
+
+    if (!o)
+        return NULL;
+    cJSON_AddNumberToObject(o, "p50", hr_hist_quantile(&j->latency, 0.5));
+    cJSON_AddNumberToObject(o, "p99", hr_hist_quantile(&j->latency, 0.99));
+    cJSON_AddNumberToObject(o, "max", (double)j->latency.max_us);
+    return o;
+}
+
+cJSON *hr_journal_summary(const struct hr_journal *j, int64_t elapsed_us)
+{
+    cJSON *o = cJSON_CreateObject();
+    double secs = elapsed_us > 0 ? (double)elapsed_us / 1e6 : 0;
+
+    if (!o)
+        return NULL;
+    cJSON_AddNumberToObject(o, "calls", (double)j->calls);
+    cJSON_AddNumberToObject(o, "polling_rate_per_s",
+                            secs > 0 ? (double)j->calls / secs : 0);
+    cJSON_AddItemToObject(o, "calls_per_route", by_route(j));
+    cJSON_AddItemToObject(o, "calls_per_status", by_status(j));
+    cJSON_AddNumberToObject(o, "calls_with_faults", (double)j->faulted);
+    cJSON_AddItemToObject(o, "faults", by_fault(j));
+    cJSON_AddItemToObject(o, "retry_after", retry_after(j));
+    cJSON_AddNumberToObject(o, "unmatched", (double)j->unmatched);
+    cJSON_AddItemToObject(o, "latency_us", latency(j));
+    if (j->path)
+        cJSON_AddStringToObject(o, "journal", j->path);
+    else
+        cJSON_AddNullToObject(o, "journal");
+    return o;
+}
+
+int hr_journal_flush(struct hr_journal *j)
+{
+    if (j->f && fflush(j->f))
+        j->write_failed = 1;
+    return j->write_failed ? -1 : 0;
+}
+
+void hr_journal_free(struct hr_journal *j)
+{
+    size_t i;
+
+    if (!j)
+        return;
+    if (j->f)
+        fclose(j->f);
+    for (i = 0; i < j->n_routes; i++)
+        hr_free(j->routes[i].route);
+    for (i = 0; i < j->n_faults; i++)
+        hr_free(j->faults[i].label);
+    hr_free(j->routes);
+    hr_free(j->faults);
+    hr_free(j->fbuf);
+    hr_free(j->path);
+    hr_free(j);
+}

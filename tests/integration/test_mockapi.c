@@ -1,0 +1,855 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The mock provider API end to end: `hookreplay serve` on 127.0.0.1 and
+ * real libcurl clients paging, reading objects, meeting faults, and the
+ * journal counting what they did.
+ */
+#include "cassette.h"
+#include "support.h"
+
+#include <check.h>
+#include <curl/curl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define STRIPE_CASSETTE HR_SRC_DIR "/fixtures/stripe-lifecycle.ndjson"
+#define KEY "sk_test_mock_4242424242"
+#define N_EVENTS 31
+
+static char *env_key[] = {"HR_TEST_API_KEY=" KEY, NULL};
+
+/* One HTTP exchange as a libcurl client saw it. */
+struct resp {
+    CURLcode rc;
+    long status;
+    char *body;
+    size_t len;
+    char retry_after[32];
+    char should_retry[16];
+    double secs;
+};
+
+static size_t on_body(char *p, size_t size, size_t n, void *ud)
+{
+    struct resp *r = ud;
+    char *b = realloc(r->body, r->len + size * n + 1);
+
+    ck_assert_ptr_nonnull(b);
+    memcpy(b + r->len, p, size * n);
+    r->len += size * n;
+    b[r->len] = '\0';
+    r->body = b;
+    return size * n;
+}
+
+static size_t on_header(char *p, size_t size, size_t n, void *ud)
+{
+    struct resp *r = ud;
+
+    if (strncasecmp(p, "Retry-After:", 12) == 0)
+        sscanf(p + 12, " %31s", r->retry_after);
+    if (strncasecmp(p, "Stripe-Should-Retry:", 20) == 0)
+        sscanf(p + 20, " %15s", r->should_retry);
+    return size * n;
+}
+
+/* GET base+path with a key (NULL: none) and a timeout. */
+static struct resp get(const struct t_server *s, const char *path,
+                       const char *auth, long timeout_ms)
+{
+    struct resp r = {0};
+    CURL *c = curl_easy_init();
+    struct curl_slist *h = NULL;
+    char url[512], hdr[256];
+
+    snprintf(url, sizeof(url), "%s%s", s->url, path);
+    if (auth) {
+        snprintf(hdr, sizeof(hdr), "Authorization: %s", auth);
+        h = curl_slist_append(h, hdr);
+    }
+    curl_easy_setopt(c, CURLOPT_URL, url);
+    curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, &r);
+    curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
+    curl_easy_setopt(c, CURLOPT_HEADERDATA, &r);
+    curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, timeout_ms);
+    r.rc = curl_easy_perform(c);
+    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r.status);
+    curl_easy_getinfo(c, CURLINFO_TOTAL_TIME, &r.secs);
+    curl_slist_free_all(h);
+    curl_easy_cleanup(c);
+    return r;
+}
+
+static struct resp aget(const struct t_server *s, const char *path)
+{
+    return get(s, path, "Bearer " KEY, 5000);
+}
+
+static cJSON *json_of(const struct resp *r)
+{
+    cJSON *j = r->body ? cJSON_Parse(r->body) : NULL;
+
+    ck_assert_msg(j != NULL, "not JSON: %.200s", r->body ? r->body : "");
+    return j;
+}
+
+/* Writes a scenario; api is the JSON of its "api" section. */
+static char *scenario(const char *dir, const char *cassette, double speed,
+                      const char *api)
+{
+    static char path[512];
+    char text[4096];
+
+    snprintf(path, sizeof(path), "%s/scenario.json", dir);
+    snprintf(text, sizeof(text),
+             "{\"hookreplay\":\"scenario\",\"version\":1,"
+             "\"cassette\":\"%s\",\"seed\":7,"
+             "\"targets\":{\"stripe\":{\"url\":\"http://127.0.0.1:9/\"}},"
+             "\"replay\":{\"speed\":%g},\"api\":%s}",
+             cassette, speed, api);
+    ck_assert_int_eq(t_write_file(path, text, strlen(text)), 0);
+    return path;
+}
+
+static void serve(struct t_server *s, const char *scn, const char *summary)
+{
+    char *argv[] = {HR_BIN,          "serve",
+                    (char *)scn,     "--listen",
+                    "127.0.0.1:0",   summary ? "--summary" : NULL,
+                    (char *)summary, NULL};
+
+    ck_assert_int_eq(t_server_start(s, argv, env_key, 10000), 0);
+}
+
+static void serve_api(struct t_server *s, double speed, const char *api)
+{
+    char *dir = t_tmpdir();
+
+    serve(s, scenario(dir, STRIPE_CASSETTE, speed, api), NULL);
+    free(dir);
+}
+
+#define PLAIN_API "{\"key_env\":\"HR_TEST_API_KEY\"}"
+
+/* Cassette event ids in recorded order, and their types. */
+static int cassette_events(char ids[][64], char types[][64])
+{
+    struct hr_err err;
+    struct hr_cassette_reader *r = hr_cassette_open(STRIPE_CASSETTE, &err);
+    struct hr_interaction it;
+    int n = 0;
+
+    ck_assert_ptr_nonnull(r);
+    hr_interaction_init(&it);
+    while (hr_cassette_next(r, &it, &err) == 1) {
+        snprintf(ids[n], 64, "%s", it.event.id);
+        snprintf(types[n++], 64, "%s", it.event.type);
+    }
+    hr_interaction_clear(&it);
+    hr_cassette_close(r);
+    return n;
+}
+
+static void sleep_ms(long ms)
+{
+    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+
+    nanosleep(&ts, NULL);
+}
+
+/* Walks /v1/events newest first; returns how many ids it saw. */
+static int walk_back(const struct t_server *s, const char *filter,
+                     char seen[][64])
+{
+    char path[256], last[64] = "";
+    int n = 0, more = 1;
+
+    while (more) {
+        struct resp r;
+        cJSON *j, *it;
+
+        snprintf(path, sizeof(path), "/v1/events?limit=4%s%s%s", filter,
+                 last[0] ? "&starting_after=" : "", last);
+        r = aget(s, path);
+        ck_assert_int_eq(r.status, 200);
+        j = json_of(&r);
+        ck_assert_str_eq(cJSON_GetObjectItem(j, "object")->valuestring, "list");
+        cJSON_ArrayForEach(it, cJSON_GetObjectItem(j, "data"))
+        {
+            snprintf(seen[n++], 64, "%s",
+                     cJSON_GetObjectItem(it, "id")->valuestring);
+            snprintf(last, sizeof(last), "%s", seen[n - 1]);
+        }
+        more = cJSON_IsTrue(cJSON_GetObjectItem(j, "has_more"));
+        cJSON_Delete(j);
+        free(r.body);
+        ck_assert_int_le(n, N_EVENTS);
+    }
+    return n;
+}
+
+/* Walks forward from the oldest with ending_before. */
+static int walk_forward(const struct t_server *s, const char *oldest,
+                        char seen[][64])
+{
+    char path[256], first[64];
+    int n = 0, more = 1;
+
+    snprintf(first, sizeof(first), "%s", oldest);
+    while (more) {
+        struct resp r;
+        cJSON *j, *data;
+        int k, cnt;
+
+        snprintf(path, sizeof(path), "/v1/events?limit=5&ending_before=%s",
+                 first);
+        r = aget(s, path);
+        ck_assert_int_eq(r.status, 200);
+        j = json_of(&r);
+        data = cJSON_GetObjectItem(j, "data");
+        cnt = cJSON_GetArraySize(data);
+        /* A page is newest first: walk it backwards to go forward. */
+        for (k = cnt - 1; k >= 0; k--)
+            snprintf(seen[n++], 64, "%s",
+                     cJSON_GetObjectItem(cJSON_GetArrayItem(data, k), "id")
+                         ->valuestring);
+        if (cnt)
+            snprintf(first, sizeof(first), "%s", seen[n - 1]);
+        more = cJSON_IsTrue(cJSON_GetObjectItem(j, "has_more"));
+        cJSON_Delete(j);
+        free(r.body);
+        ck_assert_int_le(n, N_EVENTS);
+    }
+    return n;
+}
+
+START_TEST(pagination_walks_every_event_once_in_both_directions)
+{
+    static char ids[64][64], types[64][64], back[64][64], fwd[64][64];
+    struct t_server s;
+    int n = cassette_events(ids, types), i, got, want;
+
+    serve_api(&s, 10000, PLAIN_API);
+    sleep_ms(200);
+    ck_assert_int_eq(n, N_EVENTS);
+    ck_assert_int_eq(walk_back(&s, "", back), n);
+    for (i = 0; i < n; i++)
+        ck_assert_str_eq(back[i], ids[n - 1 - i]);
+    ck_assert_int_eq(walk_forward(&s, ids[0], fwd), n - 1);
+    for (i = 0; i < n - 1; i++)
+        ck_assert_str_eq(fwd[i], ids[i + 1]);
+    got = walk_back(&s, "&type=invoice.*", back);
+    for (i = 0, want = 0; i < n; i++)
+        want += strncmp(types[i], "invoice.", 8) == 0;
+    ck_assert_int_eq(got, want);
+    ck_assert_int_gt(want, 3);
+    for (i = 0; i < got; i++)
+        ck_assert_int_eq(strncmp(back[i], "evt_", 4), 0);
+    got = walk_back(&s, "&type=customer.subscription.deleted", back);
+    ck_assert_int_eq(got, 1);
+    ck_assert_str_eq(back[0], ids[n - 1]);
+    t_server_stop(&s);
+}
+END_TEST
+
+static int visible_count(const struct t_server *s)
+{
+    struct resp r = aget(s, "/v1/events?limit=100");
+    cJSON *j = json_of(&r);
+    int n = cJSON_GetArraySize(cJSON_GetObjectItem(j, "data"));
+
+    cJSON_Delete(j);
+    free(r.body);
+    return n;
+}
+
+START_TEST(events_appear_at_their_time_and_not_before)
+{
+    struct t_server s;
+    struct resp r;
+
+    /* speed 1: events at 0, 859, 1006, 1124 ms, then 2046 ms. */
+    serve_api(&s, 1, PLAIN_API);
+    ck_assert_int_eq(visible_count(&s), 1);
+    r = aget(&s, "/v1/payment_intents/pi_fakefakefakefakefake0002");
+    ck_assert_int_eq(r.status, 404);
+    free(r.body);
+    sleep_ms(1400);
+    ck_assert_int_eq(visible_count(&s), 4);
+    r = aget(&s, "/v1/payment_intents/pi_fakefakefakefakefake0002");
+    ck_assert_int_eq(r.status, 200);
+    ck_assert_ptr_nonnull(strstr(r.body, "\"status\":\"succeeded\""));
+    free(r.body);
+    t_server_stop(&s);
+}
+END_TEST
+
+START_TEST(objects_carry_their_latest_state_and_lists_filter)
+{
+    struct t_server s;
+    struct resp r;
+    cJSON *j, *d;
+
+    serve_api(&s, 10000, PLAIN_API);
+    sleep_ms(200);
+    r = aget(&s, "/v1/subscriptions/sub_fakefakefakefakefake0001");
+    ck_assert_int_eq(r.status, 200);
+    j = json_of(&r);
+    ck_assert_str_eq(cJSON_GetObjectItem(j, "status")->valuestring, "canceled");
+    cJSON_Delete(j);
+    free(r.body);
+    r = aget(&s, "/v1/subscriptions");
+    j = json_of(&r);
+    ck_assert_int_eq(cJSON_GetArraySize(cJSON_GetObjectItem(j, "data")), 0);
+    cJSON_Delete(j);
+    free(r.body);
+    r = aget(&s, "/v1/subscriptions?status=all&customer=cus_6lsBvm5rJ0zyHc");
+    j = json_of(&r);
+    ck_assert_int_eq(cJSON_GetArraySize(cJSON_GetObjectItem(j, "data")), 1);
+    cJSON_Delete(j);
+    free(r.body);
+    r = aget(&s, "/v1/invoices?limit=1");
+    j = json_of(&r);
+    d = cJSON_GetArrayItem(cJSON_GetObjectItem(j, "data"), 0);
+    ck_assert_str_eq(cJSON_GetObjectItem(d, "id")->valuestring,
+                     "in_fakefakefakefakefake0002");
+    ck_assert(cJSON_IsTrue(cJSON_GetObjectItem(j, "has_more")));
+    ck_assert_str_eq(cJSON_GetObjectItem(j, "url")->valuestring,
+                     "/v1/invoices");
+    cJSON_Delete(j);
+    free(r.body);
+    r = aget(&s, "/v1/invoices?created[lt]=1601000000");
+    j = json_of(&r);
+    ck_assert_int_eq(cJSON_GetArraySize(cJSON_GetObjectItem(j, "data")), 1);
+    cJSON_Delete(j);
+    free(r.body);
+    r = aget(&s, "/v1/invoices/in_fakefakefakefakefake0001/lines");
+    j = json_of(&r);
+    d = cJSON_GetArrayItem(cJSON_GetObjectItem(j, "data"), 0);
+    ck_assert_str_eq(cJSON_GetObjectItem(d, "object")->valuestring,
+                     "line_item");
+    cJSON_Delete(j);
+    free(r.body);
+    r = aget(&s, "/v1/subscription_items?subscription="
+                 "sub_fakefakefakefakefake0001");
+    j = json_of(&r);
+    d = cJSON_GetArrayItem(cJSON_GetObjectItem(j, "data"), 0);
+    ck_assert_str_eq(cJSON_GetObjectItem(d, "object")->valuestring,
+                     "subscription_item");
+    cJSON_Delete(j);
+    free(r.body);
+    t_server_stop(&s);
+}
+END_TEST
+
+/* A two-event cassette: a product is created, then deleted at 300 ms,
+ * plus one recorded API call. */
+static char *product_cassette(const char *dir)
+{
+    static char path[512];
+    static const char text[] =
+        "{\"hookreplay\":\"cassette\",\"version\":1,\"endpoints\":"
+        "{\"stripe\":{\"profile\":\"stripe\"}}}\n"
+        "{\"seq\":1,\"at_ms\":0,\"kind\":\"webhook\",\"endpoint\":\"stripe\","
+        "\"event\":{\"id\":\"evt_p1\",\"type\":\"product.created\","
+        "\"object\":\"prod_1\",\"created\":1700000000},"
+        "\"request\":{\"method\":\"POST\",\"path\":\"/h\",\"query\":\"\","
+        "\"headers\":[],\"body\":\"{\\\"id\\\":\\\"evt_p1\\\",\\\"object\\\":"
+        "\\\"event\\\",\\\"type\\\":\\\"product.created\\\",\\\"created\\\":"
+        "1700000000,\\\"data\\\":{\\\"object\\\":{\\\"id\\\":\\\"prod_1\\\","
+        "\\\"object\\\":\\\"product\\\",\\\"active\\\":true}}}\"}}\n"
+        "{\"seq\":2,\"at_ms\":300,\"kind\":\"webhook\",\"endpoint\":"
+        "\"stripe\",\"event\":{\"id\":\"evt_p2\",\"type\":"
+        "\"product.deleted\",\"object\":\"prod_1\",\"created\":1700000001},"
+        "\"request\":{\"method\":\"POST\",\"path\":\"/h\",\"query\":\"\","
+        "\"headers\":[],\"body\":\"{\\\"id\\\":\\\"evt_p2\\\",\\\"object\\\":"
+        "\\\"event\\\",\\\"type\\\":\\\"product.deleted\\\",\\\"created\\\":"
+        "1700000001,\\\"data\\\":{\\\"object\\\":{\\\"id\\\":\\\"prod_1\\\","
+        "\\\"object\\\":\\\"product\\\",\\\"active\\\":false}}}\"}}\n"
+        "{\"seq\":3,\"at_ms\":300,\"kind\":\"api\",\"endpoint\":\"stripe\","
+        "\"request\":{\"method\":\"GET\",\"path\":\"/v1/balance\",\"query\":"
+        "\"expand[]=x&a=1\",\"headers\":[],\"body\":\"\"},\"response\":"
+        "{\"status\":200,\"ms\":3,\"headers\":[[\"Request-Id\",\"req_9\"]],"
+        "\"body\":\"{\\\"object\\\":\\\"balance\\\"}\"}}\n";
+
+    snprintf(path, sizeof(path), "%s/product.ndjson", dir);
+    ck_assert_int_eq(t_write_file(path, text, strlen(text)), 0);
+    return path;
+}
+
+START_TEST(deleted_objects_get_404_in_the_provider_shape)
+{
+    struct t_server s;
+    char *dir = t_tmpdir();
+    struct resp r;
+    cJSON *j, *e;
+
+    serve(&s, scenario(dir, product_cassette(dir), 1, PLAIN_API), NULL);
+    r = aget(&s, "/v1/products/prod_1");
+    ck_assert_int_eq(r.status, 200);
+    free(r.body);
+    sleep_ms(500);
+    r = aget(&s, "/v1/products/prod_1");
+    ck_assert_int_eq(r.status, 404);
+    j = json_of(&r);
+    e = cJSON_GetObjectItem(j, "error");
+    ck_assert_str_eq(cJSON_GetObjectItem(e, "code")->valuestring,
+                     "resource_missing");
+    ck_assert_str_eq(cJSON_GetObjectItem(e, "type")->valuestring,
+                     "invalid_request_error");
+    ck_assert_str_eq(cJSON_GetObjectItem(e, "param")->valuestring, "id");
+    ck_assert_str_eq(cJSON_GetObjectItem(e, "message")->valuestring,
+                     "No such product: 'prod_1'");
+    cJSON_Delete(j);
+    free(r.body);
+    t_server_stop(&s);
+    free(dir);
+}
+END_TEST
+
+START_TEST(recorded_calls_are_served_and_unmatched_ones_journaled)
+{
+    struct t_server s;
+    char *dir = t_tmpdir();
+    char sum[512];
+    struct resp r;
+    cJSON *j;
+
+    snprintf(sum, sizeof(sum), "%s/summary.json", dir);
+    serve(&s, scenario(dir, product_cassette(dir), 1, PLAIN_API), sum);
+    r = aget(&s, "/v1/balance?a=1&expand%5B%5D=x");
+    ck_assert_int_eq(r.status, 200);
+    ck_assert_str_eq(r.body, "{\"object\":\"balance\"}");
+    free(r.body);
+    r = aget(&s, "/v1/balance?a=2");
+    ck_assert_int_eq(r.status, 404);
+    ck_assert_ptr_nonnull(strstr(r.body, "Unrecognized request URL"));
+    free(r.body);
+    t_server_stop(&s);
+    j = t_read_json(sum);
+    ck_assert_ptr_nonnull(j);
+    ck_assert_int_eq((int)t_json_num(j, "unmatched"), 1);
+    ck_assert_int_eq((int)t_json_num(j, "calls"), 2);
+    cJSON_Delete(j);
+    free(dir);
+}
+END_TEST
+
+START_TEST(wrong_or_missing_keys_get_401_and_basic_auth_works)
+{
+    struct t_server s;
+    struct resp r;
+    cJSON *j;
+    char basic[128];
+    char *b64 = hr_b64_encode((const unsigned char *)KEY ":", strlen(KEY ":"));
+
+    serve_api(&s, 10000, PLAIN_API);
+    r = get(&s, "/v1/events", NULL, 5000);
+    ck_assert_int_eq(r.status, 401);
+    j = json_of(&r);
+    ck_assert_ptr_nonnull(
+        strstr(cJSON_GetObjectItem(cJSON_GetObjectItem(j, "error"), "message")
+                   ->valuestring,
+               "You did not provide an API key"));
+    cJSON_Delete(j);
+    free(r.body);
+    r = get(&s, "/v1/events", "Bearer sk_test_wrong_000000001234", 5000);
+    ck_assert_int_eq(r.status, 401);
+    ck_assert_ptr_nonnull(strstr(r.body, "Invalid API Key provided"));
+    ck_assert_ptr_null(strstr(r.body, "wrong_000000001234"));
+    free(r.body);
+    snprintf(basic, sizeof(basic), "Basic %s", b64);
+    r = get(&s, "/v1/events", basic, 5000);
+    ck_assert_int_eq(r.status, 200);
+    free(r.body);
+    hr_free(b64);
+    t_server_stop(&s);
+}
+END_TEST
+
+#define FAULT_API(rule)                                                        \
+    "{\"key_env\":\"HR_TEST_API_KEY\",\"faults\":[" rule "]}"
+
+START_TEST(latency_fault_delays_the_answer)
+{
+    struct t_server s;
+    struct resp r;
+
+    serve_api(&s, 10000,
+              FAULT_API("{\"match\":{\"route\":\"/v1/customers/"
+                        "*\"},\"action\":{\"latency\":{\"ms\":"
+                        "300}}}"));
+    r = aget(&s, "/v1/customers/cus_6lsBvm5rJ0zyHc");
+    ck_assert_int_eq(r.status, 200);
+    ck_assert_msg(r.secs >= 0.29, "took %.3f s", r.secs);
+    free(r.body);
+    r = aget(&s, "/v1/events?limit=1");
+    ck_assert_int_eq(r.status, 200);
+    ck_assert_msg(r.secs < 0.25, "took %.3f s", r.secs);
+    free(r.body);
+    t_server_stop(&s);
+}
+END_TEST
+
+START_TEST(status_bursts_and_429_carry_the_provider_retry_headers)
+{
+    struct t_server s;
+    struct resp r;
+    int i;
+
+    serve_api(&s, 10000,
+              FAULT_API("{\"match\":{\"route\":\"/v1/events\",\"calls\":[2,"
+                        "2]},\"action\":{\"status\":503,\"burst\":3}},"
+                        "{\"match\":{\"route\":\"/v1/invoices\"},\"action\":"
+                        "{\"status\":429,\"retry_after_s\":2}}"));
+    for (i = 1; i <= 5; i++) {
+        r = aget(&s, "/v1/events?limit=1");
+        ck_assert_int_eq(r.status, i >= 2 && i <= 4 ? 503 : 200);
+        if (r.status == 503)
+            ck_assert_str_eq(r.should_retry, "true");
+        free(r.body);
+    }
+    r = aget(&s, "/v1/invoices");
+    ck_assert_int_eq(r.status, 429);
+    ck_assert_str_eq(r.retry_after, "2");
+    ck_assert_str_eq(r.should_retry, "true");
+    ck_assert_ptr_nonnull(strstr(r.body, "\"code\":\"rate_limit\""));
+    free(r.body);
+    t_server_stop(&s);
+}
+END_TEST
+
+START_TEST(hang_never_answers_and_reset_closes_without_an_answer)
+{
+    struct t_server s;
+    struct resp r;
+
+    serve_api(&s, 10000,
+              FAULT_API("{\"match\":{\"route\":\"/v1/charges\"},\"action\":"
+                        "{\"hang\":true}},{\"match\":{\"route\":\"/v1/"
+                        "refunds\"},\"action\":{\"reset\":true}}"));
+    r = aget(&s, "/v1/refunds");
+    ck_assert_msg(r.rc == CURLE_GOT_NOTHING || r.rc == CURLE_RECV_ERROR,
+                  "curl: %s", curl_easy_strerror(r.rc));
+    free(r.body);
+    r = get(&s, "/v1/charges", "Bearer " KEY, 700);
+    ck_assert_int_eq(r.rc, CURLE_OPERATION_TIMEDOUT);
+    free(r.body);
+    r = aget(&s, "/v1/events?limit=1");
+    ck_assert_int_eq(r.status, 200);
+    free(r.body);
+    t_server_stop(&s);
+}
+END_TEST
+
+START_TEST(stale_reads_lag_behind_the_event)
+{
+    struct t_server s;
+    struct resp r;
+
+    serve_api(&s, 1,
+              FAULT_API("{\"match\":{\"route\":\"/v1/customers/*\"},"
+                        "\"action\":{\"stale_ms\":800}}"));
+    /* The customer exists from 0 ms; with 800 ms of lag it shows later. */
+    r = aget(&s, "/v1/customers/cus_6lsBvm5rJ0zyHc");
+    ck_assert_int_eq(r.status, 404);
+    free(r.body);
+    ck_assert_int_eq(visible_count(&s), 1);
+    sleep_ms(1000);
+    r = aget(&s, "/v1/customers/cus_6lsBvm5rJ0zyHc");
+    ck_assert_int_eq(r.status, 200);
+    free(r.body);
+    t_server_stop(&s);
+}
+END_TEST
+
+START_TEST(pagination_shift_inserts_events_while_a_client_pages)
+{
+    struct t_server s;
+    struct resp r;
+    int before;
+
+    serve_api(&s, 0.001,
+              FAULT_API("{\"match\":{\"route\":\"/v1/events\",\"calls\":[2,"
+                        "2]},\"action\":{\"pagination_shift\":{\"events\":"
+                        "3}}}"));
+    before = visible_count(&s);
+    ck_assert_int_eq(before, 1);
+    ck_assert_int_eq(visible_count(&s), 4);
+    r = aget(&s, "/v1/payment_intents/pi_fakefakefakefakefake0002");
+    ck_assert_int_eq(r.status, 200);
+    free(r.body);
+    t_server_stop(&s);
+}
+END_TEST
+
+START_TEST(truncated_json_is_cut_short)
+{
+    struct t_server s;
+    struct resp r, full;
+
+    serve_api(
+        &s, 10000,
+        FAULT_API("{\"match\":{\"route\":\"/v1/customers/*\",\"calls\":"
+                  "[1,1]},\"action\":{\"truncate\":{\"fraction\":0.5}}}"));
+    sleep_ms(100);
+    r = aget(&s, "/v1/customers/cus_6lsBvm5rJ0zyHc");
+    full = aget(&s, "/v1/customers/cus_6lsBvm5rJ0zyHc");
+    ck_assert_int_eq(r.rc, CURLE_OK);
+    ck_assert_int_eq(r.status, 200);
+    ck_assert_int_eq(r.len, full.len / 2);
+    ck_assert_int_eq(memcmp(r.body, full.body, r.len), 0);
+    ck_assert_ptr_null(cJSON_Parse(r.body));
+    free(r.body);
+    free(full.body);
+    t_server_stop(&s);
+}
+END_TEST
+
+START_TEST(journal_counts_match_the_requests_made)
+{
+    struct t_server s;
+    char *dir = t_tmpdir();
+    char api[1024], sum[512], jpath[512], *text = NULL;
+    struct t_result tr;
+    cJSON *j;
+    int i;
+
+    snprintf(jpath, sizeof(jpath), "%s/journal.ndjson", dir);
+    snprintf(sum, sizeof(sum), "%s/summary.json", dir);
+    snprintf(api, sizeof(api),
+             "{\"key_env\":\"HR_TEST_API_KEY\",\"journal\":\"%s\","
+             "\"faults\":[{\"match\":{\"route\":\"/v1/customers\",\"calls\":"
+             "[1,2]},\"action\":{\"status\":429,\"retry_after_s\":1}}]}",
+             jpath);
+    serve(&s, scenario(dir, STRIPE_CASSETTE, 10000, api), sum);
+    for (i = 0; i < 7; i++)
+        free(aget(&s, "/v1/events?limit=2").body);
+    free(aget(&s, "/v1/customers").body);
+    free(aget(&s, "/v1/customers").body); /* too early: violated */
+    sleep_ms(1100);
+    free(aget(&s, "/v1/customers").body); /* honoured */
+    free(aget(&s, "/nowhere").body);
+    t_server_stop(&s);
+    j = t_read_json(sum);
+    ck_assert_ptr_nonnull(j);
+    ck_assert_int_eq((int)t_json_num(j, "calls"), 11);
+    ck_assert_int_eq((int)t_json_num(j, "calls_with_faults"), 2);
+    ck_assert_int_eq((int)t_json_num(j, "unmatched"), 1);
+    ck_assert_int_eq((int)t_json_num(j, "retry_after.given"), 2);
+    ck_assert_int_eq((int)t_json_num(j, "retry_after.honoured"), 1);
+    ck_assert_int_eq((int)t_json_num(j, "retry_after.violated"), 1);
+    ck_assert_int_eq((int)t_json_num(j, "calls_per_status.429"), 2);
+    ck_assert(t_json_num(j, "polling_rate_per_s") > 0);
+    cJSON_Delete(j);
+    {
+        char *argv[] = {"wc", "-l", jpath, NULL};
+
+        ck_assert_int_eq(t_run(&tr, argv, NULL, NULL, 5000), 0);
+        ck_assert_int_eq(atoi(tr.out), 11);
+        t_result_free(&tr);
+    }
+    free(text);
+    free(dir);
+}
+END_TEST
+
+START_TEST(malformed_requests_get_clean_4xx_and_serving_goes_on)
+{
+    struct t_server s;
+    struct resp r;
+    CURL *c;
+    struct curl_slist *h = NULL;
+    char *big = malloc(100001), url[256];
+    long status = 0;
+
+    serve_api(&s, 10000, PLAIN_API);
+    r = aget(&s, "/v1/events?limit=abc");
+    ck_assert_int_eq(r.status, 400);
+    ck_assert_ptr_nonnull(strstr(r.body, "\"param\":\"limit\""));
+    free(r.body);
+    r = aget(&s, "/v1/events?limit=1000");
+    ck_assert_int_eq(r.status, 400);
+    free(r.body);
+    r = aget(&s, "/v1/events?starting_after=evt_nope");
+    ck_assert_int_eq(r.status, 404);
+    free(r.body);
+    r = aget(&s, "/v1/events?starting_after=a&ending_before=b");
+    ck_assert_int_eq(r.status, 400);
+    free(r.body);
+    r = aget(&s, "/v1/invoices?created[gte]=yesterday");
+    ck_assert_int_eq(r.status, 400);
+    free(r.body);
+    r = aget(&s, "/no/such/route");
+    ck_assert_int_eq(r.status, 404);
+    free(r.body);
+    memcpy(big, "X-Big: ", 7);
+    memset(big + 7, 'a', 100000 - 7);
+    big[100000] = '\0';
+    h = curl_slist_append(h, big);
+    c = curl_easy_init();
+    snprintf(url, sizeof(url), "%s/v1/events", s.url);
+    curl_easy_setopt(c, CURLOPT_URL, url);
+    curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
+    curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, 5000L);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, &r);
+    memset(&r, 0, sizeof(r));
+    curl_easy_perform(c);
+    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+    ck_assert_msg(status >= 400 && status < 500, "status %ld", status);
+    curl_easy_cleanup(c);
+    curl_slist_free_all(h);
+    free(r.body);
+    free(big);
+    r = aget(&s, "/v1/events?limit=1");
+    ck_assert_int_eq(r.status, 200);
+    free(r.body);
+    t_server_stop(&s);
+}
+END_TEST
+
+/* A Standard Webhooks cassette of n events, 1 ms apart. */
+static char *swh_cassette(const char *dir, int n)
+{
+    static char path[512];
+    FILE *f;
+    int i;
+
+    snprintf(path, sizeof(path), "%s/swh.ndjson", dir);
+    f = fopen(path, "w");
+    ck_assert_ptr_nonnull(f);
+    fputs("{\"hookreplay\":\"cassette\",\"version\":1,\"endpoints\":"
+          "{\"e\":{\"profile\":\"standard-webhooks\"}}}\n",
+          f);
+    for (i = 0; i < n; i++)
+        fprintf(f,
+                "{\"seq\":%d,\"at_ms\":%d,\"kind\":\"webhook\",\"endpoint\":"
+                "\"e\",\"event\":{\"id\":\"msg_%d\",\"type\":\"%s\","
+                "\"object\":\"o_%d\"},\"request\":{\"method\":\"POST\","
+                "\"path\":\"/h\",\"query\":\"\",\"headers\":[],\"body\":"
+                "\"{\\\"type\\\":\\\"%s\\\",\\\"timestamp\\\":"
+                "\\\"2024-01-01T00:00:00Z\\\",\\\"data\\\":{\\\"id\\\":"
+                "\\\"o_%d\\\"}}\"}}\n",
+                i + 1, i, i, i % 3 ? "user.updated" : "user.created", i % 5,
+                i % 3 ? "user.updated" : "user.created", i % 5);
+    fclose(f);
+    return path;
+}
+
+START_TEST(cursor_style_events_walk_once_with_next_cursors)
+{
+    struct t_server s;
+    char *dir = t_tmpdir(), path[256], cursor[64] = "";
+    int seen = 0, done = 0, pages = 0;
+    struct resp r;
+
+    serve(&s, scenario(dir, swh_cassette(dir, 23), 1000, PLAIN_API), NULL);
+    sleep_ms(100);
+    while (!done) {
+        cJSON *j, *it;
+
+        snprintf(path, sizeof(path), "/events?limit=5%s%s",
+                 cursor[0] ? "&after=" : "", cursor);
+        r = aget(&s, path);
+        ck_assert_int_eq(r.status, 200);
+        j = json_of(&r);
+        cJSON_ArrayForEach(it, cJSON_GetObjectItem(j, "data"))
+        {
+            char want[32];
+
+            snprintf(want, sizeof(want), "msg_%d", seen++);
+            ck_assert_str_eq(cJSON_GetObjectItem(it, "id")->valuestring, want);
+        }
+        snprintf(cursor, sizeof(cursor), "%s",
+                 cJSON_GetObjectItem(j, "next")->valuestring);
+        done = cJSON_IsTrue(cJSON_GetObjectItem(j, "done"));
+        cJSON_Delete(j);
+        free(r.body);
+        ck_assert_int_lt(++pages, 10);
+    }
+    ck_assert_int_eq(seen, 23);
+    r = aget(&s, "/events?limit=50&type=user.created");
+    ck_assert_int_eq(r.status, 200);
+    {
+        cJSON *j = json_of(&r);
+
+        ck_assert_int_eq(cJSON_GetArraySize(cJSON_GetObjectItem(j, "data")), 8);
+        cJSON_Delete(j);
+    }
+    free(r.body);
+    r = get(&s, "/events", "Bearer nope", 5000);
+    ck_assert_int_eq(r.status, 401);
+    ck_assert_ptr_nonnull(strstr(r.body, "\"code\":\"authentication_failed\""));
+    free(r.body);
+    t_server_stop(&s);
+    free(dir);
+}
+END_TEST
+
+START_TEST(bad_api_sections_and_addresses_exit_2)
+{
+    char *dir = t_tmpdir();
+    const char *bad[] = {
+        "{\"listen\":\"localhost\"}",
+        "{\"faults\":[{\"action\":{\"explode\":true}}]}",
+        "{\"faults\":[{\"match\":{\"p\":2},\"action\":{\"hang\":true}}]}",
+        "{\"key_env\":\"HR_TEST_UNSET_VARIABLE\"}",
+        "{\"color\":\"blue\"}",
+    };
+    size_t i;
+
+    for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        char *argv[] = {HR_BIN, "serve",
+                        scenario(dir, STRIPE_CASSETTE, 1, bad[i]), NULL};
+        struct t_result tr;
+
+        ck_assert_int_eq(t_run(&tr, argv, NULL, NULL, 10000), 0);
+        ck_assert_msg(tr.exit_code == 2, "%s: exit %d: %s", bad[i],
+                      tr.exit_code, tr.err);
+        ck_assert_ptr_nonnull(strstr(tr.err, "/api"));
+        t_result_free(&tr);
+    }
+    free(dir);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("mockapi");
+    TCase *tc = tcase_create("serve");
+    SRunner *sr;
+    int failed;
+
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+    tcase_set_timeout(tc, 60);
+    tcase_add_test(tc, pagination_walks_every_event_once_in_both_directions);
+    tcase_add_test(tc, events_appear_at_their_time_and_not_before);
+    tcase_add_test(tc, objects_carry_their_latest_state_and_lists_filter);
+    tcase_add_test(tc, deleted_objects_get_404_in_the_provider_shape);
+    tcase_add_test(tc, recorded_calls_are_served_and_unmatched_ones_journaled);
+    tcase_add_test(tc, wrong_or_missing_keys_get_401_and_basic_auth_works);
+    tcase_add_test(tc, latency_fault_delays_the_answer);
+    tcase_add_test(tc, status_bursts_and_429_carry_the_provider_retry_headers);
+    tcase_add_test(tc, hang_never_answers_and_reset_closes_without_an_answer);
+    tcase_add_test(tc, stale_reads_lag_behind_the_event);
+    tcase_add_test(tc, pagination_shift_inserts_events_while_a_client_pages);
+    tcase_add_test(tc, truncated_json_is_cut_short);
+    tcase_add_test(tc, journal_counts_match_the_requests_made);
+    tcase_add_test(tc, malformed_requests_get_clean_4xx_and_serving_goes_on);
+    tcase_add_test(tc, cursor_style_events_walk_once_with_next_cursors);
+    tcase_add_test(tc, bad_api_sections_and_addresses_exit_2);
+    suite_add_tcase(s, tc);
+    sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    curl_global_cleanup();
+    return failed ? 1 : 0;
+}
