@@ -285,6 +285,7 @@ static int expand(struct hr_planner *p, struct hr_interaction *it,
     d[0]->it = *it; /* takes ownership */
     hr_interaction_init(it);
     d[0]->planned_us = base_us;
+    d[0]->base_us = base_us;
     d[0]->order = p->order++;
     for (ri = 0; ri < (int)p->s->faults.n; ri++) {
         if (!rule_matches(p, ri, &d[0]->it))

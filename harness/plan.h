@@ -24,6 +24,7 @@
 struct hr_plan_item {
     struct hr_interaction it; /* owned copy */
     int64_t planned_us;       /* from the start of the run */
+    int64_t base_us;          /* the recorded time, before any fault */
     uint64_t order;           /* tie-break: the plan's total order */
     int copy;                 /* 0: the recorded delivery; n: n-th copy */
     int new_id;               /* a copy under a new event id */

@@ -444,6 +444,8 @@ int hr_result_close(struct hr_result *r, const struct hr_run_totals *t,
     cJSON_AddItemToObject(tail, "totals", hr_result_totals_json(t));
     if (t->recon_measured)
         cJSON_AddItemToObject(tail, "reconciliation", recon_json(t));
+    if (t->api_summary)
+        cJSON_AddItemReferenceToObject(tail, "api", t->api_summary);
     cJSON_AddItemToObject(tail, "checks", hr_result_checks_json(v));
     cJSON_AddStringToObject(tail, "verdict", hr_result_verdict_name(code));
     cJSON_AddNumberToObject(tail, "exit_code", code);

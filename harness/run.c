@@ -16,6 +16,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <poll.h>
+#include <pthread.h>
 #include <sys/socket.h>
 #include <unistd.h>
 #include <sys/stat.h>
@@ -89,6 +91,7 @@ struct loop {
     struct job **slow; /* in-flight slow bodies (max_in_flight slots) */
     struct hr_progress *progress;
     struct hr_expected truth; /* built when the probe has collections */
+    struct hr_mockapi *api; /* the mock provider API, or NULL */
     char **dropped_ids;    /* recorded events planned never to be sent */
     size_t n_dropped, cap_dropped;
     int64_t rebase_s;  /* added to event times (rebase_time) */
@@ -303,6 +306,11 @@ static int fill(struct loop *l, struct hr_err *err)
             continue;
         }
         if (heap_push(l, j))
+            return hr_errf(err, HR_EXIT_INTERNAL, "out of memory");
+        /* The provider's truth has the event at its recorded time,
+         * whatever happens to its webhook. */
+        if (l->api && x->copy == 0 && !x->attacker &&
+            hr_mockapi_publish(l->api, &x->it, x->base_us))
             return hr_errf(err, HR_EXIT_INTERNAL, "out of memory");
         count_planned(l->t, x);
         l->pending++;
@@ -799,6 +807,25 @@ static int drain_stopped(struct loop *l, struct hr_err *err)
     return 0;
 }
 
+/* Waits for the sender's sockets and the mock API's, serving the API. */
+static void wait_loop(struct loop *l, int timeout_ms)
+{
+    struct curl_waitfd wfd;
+
+    if (!l->api) {
+        curl_multi_poll(l->multi, NULL, 0, timeout_ms, NULL);
+        return;
+    }
+    wfd.fd = hr_mockapi_fd(l->api);
+    wfd.events = CURL_WAIT_POLLIN;
+    wfd.revents = 0;
+    if (hr_mockapi_timeout_ms(l->api) < timeout_ms)
+        timeout_ms = (int)hr_mockapi_timeout_ms(l->api);
+    curl_multi_poll(l->multi, &wfd, 1, timeout_ms < 0 ? 0 : timeout_ms,
+                    NULL);
+    hr_mockapi_step(l->api);
+}
+
 static int run_loop(struct loop *l, struct hr_err *err)
 {
     for (;;) {
@@ -819,7 +846,7 @@ static int run_loop(struct loop *l, struct hr_err *err)
             return -1;
         if (loop_done(l))
             return 0;
-        curl_multi_poll(l->multi, NULL, 0, poll_timeout_ms(l), NULL);
+        wait_loop(l, poll_timeout_ms(l));
     }
 }
 
@@ -885,6 +912,7 @@ static void loop_free(struct loop *l)
     objmap_free(&l->objs);
     hr_free(l->slow);
     hr_expected_free(&l->truth);
+    hr_mockapi_free(l->api);
     for (i = 0; i < l->n_dropped; i++)
         hr_free(l->dropped_ids[i]);
     hr_free(l->dropped_ids);
@@ -1048,6 +1076,54 @@ static int send_handshakes(struct loop *l, struct hr_err *err)
     return 0;
 }
 
+/* A blocking call (probe, hook) made while the mock API keeps serving:
+ * a target may call the API before it answers. */
+struct bg_call {
+    void (*fn)(void *);
+    void *arg;
+    volatile int done;
+};
+
+static void *bg_main(void *p)
+{
+    struct bg_call *c = p;
+
+    c->fn(c->arg);
+    __atomic_store_n(&c->done, 1, __ATOMIC_RELEASE);
+    return NULL;
+}
+
+static void serve_for(struct loop *l, int64_t ms)
+{
+    int64_t until = hr_mono_ms() + ms;
+
+    if (!l->api) {
+        usleep((useconds_t)ms * 1000);
+        return;
+    }
+    while (hr_mono_ms() < until) {
+        struct pollfd pf = {hr_mockapi_fd(l->api), POLLIN, 0};
+        int64_t left = until - hr_mono_ms(), t = hr_mockapi_timeout_ms(l->api);
+
+        poll(&pf, 1, (int)(t >= 0 && t < left ? t : left));
+        hr_mockapi_step(l->api);
+    }
+}
+
+static void call_serving(struct loop *l, void (*fn)(void *), void *arg)
+{
+    struct bg_call c = {fn, arg, 0};
+    pthread_t th;
+
+    if (!l->api || pthread_create(&th, NULL, bg_main, &c)) {
+        fn(arg);
+        return;
+    }
+    while (!__atomic_load_n(&c.done, __ATOMIC_ACQUIRE))
+        serve_for(l, 5);
+    pthread_join(th, NULL);
+}
+
 /* How many times the target says it applied an event (0: never). */
 static int64_t applied_count(const struct hr_probe_cfg *p, const cJSON *state,
                              const char *id)
@@ -1108,6 +1184,34 @@ static void add_curve_point(struct hr_run_totals *t, int64_t at_ms,
     t->curve_bad[t->n_curve++] = bad;
 }
 
+struct probe_call {
+    const struct hr_probe_cfg *p;
+    char *text;
+    cJSON *state;
+    struct hr_err err;
+    int rc;
+};
+
+static void probe_bg(void *arg)
+{
+    struct probe_call *c = arg;
+
+    c->rc = hr_probe_read(c->p, &c->text, &c->state, &c->err);
+}
+
+struct hook_call {
+    const struct hr_hook *h;
+    struct hr_err err;
+    int rc;
+};
+
+static void hook_bg(void *arg)
+{
+    struct hook_call *c = arg;
+
+    c->rc = hr_hook_call(c->h, &c->err);
+}
+
 /* One probe: compares and records; returns 1 when consistent. */
 static int probe_once(struct loop *l, int64_t at_ms, cJSON **keep)
 {
@@ -1117,9 +1221,15 @@ static int probe_once(struct loop *l, int64_t at_ms, cJSON **keep)
     cJSON *state = NULL;
     int ok = 0;
 
+    struct probe_call pc = {l->s->probe, NULL, NULL, {0, ""}, 0};
+
     t->probes++;
     hr_compare_clear(&t->last);
-    if (hr_probe_read(l->s->probe, &text, &state, &err) ||
+    call_serving(l, probe_bg, &pc);
+    text = pc.text;
+    state = pc.state;
+    err = pc.err;
+    if (pc.rc ||
         hr_compare_state(&l->truth, state, &l->s->recon, &t->last, &err)) {
         snprintf(t->probe_error, sizeof(t->probe_error), "%s", err.msg);
         add_curve_point(t, at_ms, -1);
@@ -1137,10 +1247,13 @@ static int probe_once(struct loop *l, int64_t at_ms, cJSON **keep)
 
 static void call_reconcile(struct loop *l)
 {
-    struct hr_err err = {0, ""};
+    struct hook_call hc = {l->s->hooks.reconcile, {0, ""}, 0};
 
-    if (l->s->hooks.reconcile && hr_hook_call(l->s->hooks.reconcile, &err))
-        hr_log(1, "reconcile hook: %s", err.msg);
+    if (!hc.h)
+        return;
+    call_serving(l, hook_bg, &hc);
+    if (hc.rc)
+        hr_log(1, "reconcile hook: %s", hc.err.msg);
 }
 
 /*
@@ -1183,7 +1296,7 @@ static void consistency(struct loop *l)
             call_reconcile(l);
             next_hook += hook->every_ms;
         }
-        usleep((useconds_t)c->interval_ms * 1000);
+        serve_for(l, c->interval_ms);
     }
     judge_events(l, state);
     cJSON_Delete(state);
@@ -1203,8 +1316,18 @@ static void gather_evidence(struct loop *l)
     if (!p)
         return;
     if (p->after_ms > 0)
-        usleep((useconds_t)p->after_ms * 1000);
-    if (hr_probe_read(p, &text, &state, &err)) {
+        serve_for(l, p->after_ms);
+    {
+        struct probe_call pc = {p, NULL, NULL, {0, ""}, 0};
+
+        call_serving(l, probe_bg, &pc);
+        text = pc.text;
+        state = pc.state;
+        err = pc.err;
+        if (pc.rc)
+            err.code = err.code ? err.code : HR_EXIT_TARGET;
+    }
+    if (err.msg[0]) {
         snprintf(t->probe_error, sizeof(t->probe_error), "%s", err.msg);
     } else {
         t->forged_accepted = hr_canaries_judge(l->canaries, text);
@@ -1252,6 +1375,60 @@ static int compute_rebase(struct loop *l, struct hr_err *err)
     return 0;
 }
 
+static int64_t loop_clock_us(void *ctx)
+{
+    const struct loop *l = ctx;
+
+    return l->start_us ? hr_mono_us() - l->start_us : 0;
+}
+
+/* Recorded API interactions are served when no truth route matches. */
+static int add_recorded(struct loop *l, struct hr_err *err)
+{
+    const struct hr_scenario *s = l->s;
+    struct hr_cassette_reader *r;
+    struct hr_interaction it;
+    int rc;
+
+    r = s->cassette_mem ? hr_cassette_open_mem(s->cassette, s->cassette_mem,
+                                               s->cassette_mem_len, err)
+                        : hr_cassette_open(s->cassette, err);
+    if (!r)
+        return -1;
+    hr_interaction_init(&it);
+    while ((rc = hr_cassette_next(r, &it, err)) == 1)
+        if (it.kind == HR_KIND_API && hr_mockapi_add_recorded(l->api, &it)) {
+            rc = hr_errf(err, HR_EXIT_INTERNAL, "out of memory");
+            break;
+        }
+    hr_interaction_clear(&it);
+    hr_cassette_close(r);
+    return rc < 0 ? -1 : 0;
+}
+
+/* Starts the mock provider API in this loop, shaped by the first
+ * endpoint's profile unless the scenario names one. */
+static int start_api(struct loop *l, struct hr_err *err)
+{
+    struct hr_mockapi_cfg cfg = *l->s->api;
+
+    if (!cfg.profile && l->n_eps)
+        cfg.profile = l->eps[0].profile->name;
+    cfg.seed = l->s->seed;
+    cfg.now_us = loop_clock_us;
+    cfg.clock_ctx = l;
+    l->api = hr_mockapi_new(&cfg, err);
+    if (!l->api)
+        return -1;
+    hr_log(2, "mock provider API on %s", hr_mockapi_url(l->api));
+    if (!l->s->quiet)
+        fprintf(stderr, "hookreplay: mock provider API on %s\n",
+                hr_mockapi_url(l->api));
+    return strcmp(l->s->cassette, "-") == 0 && !l->s->cassette_mem
+               ? 0
+               : add_recorded(l, err);
+}
+
 static int setup_loop(struct loop *l, struct hr_err *err)
 {
     const struct hr_scenario *s = l->s;
@@ -1260,6 +1437,8 @@ static int setup_loop(struct loop *l, struct hr_err *err)
     if (compute_rebase(l, err))
         return -1;
     if (s->recon.n_collections && hr_expected_build(s, &l->truth, err))
+        return -1;
+    if (s->api && start_api(l, err))
         return -1;
     if (s->hooks.ready && hr_hook_wait(s->hooks.ready, err))
         return -1;
@@ -1279,6 +1458,8 @@ void hr_run_totals_clear(struct hr_run_totals *t)
 {
     int i;
 
+    cJSON_Delete(t->api_summary);
+    t->api_summary = NULL;
     for (i = 0; i < t->n_lost_ids; i++)
         hr_free(t->lost_ids[i]);
     t->n_lost_ids = 0;
@@ -1323,6 +1504,8 @@ int hr_run(const struct hr_scenario *s, struct hr_run_totals *t,
         consistency(&l);
     if (rc == 0 && !t->interrupted)
         gather_evidence(&l);
+    if (l.api)
+        t->api_summary = hr_mockapi_summary(l.api);
     if (s->hooks.teardown) {
         struct hr_err herr = {0, ""};
 

@@ -10,6 +10,8 @@
 #define HR_RUN_H
 #include "hist.h"
 #include "reconcile.h"
+
+struct cJSON;
 #include "scenario.h"
 #include "util.h"
 
@@ -58,6 +60,7 @@ struct hr_run_totals {
     int64_t recovered;      /* dropped events applied anyway */
     char *lost_ids[20];
     int n_lost_ids;
+    struct cJSON *api_summary; /* the mock API's journal summary */
     int interrupted;     /* stopped by a signal */
     int input_error;     /* the cassette went bad mid-way */
     char input_msg[1024];

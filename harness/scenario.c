@@ -51,6 +51,10 @@ void hr_scenario_free(struct hr_scenario *s)
     hr_probe_free(s->probe);
     hr_recon_free(&s->recon);
     hr_hooks_free(&s->hooks);
+    if (s->api) {
+        hr_mockapi_cfg_free(s->api);
+        hr_free(s->api);
+    }
     for (i = 0; i < s->n_rebase_pointers; i++)
         hr_free(s->rebase_pointers[i]);
     hr_free(s->rebase_pointers);
@@ -656,9 +660,8 @@ static int relay(struct ctx *c, const struct hr_err *e)
 static int parse_sections(struct ctx *c, const cJSON *j,
                           struct hr_scenario *s)
 {
-    static const char *const later[] = {"api", NULL};
     const cJSON *probe = cJSON_GetObjectItemCaseSensitive(j, "probe");
-    const char *const *k;
+    const cJSON *api = cJSON_GetObjectItemCaseSensitive(j, "api");
     struct hr_err e = {0, ""};
     int rc = 0;
 
@@ -677,12 +680,14 @@ static int parse_sections(struct ctx *c, const cJSON *j,
     if (hr_hooks_parse(cJSON_GetObjectItemCaseSensitive(j, "hooks"),
                        c->origin, &s->hooks, &e))
         rc = relay(c, &e);
-    for (k = later; *k; k++) {
-        char ptr[32];
-
-        snprintf(ptr, sizeof(ptr), "/%s", *k);
-        if (cJSON_GetObjectItemCaseSensitive(j, *k))
-            rc = bad(c, ptr, "not supported by this version of hookreplay");
+    e.msg[0] = '\0';
+    if (api) {
+        s->api = hr_calloc(1, sizeof(*s->api));
+        if (!s->api)
+            return bad(c, "/api", "out of memory");
+        if (hr_mockapi_cfg_parse(api, c->origin, c->dir, s->api, &e))
+            rc = relay(c, &e);
+        s->api->seed = s->seed;
     }
     return rc;
 }

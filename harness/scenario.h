@@ -10,6 +10,7 @@
 #define HR_SCENARIO_H
 #include "faults.h"
 #include "hooks.h"
+#include "mockapi.h"
 #include "reconcile.h"
 #include "probe.h"
 #include "profile.h"
@@ -93,6 +94,7 @@ struct hr_scenario {
     struct hr_probe_cfg *probe; /* NULL: no probe */
     struct hr_recon_cfg recon;  /* collections and timing */
     struct hr_hooks hooks;
+    struct hr_mockapi_cfg *api; /* the mock provider API, or NULL */
     unsigned report_formats; /* enum hr_report_format bits */
 };
 
