@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* The expected state of every object, from the cassette's events. */
 #include "expected.h"
+#include "apishape.h"
 #include "cassette.h"
 #include "jsonx.h"
 #include "profile.h"
@@ -93,9 +94,21 @@ static int ends_with(const char *s, const char *suffix)
     return n >= m && strcmp(s + n - m, suffix) == 0;
 }
 
+/*
+ * Whether a deleting event removes the object at the provider: some stay
+ * readable (a canceled Stripe subscription), as the profile's API says.
+ */
+static int deletes(const struct hr_apishape *api, const char *resource)
+{
+    const struct hr_api_resource *r =
+        api && resource ? hr_apishape_resource(api, resource) : NULL;
+
+    return !r || r->on_deleted != HR_DEL_KEEP;
+}
+
 /* Applies one recorded event to its object. */
 static int apply(struct hr_expected *t, const struct hr_interaction *it,
-                 const struct hr_profile *p)
+                 const struct hr_profile *p, const struct hr_apishape *api)
 {
     struct hr_expected_obj *o = get_or_add(t, it->event.object);
     cJSON *body, *state = NULL, *res;
@@ -121,7 +134,8 @@ static int apply(struct hr_expected *t, const struct hr_interaction *it,
         o->past[o->n_past++] = o->state;
     }
     o->state = state;
-    o->deleted = (it->event.type && ends_with(it->event.type, ".deleted")) ||
+    o->deleted = (it->event.type && ends_with(it->event.type, ".deleted") &&
+                  deletes(api, o->resource)) ||
                  cJSON_IsTrue(hr_json_pointer(state, "/deleted"));
     hr_free(o->last_event);
     o->last_event = hr_strdup(it->event.id ? it->event.id : "");
@@ -182,6 +196,7 @@ int hr_expected_build(const struct hr_scenario *s, struct hr_expected *t,
     struct hr_cassette_reader *r;
     const struct hr_cassette_header *h;
     struct hr_profile **profiles = NULL;
+    struct hr_apishape **apis = NULL;
     struct hr_interaction it;
     size_t i;
     int rc = -1;
@@ -194,16 +209,28 @@ int hr_expected_build(const struct hr_scenario *s, struct hr_expected *t,
         return -1;
     h = hr_cassette_header(r);
     profiles = hr_calloc(h->n_endpoints + 1, sizeof(*profiles));
+    apis = hr_calloc(h->n_endpoints + 1, sizeof(*apis));
     hr_interaction_init(&it);
-    if (!profiles || load_profiles(s, h, profiles, err))
+    if (!profiles || !apis || load_profiles(s, h, profiles, err))
         goto out;
+    for (i = 0; i < h->n_endpoints; i++) {
+        struct hr_err ignore = {0, ""};
+
+        apis[i] = hr_apishape_load(profiles[i]->name, s->profile_dir,
+                                   &ignore);
+    }
     while ((rc = hr_cassette_next(r, &it, err)) == 1) {
         const struct hr_profile *p = profile_of(profiles, h, it.endpoint);
+        const struct hr_apishape *api = NULL;
+
+        for (i = 0; i < h->n_endpoints; i++)
+            if (strcmp(h->endpoints[i].name, it.endpoint) == 0)
+                api = apis[i];
 
         if (it.kind != HR_KIND_WEBHOOK || !it.has_event || !p)
             continue;
         if ((it.event.id && note_event(t, it.event.id)) ||
-            (it.event.object && apply(t, &it, p))) {
+            (it.event.object && apply(t, &it, p, api))) {
             rc = hr_errf(err, HR_EXIT_INTERNAL, "out of memory");
             break;
         }
@@ -212,7 +239,10 @@ out:
     hr_interaction_clear(&it);
     for (i = 0; profiles && i < h->n_endpoints; i++)
         hr_profile_free(profiles[i]);
+    for (i = 0; apis && i < h->n_endpoints; i++)
+        hr_apishape_free(apis[i]);
     hr_free(profiles);
+    hr_free(apis);
     hr_cassette_close(r);
     return rc < 0 ? -1 : 0;
 }

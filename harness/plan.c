@@ -273,7 +273,7 @@ static int apply_rule(struct hr_planner *p, int ri, struct hr_plan_item **d,
 
 /* Expands one event (its base time settled) into planned items. */
 static int expand(struct hr_planner *p, struct hr_interaction *it,
-                  int64_t base_us)
+                  int64_t plan_us, int64_t base_us)
 {
     struct hr_plan_item *d[MAX_DRAFTS];
     size_t n = 1, i;
@@ -284,7 +284,7 @@ static int expand(struct hr_planner *p, struct hr_interaction *it,
         return -1;
     d[0]->it = *it; /* takes ownership */
     hr_interaction_init(it);
-    d[0]->planned_us = base_us;
+    d[0]->planned_us = plan_us;
     d[0]->base_us = base_us;
     d[0]->order = p->order++;
     for (ri = 0; ri < (int)p->s->faults.n; ri++) {
@@ -323,25 +323,35 @@ static int window_rule(const struct hr_planner *p,
     return -1;
 }
 
-/* Shuffles the held window's base times (Fisher-Yates, seeded). */
+/*
+ * Releases a held window in a seeded shuffled order (Fisher-Yates), all
+ * at the time of its latest event, one microsecond apart: reordering
+ * only ever delays an event, as a provider cannot send one before it
+ * happened.
+ */
 static int flush_group(struct hr_planner *p)
 {
     size_t i, n = p->n_group;
+    int64_t latest = 0;
     char buf[48];
 
+    for (i = 0; i < n; i++)
+        if (p->group[i].base_us > latest)
+            latest = p->group[i].base_us;
     for (i = n; i > 1; i--) {
         const char *key = hr_plan_key(&p->group[0].it, buf, sizeof(buf));
         size_t j = (size_t)(hr_draw(p->s->seed, p->group_rule, key,
                                     (int)i, 3) *
                             (double)i);
-        int64_t t = p->group[i - 1].base_us;
+        struct held t = p->group[i - 1];
 
-        p->group[i - 1].base_us = p->group[j].base_us;
-        p->group[j].base_us = t;
+        p->group[i - 1] = p->group[j];
+        p->group[j] = t;
     }
     p->n_group = 0;
     for (i = 0; i < n; i++)
-        if (expand(p, &p->group[i].it, p->group[i].base_us))
+        if (expand(p, &p->group[i].it, latest + (int64_t)i,
+                   p->group[i].base_us))
             return -1;
     return 0;
 }
@@ -408,7 +418,7 @@ static int read_one(struct hr_planner *p, struct hr_err *err)
     base = base_time_us(p, &it);
     p->last_base_us = base;
     ri = window_rule(p, &it);
-    rc = ri >= 0 ? hold(p, ri, &it, base) : expand(p, &it, base);
+    rc = ri >= 0 ? hold(p, ri, &it, base) : expand(p, &it, base, base);
     hr_interaction_clear(&it);
     return rc;
 }

@@ -74,7 +74,7 @@ static int parse_deleted(const cJSON *d, struct hr_collection *c)
 
     if (!d || (cJSON_IsString(d) && strcmp(d->valuestring, "gone") == 0))
         return 0;
-    c->deleted = HR_DEL_FLAG;
+    c->deleted = HR_DELMODE_FLAG;
     if (cJSON_IsString(d) && strcmp(d->valuestring, "flag") == 0) {
         for (i = 0; i < c->n_fields; i++)
             if (strcmp(c->fields[i].truth, "/deleted") == 0)
@@ -306,7 +306,7 @@ static void judge_object(const struct hr_collection *c, const cJSON *items,
 
     out->objects++;
     if (o->deleted) {
-        if (!item || (c->deleted == HR_DEL_FLAG && flagged_deleted(c, item)))
+        if (!item || (c->deleted == HR_DELMODE_FLAG && flagged_deleted(c, item)))
             out->consistent++;
         else {
             out->not_deleted++;
@@ -315,7 +315,7 @@ static void judge_object(const struct hr_collection *c, const cJSON *items,
         }
         return;
     }
-    if (!item || (c->deleted == HR_DEL_FLAG && flagged_deleted(c, item))) {
+    if (!item || (c->deleted == HR_DELMODE_FLAG && flagged_deleted(c, item))) {
         out->missing++;
         add_wrong(out, o->id, "missing", item ? "marked deleted" : NULL);
         return;

@@ -15,8 +15,8 @@
 #include <stdint.h>
 
 enum hr_deleted_mode {
-    HR_DEL_GONE = 0, /* a deleted object's item is absent */
-    HR_DEL_FLAG      /* ... or present with a flag field set */
+    HR_DELMODE_GONE = 0, /* a deleted object's item is absent */
+    HR_DELMODE_FLAG      /* ... or present with a flag field set */
 };
 
 struct hr_field_map {

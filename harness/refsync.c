@@ -343,6 +343,7 @@ static int backfill_kind(struct hr_reftarget *t, struct hr_refapi *api,
                          const char *kind, long *n, struct hr_err *err)
 {
     char base[128], path[512];
+    const char *all;
     cJSON *list = NULL;
     int pages = 0, more = 1, rc = 0;
 
@@ -350,7 +351,9 @@ static int backfill_kind(struct hr_reftarget *t, struct hr_refapi *api,
         return hr_errf(err, HR_EXIT_INTERNAL, "no list path for %s", kind);
     if (hr_refdb_listing_begin(t->db, err))
         return -1;
-    snprintf(path, sizeof(path), "%s?limit=%d", base, PAGE_LIMIT);
+    /* Stripe lists leave canceled subscriptions out unless asked. */
+    all = strcmp(kind, "subscription") == 0 ? "&status=all" : "";
+    snprintf(path, sizeof(path), "%s?limit=%d%s", base, PAGE_LIMIT, all);
     while (more && rc == 0 && pages++ < MAX_PAGES) {
         const cJSON *data, *obj;
         const char *last;
@@ -368,8 +371,8 @@ static int backfill_kind(struct hr_reftarget *t, struct hr_refapi *api,
         last = id_of(cJSON_GetArrayItem(data, cJSON_GetArraySize(data) - 1));
         more = has_more(list) && last;
         if (more)
-            snprintf(path, sizeof(path), "%s?limit=%d&starting_after=%s", base,
-                     PAGE_LIMIT, last);
+            snprintf(path, sizeof(path), "%s?limit=%d%s&starting_after=%s",
+                     base, PAGE_LIMIT, all, last);
         cJSON_Delete(list);
         list = NULL;
     }

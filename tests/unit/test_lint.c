@@ -111,7 +111,7 @@ static const char bad_scenario[] =
     "                    \"profile\": \"nosuch\"}},\n"
     " \"replay\": {\"pacing\": \"fast\", \"max_in_flight\": 2.5},\n"
     " \"thresholds\": {\"require_consistent\": true, \"p99\": 3},\n"
-    " \"api\": {}\n"
+    " \"api\": {\"colour\": 1}\n"
     "}\n";
 
 START_TEST(lint_reports_every_scenario_problem_by_pointer_and_line)
@@ -125,7 +125,7 @@ START_TEST(lint_reports_every_scenario_problem_by_pointer_and_line)
         ":9: /replay/max_in_flight:",
         ":10: /thresholds/require_consistent: cannot be measured",
         ":10: /thresholds/p99: unknown field",
-        ":11: /api: not supported",
+        ": /api/colour: unknown field",
         ": /targets/gh/profile: unknown profile 'nosuch'",
         ": /targets/gh: names no endpoint of the cassette (it has: stripe)",
         NULL};
