@@ -8,8 +8,13 @@
 #include "embedded.h"
 #include "reftarget.h"
 #include "scenario.h"
+#include "sign.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <openssl/rand.h>
+#include <sys/socket.h>
+#include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -24,7 +29,13 @@ static const char usage[] =
     "  - a quarter of the deliveries sent twice (as providers retry),\n"
     "  - deliveries reordered in windows of three,\n"
     "  - forged and tampered requests with canaries,\n"
-    "  - the provider giving up on charge deliveries at 1 s and retrying.\n"
+    "  - the provider giving up on charge deliveries at 1 s and retrying,\n"
+    "  - a sixth of the deliveries dropped (only the provider API has\n"
+    "    them), while that API answers some calls with 429 and latency.\n"
+    "Both consumers can reach the mock provider API; the correct one\n"
+    "polls its event list and fetches objects, the naive one never does.\n"
+    "After the replay their state is compared with the provider's truth\n"
+    "until it matches (the time to consistency) or a 5 s deadline.\n"
     "The correct consumer verifies and deduplicates and passes; the naive\n"
     "one trusts everything and fails. Results and reports (result.json,\n"
     "report.html, report.md, report.xml) and each consumer's final state\n"
@@ -45,7 +56,80 @@ static const char demo_faults[] =
     "{\"match\":{\"type\":\"customer.*\"},\"action\":"
     "{\"signature\":\"tampered\"}},"
     "{\"match\":{\"type\":\"charge.succeeded\"},\"action\":"
-    "{\"timeout\":{}}}]";
+    "{\"timeout\":{}}},"
+    "{\"match\":{\"p\":0.17},\"action\":{\"drop\":{}}}]";
+
+/* The mock provider API's faults during the demo. */
+static const char demo_api[] =
+    "{\"faults\":[{\"match\":{\"route\":\"/v1/events\",\"p\":0.2},"
+    "\"action\":{\"status\":429,\"retry_after_s\":1}},"
+    "{\"match\":{\"route\":\"/v1/*\",\"p\":0.3},"
+    "\"action\":{\"latency\":{\"median_ms\":15,\"sigma\":0.5}}}]}";
+
+#define DEMO_API_KEY "sk_test_hookreplay_demo"
+
+/* A free port on 127.0.0.1 for the mock API (the consumers need it). */
+static int free_port(void)
+{
+    struct sockaddr_in a;
+    socklen_t len = sizeof(a);
+    int fd = socket(AF_INET, SOCK_STREAM, 0), port = 0;
+
+    if (fd < 0)
+        return 0;
+    memset(&a, 0, sizeof(a));
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (bind(fd, (struct sockaddr *)&a, sizeof(a)) == 0 &&
+        getsockname(fd, (struct sockaddr *)&a, &len) == 0)
+        port = ntohs(a.sin_port);
+    close(fd);
+    return port;
+}
+
+static int add_api(struct hr_scenario *s, int port)
+{
+    struct hr_err err = {0, ""};
+    cJSON *j = cJSON_Parse(demo_api);
+    char listen[32];
+    int rc;
+
+    s->api = hr_calloc(1, sizeof(*s->api));
+    if (!j || !s->api) {
+        cJSON_Delete(j);
+        return -1;
+    }
+    snprintf(listen, sizeof(listen), "127.0.0.1:%d", port);
+    cJSON_AddStringToObject(j, "listen", listen);
+    rc = hr_mockapi_cfg_parse(j, "demo", ".", s->api, &err);
+    cJSON_Delete(j);
+    if (rc)
+        return -1;
+    hr_secrets_free(s->api->keys, s->api->n_keys);
+    s->api->keys = hr_calloc(1, sizeof(char *));
+    if (!s->api->keys || !(s->api->keys[0] = hr_strdup(DEMO_API_KEY)))
+        return -1;
+    s->api->n_keys = 1;
+    return 0;
+}
+
+/* The consumers keep objects by id with Stripe's field names. */
+static int add_collections(struct hr_scenario *s)
+{
+    static const char collections[] =
+        "[{\"items\":\"/objects\",\"truth\":\"*\",\"fields\":"
+        "{\"/status\":\"/status\",\"/email\":\"/email\","
+        "\"/deleted\":\"/deleted\"},\"deleted\":\"flag\"}]";
+    static const char timing[] =
+        "{\"deadline_ms\":5000,\"interval_ms\":100,\"stable_probes\":3}";
+    struct hr_err err = {0, ""};
+    cJSON *c = cJSON_Parse(collections), *t = cJSON_Parse(timing);
+    int rc = c && t ? hr_recon_parse(c, t, "demo", &s->recon, &err) : -1;
+
+    cJSON_Delete(c);
+    cJSON_Delete(t);
+    return rc;
+}
 
 static char *random_secret(void)
 {
@@ -126,11 +210,12 @@ static int add_probe(struct hr_scenario *s, const char *addr)
     p->timeout_ms = 5000;
     p->after_ms = 100;
     p->applied_counts = hr_strdup("/applied");
-    return p->applied_counts ? 0 : -1;
+    return p->applied_counts ? add_collections(s) : -1;
 }
 
 static struct hr_scenario *demo_scenario(const char *addr, const char *secret,
-                                         const char *out, double speed)
+                                         const char *out, double speed,
+                                         int api_port)
 {
     const struct hr_embedded *e = hr_embedded_find(DEMO_CASSETTE);
     struct hr_scenario *s = hr_malloc(sizeof(*s));
@@ -158,7 +243,7 @@ static struct hr_scenario *demo_scenario(const char *addr, const char *secret,
     hr_faults_parse(faults, "demo", "/faults", &s->faults, &err);
     cJSON_Delete(faults);
     s->targets = t = hr_calloc(1, sizeof(*t));
-    if (!t || add_probe(s, addr))
+    if (!t || add_probe(s, addr) || add_api(s, api_port))
         goto fail;
     s->n_targets = 1;
     t->endpoint = hr_strdup("stripe");
@@ -185,14 +270,20 @@ static int run_one(int mode, const char *label, const struct hr_profile *p,
     struct hr_reftarget *target;
     struct hr_scenario *s = NULL;
     struct hr_err err = {0, ""};
-    char *dir = hr_path_join(out, label);
-    int code = HR_EXIT_INTERNAL;
+    char *dir = hr_path_join(out, label), api_url[64];
+    int code = HR_EXIT_INTERNAL, api_port = free_port();
 
     memset(&o, 0, sizeof(o));
     o.mode = mode;
     o.profile = p;
     o.secrets = (const char *const *)&secret;
     o.n_secrets = 1;
+    snprintf(api_url, sizeof(api_url), "http://127.0.0.1:%d", api_port);
+    if (mode == HR_REFTARGET_CORRECT) {
+        o.api_url = api_url; /* the naive one never asks the provider */
+        o.api_key = DEMO_API_KEY;
+        o.poll_ms = 200;
+    }
     target = hr_reftarget_start(&o, &err);
     if (!target || !dir) {
         fprintf(stderr, "hookreplay demo: %s\n", err.msg);
@@ -201,7 +292,8 @@ static int run_one(int mode, const char *label, const struct hr_profile *p,
     printf("\n== the %s reference consumer on %s\n", label,
            hr_reftarget_addr(target));
     fflush(stdout);
-    s = demo_scenario(hr_reftarget_addr(target), secret, dir, speed);
+    s = demo_scenario(hr_reftarget_addr(target), secret, dir, speed,
+                      api_port);
     if (!s)
         goto out;
     code = hr_cmd_run_scenario(s, 0);

@@ -127,14 +127,17 @@ void hr_run_summary(FILE *f, const struct hr_scenario *s,
     fprintf(f, "hookreplay: %lld events in %.2f s%s\n", (long long)t->events,
             t->duration_ms / 1000.0, t->interrupted ? " (interrupted)" : "");
     fprintf(f, "  %-12s %lld/%lld (%.1f%%)  failed %lld  attempts %lld\n",
-            "delivered", (long long)t->delivered, (long long)t->events,
-            t->events ? 100.0 * (double)t->delivered / (double)t->events : 0,
+            "delivered", (long long)t->delivered,
+            (long long)(t->events - t->dropped),
+            t->events > t->dropped
+                ? 100.0 * (double)t->delivered / (double)(t->events - t->dropped)
+                : 0,
             (long long)t->failed, (long long)t->attempts);
     print_statuses(f, t);
     print_faults(f, t);
     print_latency(f, "ack latency", &t->ack_actual);
-    print_recon(f, t);
     print_latency(f, "from plan", &t->ack_planned);
+    print_recon(f, t);
     for (i = 0; i < v->n; i++) {
         const struct hr_check *c = &v->checks[i];
 
