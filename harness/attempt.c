@@ -20,9 +20,9 @@ void hr_attempt_req_clear(struct hr_attempt_req *r)
 
 static enum hr_step step_of(const struct hr_plan_item *x, int attempt)
 {
-    static const enum hr_step conn_step[] = {
-        HR_STEP_DELIVER, HR_STEP_REFUSED, HR_STEP_RESET,
-        HR_STEP_TRUNCATED, HR_STEP_SLOW, HR_STEP_HTTP10};
+    static const enum hr_step conn_step[] = {HR_STEP_DELIVER, HR_STEP_REFUSED,
+                                             HR_STEP_RESET,   HR_STEP_TRUNCATED,
+                                             HR_STEP_SLOW,    HR_STEP_HTTP10};
 
     if (x->n_script)
         return attempt <= x->n_script ? x->script[attempt - 1]
@@ -43,8 +43,9 @@ char *hr_attempt_event_id(const struct hr_plan_item *x)
 
     hr_buf_init(&b, 0);
     if (x->attacker) {
-        if (hr_buf_add(&b, id, us && us - id <= 8 ? (size_t)(us - id + 1) : 0)
-            || hr_buf_puts(&b, x->canary))
+        if (hr_buf_add(&b, id,
+                       us && us - id <= 8 ? (size_t)(us - id + 1) : 0) ||
+            hr_buf_puts(&b, x->canary))
             goto fail;
     } else if (x->new_id) {
         if (hr_buf_printf(&b, "%s_dup%d", id, x->copy))
@@ -99,8 +100,8 @@ static int rewrite_identity(const struct hr_plan_item *x,
     if (!x->attacker && !x->new_id)
         return 0;
     if (ptr && !header_of(&p->ev_id) &&
-        hr_body_set_string(r->body, r->body_len, ptr, r->event_id, &nb,
-                           &n) == 0)
+        hr_body_set_string(r->body, r->body_len, ptr, r->event_id, &nb, &n) ==
+            0)
         set_body(r, nb, n);
     if (x->attacker &&
         hr_body_insert_member(r->body, r->body_len, p->canary_object,
@@ -110,8 +111,7 @@ static int rewrite_identity(const struct hr_plan_item *x,
 }
 
 static int payload_fault(const struct hr_plan_item *x,
-                         const struct hr_profile *p,
-                         struct hr_attempt_req *r)
+                         const struct hr_profile *p, struct hr_attempt_req *r)
 {
     const char *type_ptr = pointer_of(&p->ev_type);
     unsigned char *nb = NULL;
@@ -145,8 +145,7 @@ static int payload_fault(const struct hr_plan_item *x,
     return 0; /* a body a mutation cannot handle is sent as it is */
 }
 
-static int add_line(struct curl_slist **h, const char *name,
-                    const char *value)
+static int add_line(struct curl_slist **h, const char *name, const char *value)
 {
     struct hr_buf b;
     struct curl_slist *n;
@@ -278,8 +277,8 @@ static int plain_headers(const struct hr_plan_item *x, int payload_on,
     if (probe.payload == HR_PAY_GZIP &&
         add_line(&r->headers, "Content-Encoding", "gzip"))
         return -1;
-    if (r->step == HR_STEP_HTTP10 && add_line(&r->headers, "Connection",
-                                              "close"))
+    if (r->step == HR_STEP_HTTP10 &&
+        add_line(&r->headers, "Connection", "close"))
         return -1;
     if ((!hr_message_header(rq, "Accept") && suppress(&r->headers, "Accept")) ||
         suppress(&r->headers, "Expect"))
@@ -326,8 +325,8 @@ static int sign_headers(const struct hr_plan_item *x,
         f = HR_SIG_ROTATED;
     if (f != HR_SIG_NONE && !hr_sig_fault_applies(p->scheme, f))
         f = HR_SIG_FORGED; /* e.g. stale on GitHub: no timestamp to age */
-    if (hr_sign_fault(&in, p->key_mode, f, p->tolerance_s,
-                      nonce_of(x, attempt), &sig, err))
+    if (hr_sign_fault(&in, p->key_mode, f, p->tolerance_s, nonce_of(x, attempt),
+                      &sig, err))
         goto out;
     for (i = 0; i < sig.n_headers; i++)
         if (add_line(&r->headers, sig.headers[i].name, sig.headers[i].value))
@@ -351,13 +350,12 @@ static void shift_pointer(struct hr_attempt_req *r, const char *ptr,
 
     if (fmt == HR_TIME_NONE) {
         /* A scenario pointer: a number is unix seconds, a string ISO. */
-        if (hr_json_span((const char *)r->body, r->body_len, ptr, &start,
-                         &end))
+        if (hr_json_span((const char *)r->body, r->body_len, ptr, &start, &end))
             return;
         fmt = r->body[start] == '"' ? HR_TIME_ISO8601 : HR_TIME_UNIX_S;
     }
-    if (hr_body_shift_time(r->body, r->body_len, ptr, delta_s, fmt, &nb,
-                           &n) == 0)
+    if (hr_body_shift_time(r->body, r->body_len, ptr, delta_s, fmt, &nb, &n) ==
+        0)
         set_body(r, nb, n);
 }
 
@@ -399,8 +397,8 @@ static int retry_headers(const struct hr_attempt_ctx *c,
 }
 
 int hr_attempt_build(const struct hr_plan_item *x,
-                     const struct hr_attempt_ctx *c,
-                     struct hr_attempt_req *out, struct hr_err *err)
+                     const struct hr_attempt_ctx *c, struct hr_attempt_req *out,
+                     struct hr_err *err)
 {
     const struct hr_profile *p = c->profile;
     int attempt = c->attempt;

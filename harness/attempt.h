@@ -28,9 +28,9 @@ struct hr_attempt_req {
 struct hr_attempt_ctx {
     const struct hr_profile *profile;
     const struct hr_target_cfg *target;
-    int attempt;             /* from 1 */
-    int64_t now_s;           /* signature timestamp */
-    int64_t rebase_s;        /* added to event times; 0: none */
+    int attempt;                  /* from 1 */
+    int64_t now_s;                /* signature timestamp */
+    int64_t rebase_s;             /* added to event times; 0: none */
     char *const *rebase_pointers; /* extra pointers to shift (may be 0) */
     size_t n_rebase_pointers;
     const char *retry_reason; /* why the previous attempt failed */
@@ -40,8 +40,8 @@ struct hr_attempt_ctx {
  * Builds attempt c->attempt of item x. 0, or -1 with err.
  */
 int hr_attempt_build(const struct hr_plan_item *x,
-                     const struct hr_attempt_ctx *c,
-                     struct hr_attempt_req *out, struct hr_err *err);
+                     const struct hr_attempt_ctx *c, struct hr_attempt_req *out,
+                     struct hr_err *err);
 void hr_attempt_req_clear(struct hr_attempt_req *r);
 
 /* The id an item's deliveries carry: canary ids, new-id copies. */

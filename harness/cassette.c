@@ -1451,8 +1451,7 @@ static int message_copy(struct hr_message *d, const struct hr_message *s)
         dup_str(&d->query, s->query))
         return -1;
     for (i = 0; i < s->n_headers; i++)
-        if (hr_message_add_header(d, s->headers[i].name,
-                                  s->headers[i].value))
+        if (hr_message_add_header(d, s->headers[i].name, s->headers[i].value))
             return -1;
     d->body = hr_malloc(s->body_len + 1);
     if (!d->body)

@@ -169,8 +169,7 @@ static int write_state(struct hr_reftarget *t, const char *dir)
     return rc;
 }
 
-static int parse_flags(int argc, char **argv, const char **out,
-                       double *speed)
+static int parse_flags(int argc, char **argv, const char **out, double *speed)
 {
     int i;
 
@@ -187,8 +186,8 @@ static int parse_flags(int argc, char **argv, const char **out,
                 return -1;
             }
         } else {
-            fprintf(stderr, "hookreplay demo: unknown option '%s'\n%s",
-                    argv[i], usage);
+            fprintf(stderr, "hookreplay demo: unknown option '%s'\n%s", argv[i],
+                    usage);
             return -1;
         }
     }
@@ -236,8 +235,8 @@ static struct hr_scenario *demo_scenario(const char *addr, const char *secret,
     s->speed = speed;
     s->retry_time_scale = 0.001;
     s->out_dir = hr_strdup(out);
-    s->report_formats = HR_REPORT_JSON | HR_REPORT_JUNIT |
-                        HR_REPORT_MARKDOWN | HR_REPORT_HTML;
+    s->report_formats =
+        HR_REPORT_JSON | HR_REPORT_JUNIT | HR_REPORT_MARKDOWN | HR_REPORT_HTML;
     s->thresholds.has_max_ack_p99_ms = 1;
     s->thresholds.max_ack_p99_ms = 2000;
     hr_faults_parse(faults, "demo", "/faults", &s->faults, &err);
@@ -292,8 +291,7 @@ static int run_one(int mode, const char *label, const struct hr_profile *p,
     printf("\n== the %s reference consumer on %s\n", label,
            hr_reftarget_addr(target));
     fflush(stdout);
-    s = demo_scenario(hr_reftarget_addr(target), secret, dir, speed,
-                      api_port);
+    s = demo_scenario(hr_reftarget_addr(target), secret, dir, speed, api_port);
     if (!s)
         goto out;
     code = hr_cmd_run_scenario(s, 0);
@@ -332,20 +330,20 @@ int cmd_demo(int argc, char **argv)
     printf("hookreplay demo: the bundled Stripe lifecycle, with duplicates, "
            "reordering,\nforged and tampered requests and provider "
            "timeouts, against two consumers.\n");
-    good = run_one(HR_REFTARGET_CORRECT, "correct", profile, secret, out,
-                   speed);
+    good =
+        run_one(HR_REFTARGET_CORRECT, "correct", profile, secret, out, speed);
     naive = run_one(HR_REFTARGET_NAIVE, "naive", profile, secret, out, speed);
     printf("\n== verdicts\n  correct consumer  %s\n  naive consumer    %s\n"
            "  reports           %s/correct/report.html, "
            "%s/naive/report.html\n",
            good == 0 ? "PASS" : "FAIL",
-           naive == 0 ? "PASS (unexpected: the faults went unnoticed)"
+           naive == 0   ? "PASS (unexpected: the faults went unnoticed)"
            : naive == 1 ? "FAIL, as it should: see its checks above"
                         : "ERROR",
            out, out);
     hr_free(secret);
     hr_profile_free(profile);
     return good == 0 && naive == 1 ? HR_EXIT_OK
-           : good > 1             ? good
-                                  : HR_EXIT_THRESHOLD;
+           : good > 1              ? good
+                                   : HR_EXIT_THRESHOLD;
 }

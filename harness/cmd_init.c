@@ -16,8 +16,7 @@ static const char usage[] =
     "usage: hookreplay init [FILE] [--target URL] [--force]\n"
     "\n"
     "Writes a starter scenario to FILE (default scenario.json) and, next\n"
-    "to it, the bundled Stripe cassette it replays (" STARTER_CASSETTE
-    ")\n"
+    "to it, the bundled Stripe cassette it replays (" STARTER_CASSETTE ")\n"
     "unless that file exists. The scenario spells out every field with its\n"
     "default, explained in \"//\" comment fields (hookreplay ignores \"//\"\n"
     "in any scenario object; any other unknown field is an error). It\n"
@@ -95,16 +94,18 @@ static const char starter_tail[] =
     "}\n";
 
 /* Creates path with data; exclusive unless force. 0, or an exit code. */
-static int write_new(const char *path, const char *data, size_t len,
-                     int force)
+static int write_new(const char *path, const char *data, size_t len, int force)
 {
-    int fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC |
-                            (force ? O_TRUNC : O_EXCL), 0644);
+    int fd =
+        open(path, O_WRONLY | O_CREAT | O_CLOEXEC | (force ? O_TRUNC : O_EXCL),
+             0644);
     size_t off = 0;
 
     if (fd < 0 && errno == EEXIST) {
-        fprintf(stderr, "hookreplay init: %s exists (--force overwrites "
-                        "it)\n", path);
+        fprintf(stderr,
+                "hookreplay init: %s exists (--force overwrites "
+                "it)\n",
+                path);
         return HR_EXIT_INPUT;
     }
     while (fd >= 0 && off < len) {
@@ -181,8 +182,8 @@ int cmd_init(int argc, char **argv)
                    url_ok(argv[i + 1]) && !strpbrk(argv[i + 1], "\"\\")) {
             url = argv[++i];
         } else if (argv[i][0] == '-' || file) {
-            fprintf(stderr, "hookreplay init: bad argument '%s'\n%s",
-                    argv[i], usage);
+            fprintf(stderr, "hookreplay init: bad argument '%s'\n%s", argv[i],
+                    usage);
             return HR_EXIT_INPUT;
         } else {
             file = argv[i];

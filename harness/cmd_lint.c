@@ -55,8 +55,8 @@ int cmd_lint(int argc, char **argv)
                    strcmp(argv[i], "--quiet") == 0) {
             quiet = 1;
         } else if (argv[i][0] == '-' && argv[i][1]) {
-            fprintf(stderr, "hookreplay lint: unknown option '%s'\n%s",
-                    argv[i], usage);
+            fprintf(stderr, "hookreplay lint: unknown option '%s'\n%s", argv[i],
+                    usage);
             return HR_EXIT_INPUT;
         } else {
             total += hr_lint_file(argv[i], dir, print_problem, NULL);
@@ -69,8 +69,7 @@ int cmd_lint(int argc, char **argv)
     }
     fflush(stdout);
     if (!quiet)
-        fprintf(stderr, "hookreplay lint: %d problem%s in %d file%s\n",
-                total, total == 1 ? "" : "s", n_files,
-                n_files == 1 ? "" : "s");
+        fprintf(stderr, "hookreplay lint: %d problem%s in %d file%s\n", total,
+                total == 1 ? "" : "s", n_files, n_files == 1 ? "" : "s");
     return total ? HR_EXIT_INPUT : HR_EXIT_OK;
 }

@@ -72,8 +72,8 @@ static void on_signal(int sig)
     hr_run_stop = 1;
 }
 
-static int parse_double(const char *flag, const char *v, double lo,
-                        double hi, double *out, struct hr_err *err)
+static int parse_double(const char *flag, const char *v, double lo, double hi,
+                        double *out, struct hr_err *err)
 {
     char *end;
     double d = strtod(v, &end);
@@ -149,12 +149,11 @@ static int parse_flags(int argc, char **argv, struct flags *f,
         } else if (!f->scenario) {
             f->scenario = a;
         } else {
-            return hr_errf(err, HR_EXIT_INPUT, "unexpected argument '%s'",
-                           a);
+            return hr_errf(err, HR_EXIT_INPUT, "unexpected argument '%s'", a);
         }
     }
-    if (f->scenario && (f->cassette || f->target || f->profile ||
-                        f->endpoint || f->secret_file || f->keep_path))
+    if (f->scenario && (f->cassette || f->target || f->profile || f->endpoint ||
+                        f->secret_file || f->keep_path))
         return hr_errf(err, HR_EXIT_INPUT,
                        "give a SCENARIO or --cassette/--target, not both");
     if (!f->scenario && (!f->cassette || !f->target))
@@ -180,15 +179,15 @@ static int pick_endpoint(const struct flags *f, char **name, char **profile,
         if (f->endpoint ? strcmp(h->endpoints[i].name, f->endpoint) == 0
                         : h->n_endpoints == 1) {
             *name = hr_strdup(h->endpoints[i].name);
-            *profile = hr_strdup(f->profile ? f->profile
-                                            : h->endpoints[i].profile);
+            *profile =
+                hr_strdup(f->profile ? f->profile : h->endpoints[i].profile);
             rc = 0;
             break;
         }
     }
     if (rc && f->endpoint)
-        hr_errf(err, HR_EXIT_INPUT, "%s: no endpoint named '%s'",
-                f->cassette, f->endpoint);
+        hr_errf(err, HR_EXIT_INPUT, "%s: no endpoint named '%s'", f->cassette,
+                f->endpoint);
     else if (rc)
         hr_errf(err, HR_EXIT_INPUT,
                 "%s: the cassette has %zu endpoints: say which one "
@@ -198,8 +197,7 @@ static int pick_endpoint(const struct flags *f, char **name, char **profile,
     return rc;
 }
 
-static struct hr_scenario *from_flags(const struct flags *f,
-                                      struct hr_err *err)
+static struct hr_scenario *from_flags(const struct flags *f, struct hr_err *err)
 {
     struct hr_scenario *s = hr_malloc(sizeof(*s));
     struct hr_target_cfg *t;
@@ -222,11 +220,10 @@ static struct hr_scenario *from_flags(const struct flags *f,
     t->keep_path = f->keep_path;
     if (pick_endpoint(f, &t->endpoint, &t->profile, err))
         goto fail;
-    if (f->secret_file
-            ? hr_secrets_load_file(f->secret_file, &t->secrets, &t->n_secrets,
-                                   err)
-            : hr_secrets_load_env("HOOKREPLAY_SECRET", &t->secrets,
-                                  &t->n_secrets, err))
+    if (f->secret_file ? hr_secrets_load_file(f->secret_file, &t->secrets,
+                                              &t->n_secrets, err)
+                       : hr_secrets_load_env("HOOKREPLAY_SECRET", &t->secrets,
+                                             &t->n_secrets, err))
         goto fail;
     return s;
 fail:
@@ -261,12 +258,12 @@ static int apply_overrides(const struct flags *f, struct hr_scenario *s,
             return -1;
         s->seed = (uint64_t)d;
     }
-    if ((f->speed && parse_double("--speed", f->speed, 1e-6, 1e9,
-                                  &s->speed, err)) ||
-        (f->rate && parse_double("--rate", f->rate, 1e-6, 1e9,
-                                 &s->rate_per_s, err)) ||
-        (f->retry_scale && parse_double("--retry-time-scale", f->retry_scale,
-                                        0, 1e6, &s->retry_time_scale, err)))
+    if ((f->speed &&
+         parse_double("--speed", f->speed, 1e-6, 1e9, &s->speed, err)) ||
+        (f->rate &&
+         parse_double("--rate", f->rate, 1e-6, 1e9, &s->rate_per_s, err)) ||
+        (f->retry_scale && parse_double("--retry-time-scale", f->retry_scale, 0,
+                                        1e6, &s->retry_time_scale, err)))
         return -1;
     if (f->max_in_flight) {
         if (parse_double("--max-in-flight", f->max_in_flight, 1, 100000, &d,
@@ -312,8 +309,8 @@ int hr_cmd_run_scenario(struct hr_scenario *s, int quiet)
     signal(SIGPIPE, SIG_IGN);
     signal(SIGINT, on_signal);
     signal(SIGTERM, on_signal);
-    path = hr_path_join(s->out_dir ? s->out_dir : "hookreplay-out",
-                        "result.json");
+    path =
+        hr_path_join(s->out_dir ? s->out_dir : "hookreplay-out", "result.json");
     if (hr_run(s, t, &v, &err)) {
         fprintf(stderr, "hookreplay: %s\n", err.msg);
         code = err.code ? err.code : HR_EXIT_INTERNAL;
@@ -371,8 +368,8 @@ int cmd_run(int argc, char **argv)
     struct flags f;
     int code;
 
-    if (argc >= 2 && (strcmp(argv[1], "--help") == 0 ||
-                      strcmp(argv[1], "-h") == 0)) {
+    if (argc >= 2 &&
+        (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
         fputs(usage, stdout);
         return HR_EXIT_OK;
     }

@@ -106,8 +106,10 @@ int cmd_send(int argc, char **argv)
             snprintf(seq, sizeof(seq), "seq=%s", v);
         if ((!strcmp(a, "--match") || !strcmp(a, "--seq")) && v) {
             if (apply_match(!strcmp(a, "--seq") ? seq : v, s)) {
-                fprintf(stderr, "hookreplay send: bad match '%s' (type=GLOB, "
-                                "object=ID, seq=N or seq=A-B)\n", v);
+                fprintf(stderr,
+                        "hookreplay send: bad match '%s' (type=GLOB, "
+                        "object=ID, seq=N or seq=A-B)\n",
+                        v);
                 hr_scenario_free(s);
                 return HR_EXIT_INPUT;
             }

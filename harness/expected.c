@@ -41,7 +41,7 @@ static int reindex(struct hr_expected *t)
 }
 
 const struct hr_expected_obj *hr_expected_find(const struct hr_expected *t,
-                                         const char *id)
+                                               const char *id)
 {
     size_t k;
 
@@ -58,7 +58,8 @@ const struct hr_expected_obj *hr_expected_find(const struct hr_expected *t,
 
 static struct hr_expected_obj *get_or_add(struct hr_expected *t, const char *id)
 {
-    struct hr_expected_obj *o = (struct hr_expected_obj *)hr_expected_find(t, id);
+    struct hr_expected_obj *o =
+        (struct hr_expected_obj *)hr_expected_find(t, id);
     size_t k;
 
     if (o)
@@ -180,8 +181,8 @@ static int load_profiles(const struct hr_scenario *s,
     for (i = 0; i < h->n_endpoints; i++) {
         const struct hr_target_cfg *tc =
             hr_scenario_target((struct hr_scenario *)s, h->endpoints[i].name);
-        const char *name = tc && tc->profile ? tc->profile
-                                             : h->endpoints[i].profile;
+        const char *name =
+            tc && tc->profile ? tc->profile : h->endpoints[i].profile;
 
         out[i] = hr_profile_load(name, s->profile_dir, err);
         if (!out[i])
@@ -191,7 +192,7 @@ static int load_profiles(const struct hr_scenario *s,
 }
 
 int hr_expected_build(const struct hr_scenario *s, struct hr_expected *t,
-                   struct hr_err *err)
+                      struct hr_err *err)
 {
     struct hr_cassette_reader *r;
     const struct hr_cassette_header *h;
@@ -216,8 +217,7 @@ int hr_expected_build(const struct hr_scenario *s, struct hr_expected *t,
     for (i = 0; i < h->n_endpoints; i++) {
         struct hr_err ignore = {0, ""};
 
-        apis[i] = hr_apishape_load(profiles[i]->name, s->profile_dir,
-                                   &ignore);
+        apis[i] = hr_apishape_load(profiles[i]->name, s->profile_dir, &ignore);
     }
     while ((rc = hr_cassette_next(r, &it, err)) == 1) {
         const struct hr_profile *p = profile_of(profiles, h, it.endpoint);

@@ -20,8 +20,8 @@ struct hr_scenario;
 
 struct hr_expected_obj {
     char *id;
-    char *resource;  /* e.g. "customer"; "" when the profile names none */
-    cJSON *state;    /* the object as the last event left it, or NULL */
+    char *resource; /* e.g. "customer"; "" when the profile names none */
+    cJSON *state;   /* the object as the last event left it, or NULL */
     cJSON *past[HR_EXPECTED_HISTORY]; /* earlier states, oldest dropped */
     int n_past;
     int deleted;
@@ -44,9 +44,9 @@ struct hr_expected {
  * 0, or -1 with err.
  */
 int hr_expected_build(const struct hr_scenario *s, struct hr_expected *t,
-                   struct hr_err *err);
+                      struct hr_err *err);
 const struct hr_expected_obj *hr_expected_find(const struct hr_expected *t,
-                                         const char *id);
+                                               const char *id);
 void hr_expected_free(struct hr_expected *t);
 
 #endif

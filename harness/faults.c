@@ -51,8 +51,7 @@ static uint64_t mix64(uint64_t x)
     return x ^ (x >> 31);
 }
 
-double hr_draw(uint64_t seed, int rule, const char *key, int attempt,
-               int draw)
+double hr_draw(uint64_t seed, int rule, const char *key, int attempt, int draw)
 {
     uint64_t h = 1469598103934665603ULL;
     const unsigned char *p = (const unsigned char *)(key ? key : "");
@@ -118,8 +117,7 @@ int64_t hr_delay_sample_us(const struct hr_delay *d, uint64_t seed, int rule,
         ms = percentile_ms(d, u);
         break;
     case HR_DIST_EMPIRICAL:
-        ms = n_empirical ? empirical_ms[(size_t)(u * (double)n_empirical)]
-                         : 0;
+        ms = n_empirical ? empirical_ms[(size_t)(u * (double)n_empirical)] : 0;
         break;
     }
     if (!(ms > 0))
@@ -137,8 +135,8 @@ struct ctx {
 
 static int bad(struct ctx *c, const char *field, const char *what)
 {
-    return hr_errf(c->err, HR_EXIT_INPUT, "%s: %s%s: %s", c->origin,
-                   c->where, field, what);
+    return hr_errf(c->err, HR_EXIT_INPUT, "%s: %s%s: %s", c->origin, c->where,
+                   field, what);
 }
 
 static int num(struct ctx *c, const cJSON *o, const char *key, double lo,
@@ -160,8 +158,7 @@ static int num(struct ctx *c, const cJSON *o, const char *key, double lo,
     return 0;
 }
 
-static int parse_match(struct ctx *c, const cJSON *m,
-                       struct hr_fault_rule *r)
+static int parse_match(struct ctx *c, const cJSON *m, struct hr_fault_rule *r)
 {
     static const char *const keys[] = {"type", "object", "seq", "p", NULL};
     const cJSON *type = cJSON_GetObjectItemCaseSensitive(m, "type");
@@ -202,8 +199,7 @@ out:
     return rc;
 }
 
-static int parse_percentiles(struct ctx *c, const cJSON *o,
-                             struct hr_delay *d)
+static int parse_percentiles(struct ctx *c, const cJSON *o, struct hr_delay *d)
 {
     const cJSON *it;
 
@@ -243,10 +239,9 @@ static int only_keys(struct ctx *c, const cJSON *o, const char *name,
 
 static int parse_delay(struct ctx *c, const cJSON *o, struct hr_delay *d)
 {
-    static const char *const keys[] = {"ms",     "min_ms",     "max_ms",
-                                       "mean_ms", "sd_ms",     "median_ms",
-                                       "sigma",  "scale_ms",   "shape",
-                                       "percentiles", "empirical", NULL};
+    static const char *const keys[] = {
+        "ms",    "min_ms",   "max_ms", "mean_ms",     "sd_ms",     "median_ms",
+        "sigma", "scale_ms", "shape",  "percentiles", "empirical", NULL};
     const cJSON *pcts = cJSON_GetObjectItemCaseSensitive(o, "percentiles");
 
     if (!cJSON_IsObject(o))
@@ -288,9 +283,10 @@ static int parse_delay(struct ctx *c, const cJSON *o, struct hr_delay *d)
         d->dist = HR_DIST_EMPIRICAL;
         return 0;
     }
-    return bad(c, "", "give ms, min_ms/max_ms, mean_ms/sd_ms, median_ms/"
-                      "sigma, scale_ms/shape, percentiles, or "
-                      "\"empirical\": true");
+    return bad(c, "",
+               "give ms, min_ms/max_ms, mean_ms/sd_ms, median_ms/"
+               "sigma, scale_ms/shape, percentiles, or "
+               "\"empirical\": true");
 }
 
 static int name_in(const char *s, const char *const *names)
@@ -303,37 +299,27 @@ static int name_in(const char *s, const char *const *names)
     return -1;
 }
 
-static const char *const conn_names[] = {"",     "refused", "reset",
-                                         "truncated", "slow", "http10",
-                                         NULL};
-static const char *const sig_names[] = {"",        "forged", "stale",
-                                        "missing", "wrong_scheme",
-                                        "rotated", NULL};
-static const char *const pay_names[] = {"",
-                                        "malformed",
-                                        "unknown_type",
-                                        "oversized",
-                                        "gzip",
-                                        "wrong_content_type",
-                                        "reformat",
-                                        NULL};
-static const char *const step_names[] = {"",      "deliver", "timeout",
-                                         "refused", "reset", "truncated",
-                                         "slow",  "http10",  NULL};
+static const char *const conn_names[] = {
+    "", "refused", "reset", "truncated", "slow", "http10", NULL};
+static const char *const sig_names[] = {
+    "", "forged", "stale", "missing", "wrong_scheme", "rotated", NULL};
+static const char *const pay_names[] = {
+    "",     "malformed",          "unknown_type", "oversized",
+    "gzip", "wrong_content_type", "reformat",     NULL};
+static const char *const step_names[] = {"",        "deliver", "timeout",
+                                         "refused", "reset",   "truncated",
+                                         "slow",    "http10",  NULL};
 
-static int parse_script(struct ctx *c, const cJSON *a,
-                        struct hr_fault_rule *r)
+static int parse_script(struct ctx *c, const cJSON *a, struct hr_fault_rule *r)
 {
     const cJSON *it;
 
     if (!cJSON_IsArray(a) || cJSON_GetArraySize(a) < 1 ||
         cJSON_GetArraySize(a) > HR_MAX_SCRIPT)
-        return bad(c, "/action/script",
-                   "must list 1 to 16 attempt actions");
+        return bad(c, "/action/script", "must list 1 to 16 attempt actions");
     cJSON_ArrayForEach(it, a)
     {
-        int k = cJSON_IsString(it) ? name_in(it->valuestring, step_names)
-                                   : -1;
+        int k = cJSON_IsString(it) ? name_in(it->valuestring, step_names) : -1;
 
         if (k <= 0)
             return bad(c, "/action/script",
@@ -348,8 +334,7 @@ static int parse_dup(struct ctx *c, const cJSON *o, struct hr_fault_rule *r)
 {
     double copies = 1, spacing = 0;
     const cJSON *nid = cJSON_GetObjectItemCaseSensitive(o, "new_id");
-    static const char *const keys[] = {"copies", "spacing_ms", "new_id",
-                                       NULL};
+    static const char *const keys[] = {"copies", "spacing_ms", "new_id", NULL};
 
     if (!cJSON_IsObject(o))
         return bad(c, "/action/duplicate", "must be an object");
@@ -365,8 +350,7 @@ static int parse_dup(struct ctx *c, const cJSON *o, struct hr_fault_rule *r)
     return 0;
 }
 
-static int parse_reorder(struct ctx *c, const cJSON *o,
-                         struct hr_fault_rule *r)
+static int parse_reorder(struct ctx *c, const cJSON *o, struct hr_fault_rule *r)
 {
     static const char *const keys[] = {"window", "window_ms", NULL};
     double n = 0, ms = 0;
@@ -375,8 +359,7 @@ static int parse_reorder(struct ctx *c, const cJSON *o,
         num(c, o, "window", 2, 10000, &n, 0) ||
         num(c, o, "window_ms", 1, 8.64e7, &ms, 0))
         return c->err->msg[0] ? -1
-                              : bad(c, "/action/reorder",
-                                    "must be an object");
+                              : bad(c, "/action/reorder", "must be an object");
     if ((n > 0) == (ms > 0))
         return bad(c, "/action/reorder",
                    "give one of window (events) or window_ms");
@@ -480,8 +463,9 @@ static int parse_rule(struct ctx *c, const cJSON *o, struct hr_fault_rule *r)
         return bad(c, "/stop", "must be true or false");
     r->stop = cJSON_IsTrue(stop);
     if (!cJSON_IsObject(act) || cJSON_GetArraySize(act) != 1)
-        return bad(c, "/action", "must be an object with exactly one "
-                                 "action");
+        return bad(c, "/action",
+                   "must be an object with exactly one "
+                   "action");
     return parse_action_kind(c, act->child, r);
 }
 
@@ -513,8 +497,7 @@ int hr_faults_parse(const cJSON *arr, const char *origin, const char *where,
     return 0;
 }
 
-const char *hr_fault_label(const struct hr_fault_rule *r, char *buf,
-                           size_t cap)
+const char *hr_fault_label(const struct hr_fault_rule *r, char *buf, size_t cap)
 {
     switch (r->action) {
     case HR_FA_DELAY:

@@ -41,9 +41,9 @@ enum hr_dist {
 /* A delay distribution; every parameter is in milliseconds. */
 struct hr_delay {
     enum hr_dist dist;
-    double a, b;            /* fixed: a; uniform: [a,b]; normal: mean a,
-                               sd b; lognormal: median a, sigma b;
-                               pareto: scale a, shape b */
+    double a, b; /* fixed: a; uniform: [a,b]; normal: mean a,
+                    sd b; lognormal: median a, sigma b;
+                    pareto: scale a, shape b */
     double pct_q[HR_MAX_PCTS], pct_ms[HR_MAX_PCTS]; /* percentiles */
     int n_pcts;
 };
@@ -88,15 +88,15 @@ struct hr_fault_rule {
     /* action */
     enum hr_fault_action action;
     struct hr_delay delay;
-    int copies;          /* duplicate */
-    double spacing_ms;   /* duplicate */
-    int new_id;          /* duplicate: same change under a new id */
-    int window_events;   /* reorder */
-    double window_ms;    /* reorder */
+    int copies;        /* duplicate */
+    double spacing_ms; /* duplicate */
+    int new_id;        /* duplicate: same change under a new id */
+    int window_events; /* reorder */
+    double window_ms;  /* reorder */
     enum hr_conn_fault conn;
-    int sig_fault;       /* enum hr_sig_fault, or -1 for tampered */
+    int sig_fault; /* enum hr_sig_fault, or -1 for tampered */
     enum hr_payload_fault payload;
-    int64_t size_bytes;  /* oversized */
+    int64_t size_bytes; /* oversized */
     enum hr_step script[HR_MAX_SCRIPT];
     int n_script;
 };
@@ -129,8 +129,7 @@ const char *hr_fault_label(const struct hr_fault_rule *r, char *buf,
  * (seed, rule index, event key, attempt, draw), independent of any other
  * decision.
  */
-double hr_draw(uint64_t seed, int rule, const char *key, int attempt,
-               int draw);
+double hr_draw(uint64_t seed, int rule, const char *key, int attempt, int draw);
 /* A delay in microseconds from d, using draws from the same tuple. */
 int64_t hr_delay_sample_us(const struct hr_delay *d, uint64_t seed, int rule,
                            const char *key, int attempt,

@@ -35,8 +35,7 @@ void hr_hooks_free(struct hr_hooks *h)
 static int bad(struct hr_err *err, const char *origin, const char *name,
                const char *what)
 {
-    return hr_errf(err, HR_EXIT_INPUT, "%s: /hooks/%s: %s", origin, name,
-                   what);
+    return hr_errf(err, HR_EXIT_INPUT, "%s: /hooks/%s: %s", origin, name, what);
 }
 
 static int parse_argv(const cJSON *a, struct hr_hook *h)
@@ -63,8 +62,8 @@ static int parse_argv(const cJSON *a, struct hr_hook *h)
 static int parse_hook(const cJSON *o, const char *origin, const char *name,
                       struct hr_hook **out, struct hr_err *err)
 {
-    static const char *const keys[] = {"http", "http_post", "argv",
-                                       "timeout_ms", "every_ms", NULL};
+    static const char *const keys[] = {"http",       "http_post", "argv",
+                                       "timeout_ms", "every_ms",  NULL};
     const cJSON *get = cJSON_GetObjectItemCaseSensitive(o, "http");
     const cJSON *post = cJSON_GetObjectItemCaseSensitive(o, "http_post");
     const cJSON *argv = cJSON_GetObjectItemCaseSensitive(o, "argv");
@@ -95,12 +94,14 @@ static int parse_hook(const cJSON *o, const char *origin, const char *name,
         h->post = post != NULL;
     }
     if (argv && parse_argv(argv, h))
-        return bad(err, origin, name, "argv must be a non-empty list of "
-                                      "strings");
+        return bad(err, origin, name,
+                   "argv must be a non-empty list of "
+                   "strings");
     if ((tmo && (hr_json_int64(tmo, &h->timeout_ms) || h->timeout_ms < 1)) ||
         (every && (hr_json_int64(every, &h->every_ms) || h->every_ms < 10)))
-        return bad(err, origin, name, "timeout_ms (>= 1) and every_ms "
-                                      "(>= 10) are integers");
+        return bad(err, origin, name,
+                   "timeout_ms (>= 1) and every_ms "
+                   "(>= 10) are integers");
     return 0;
 }
 
@@ -113,8 +114,7 @@ int hr_hooks_parse(const cJSON *o, const char *origin, struct hr_hooks *out,
     memset(out, 0, sizeof(*out));
     if (!o)
         return 0;
-    if (!cJSON_IsObject(o) || hr_json_only_keys(o, keys, origin, "/hooks",
-                                                err))
+    if (!cJSON_IsObject(o) || hr_json_only_keys(o, keys, origin, "/hooks", err))
         return err->msg[0] ? -1
                            : hr_errf(err, HR_EXIT_INPUT,
                                      "%s: /hooks: must be an object", origin);
@@ -122,10 +122,10 @@ int hr_hooks_parse(const cJSON *o, const char *origin, struct hr_hooks *out,
                       "ready", &out->ready, err) ||
            parse_hook(cJSON_GetObjectItemCaseSensitive(o, "reset"), origin,
                       "reset", &out->reset, err) ||
-           parse_hook(cJSON_GetObjectItemCaseSensitive(o, "reconcile"),
-                      origin, "reconcile", &out->reconcile, err) ||
-           parse_hook(cJSON_GetObjectItemCaseSensitive(o, "teardown"),
-                      origin, "teardown", &out->teardown, err);
+           parse_hook(cJSON_GetObjectItemCaseSensitive(o, "reconcile"), origin,
+                      "reconcile", &out->reconcile, err) ||
+           parse_hook(cJSON_GetObjectItemCaseSensitive(o, "teardown"), origin,
+                      "teardown", &out->teardown, err);
 }
 
 static size_t discard(char *p, size_t size, size_t n, void *ud)

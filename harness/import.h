@@ -35,7 +35,7 @@ int hr_import_github(const char *dir, FILE *out, struct hr_err *err);
  * input; a single event file already printed that way is kept byte for
  * byte. Returns 0, or -1 with err.
  */
-int hr_import_stripe_events(const char *const *files, size_t n_files,
-                            FILE *out, struct hr_err *err);
+int hr_import_stripe_events(const char *const *files, size_t n_files, FILE *out,
+                            struct hr_err *err);
 
 #endif

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* Stripe event objects (API list pages, arrays, single events) to a cassette. */
+/* Stripe event objects (API list pages, arrays, single events) to a cassette.
+ */
 #include "cassette.h"
 #include "import.h"
 #include "jsonx.h"
@@ -28,8 +29,8 @@ struct items {
 
 static size_t skip_ws(const char *s, size_t n, size_t i)
 {
-    while (i < n && (s[i] == ' ' || s[i] == '\t' || s[i] == '\r' ||
-                     s[i] == '\n'))
+    while (i < n &&
+           (s[i] == ' ' || s[i] == '\t' || s[i] == '\r' || s[i] == '\n'))
         i++;
     return i;
 }
@@ -110,9 +111,8 @@ static size_t pretty(struct hr_buf *b, const char *s, size_t n, size_t i,
     return i + 1;
 }
 
-static int add_item(struct items *it, const cJSON *ev, char *body,
-                    size_t len, long order, const char *file,
-                    struct hr_err *err)
+static int add_item(struct items *it, const cJSON *ev, char *body, size_t len,
+                    long order, const char *file, struct hr_err *err)
 {
     const cJSON *obj = cJSON_GetObjectItemCaseSensitive(ev, "object");
     struct item *x;
@@ -147,9 +147,9 @@ static int add_item(struct items *it, const cJSON *ev, char *body,
 }
 
 /* The elements of the array at text offset off, re-indented. */
-static int add_array(struct items *it, const char *text, size_t len,
-                     size_t off, const cJSON *arr, int newest_first,
-                     const char *file, struct hr_err *err)
+static int add_array(struct items *it, const char *text, size_t len, size_t off,
+                     const cJSON *arr, int newest_first, const char *file,
+                     struct hr_err *err)
 {
     const cJSON *ev = arr->child;
     size_t i = skip_ws(text, len, off + 1);
@@ -164,8 +164,8 @@ static int add_array(struct items *it, const char *text, size_t len,
             hr_buf_free(&b);
             return hr_errf(err, HR_EXIT_INTERNAL, "out of memory");
         }
-        if (add_item(it, ev, b.data, b.len, newest_first ? -order : order,
-                     file, err))
+        if (add_item(it, ev, b.data, b.len, newest_first ? -order : order, file,
+                     err))
             return -1;
         i = skip_ws(text, len, skip_ws(text, len, i) + 1);
     }
@@ -204,12 +204,12 @@ static int read_input(struct items *it, const char *file, struct hr_err *err)
     if (!root)
         rc = -1;
     else if (cJSON_IsArray(root))
-        rc = add_array(it, text, len, skip_ws(text, len, 0), root, 0, file,
-                       err);
+        rc =
+            add_array(it, text, len, skip_ws(text, len, 0), root, 0, file, err);
     else if (cJSON_IsString(obj) && strcmp(obj->valuestring, "list") == 0 &&
              cJSON_IsArray(data))
-        rc = add_array(it, text, len, hr_json_locate(text, len, "/data"),
-                       data, 1, file, err);
+        rc = add_array(it, text, len, hr_json_locate(text, len, "/data"), data,
+                       1, file, err);
     else
         rc = add_single(it, text, len, root, file, err);
     cJSON_Delete(root);
@@ -286,8 +286,8 @@ static int write_all(FILE *out, struct items *it, struct hr_err *err)
     return rc;
 }
 
-int hr_import_stripe_events(const char *const *files, size_t n_files,
-                            FILE *out, struct hr_err *err)
+int hr_import_stripe_events(const char *const *files, size_t n_files, FILE *out,
+                            struct hr_err *err)
 {
     struct items it = {NULL, 0, 0, 0};
     size_t i;

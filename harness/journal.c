@@ -151,8 +151,8 @@ static void write_line(struct hr_journal *j, const struct hr_journal_entry *e)
     char line[4096];
     size_t n;
 
-    n = (size_t)snprintf(line, 64, "{\"t_ms\":%.3f,\"method\":",
-                         (double)e->t_us / 1000.0);
+    n = (size_t)snprintf(
+        line, 64, "{\"t_ms\":%.3f,\"method\":", (double)e->t_us / 1000.0);
     n += put_str(line + n, e->method, 16);
     memcpy(line + n, ",\"route\":", 9);
     n += 9;

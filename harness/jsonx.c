@@ -119,8 +119,8 @@ cJSON *hr_json_parse(const char *origin, const char *text, size_t len,
     if (j)
         return j;
     end = cJSON_GetErrorPtr();
-    off = (end && end >= text && end <= text + len) ? (size_t)(end - text)
-                                                    : len;
+    off =
+        (end && end >= text && end <= text + len) ? (size_t)(end - text) : len;
     hr_text_position(text, off, &line, &col);
     if (off >= len)
         hr_errf(err, HR_EXIT_INPUT,
@@ -133,8 +133,7 @@ cJSON *hr_json_parse(const char *origin, const char *text, size_t len,
 }
 
 int hr_json_only_keys(const cJSON *obj, const char *const *allowed,
-                      const char *origin, const char *where,
-                      struct hr_err *err)
+                      const char *origin, const char *where, struct hr_err *err)
 {
     const cJSON *it;
 

@@ -119,9 +119,8 @@ enum hr_lint_kind hr_lint_detect(const char *path)
 /* ---- cassettes -------------------------------------------------------- */
 
 static void compare_text(struct lint *l, const struct hr_interaction *it,
-                         const char *path, const char *field,
-                         const char *rec, const char *der,
-                         const char *prof)
+                         const char *path, const char *field, const char *rec,
+                         const char *der, const char *prof)
 {
     char a[128], b[128];
 
@@ -132,14 +131,20 @@ static void compare_text(struct lint *l, const struct hr_interaction *it,
     if (der)
         quote(b, sizeof(b), der);
     if (rec && der)
-        problem(l, "%s:%d: event.%s %s but the request says %s under "
-                   "profile %s", path, it->line, field, a, b, prof);
+        problem(l,
+                "%s:%d: event.%s %s but the request says %s under "
+                "profile %s",
+                path, it->line, field, a, b, prof);
     else if (rec)
-        problem(l, "%s:%d: event.%s %s but the request has none under "
-                   "profile %s", path, it->line, field, a, prof);
+        problem(l,
+                "%s:%d: event.%s %s but the request has none under "
+                "profile %s",
+                path, it->line, field, a, prof);
     else
-        problem(l, "%s:%d: event.%s is missing but the request says %s "
-                   "under profile %s", path, it->line, field, b, prof);
+        problem(l,
+                "%s:%d: event.%s is missing but the request says %s "
+                "under profile %s",
+                path, it->line, field, b, prof);
 }
 
 static void check_event(struct lint *l, const char *path,
@@ -151,8 +156,9 @@ static void check_event(struct lint *l, const char *path,
     struct hr_event der;
 
     if (!it->has_event) {
-        problem(l, "%s:%d: /event: a webhook needs its event block (id "
-                   "and type, as profile %s derives them)",
+        problem(l,
+                "%s:%d: /event: a webhook needs its event block (id "
+                "and type, as profile %s derives them)",
                 path, it->line, p->name);
         return;
     }
@@ -161,12 +167,11 @@ static void check_event(struct lint *l, const char *path,
     } else {
         compare_text(l, it, path, "id", rec->id, der.id, p->name);
         compare_text(l, it, path, "type", rec->type, der.type, p->name);
-        compare_text(l, it, path, "object", rec->object, der.object,
-                     p->name);
-        if (rec->has_created && der.has_created &&
-            rec->created != der.created)
-            problem(l, "%s:%d: event.created %lld but the request says "
-                       "%lld under profile %s",
+        compare_text(l, it, path, "object", rec->object, der.object, p->name);
+        if (rec->has_created && der.has_created && rec->created != der.created)
+            problem(l,
+                    "%s:%d: event.created %lld but the request says "
+                    "%lld under profile %s",
                     path, it->line, (long long)rec->created,
                     (long long)der.created, p->name);
     }
@@ -324,19 +329,21 @@ static void check_targets(struct lint *l, const struct hr_scenario *s,
         for (k = 0; k < n && len < sizeof(have); k++)
             len += (size_t)snprintf(have + len, sizeof(have) - len, "%s%s",
                                     k ? ", " : "", eps[k].name);
-        problem(l, "%s: /targets/%s: names no endpoint of the cassette "
-                   "(it has: %s)", s->path, t->endpoint, have);
+        problem(l,
+                "%s: /targets/%s: names no endpoint of the cassette "
+                "(it has: %s)",
+                s->path, t->endpoint, have);
     }
     for (i = 0; i < n; i++)
         if (eps[i].used &&
             !hr_scenario_target((struct hr_scenario *)s, eps[i].name))
-            problem(l, "%s: /targets: the cassette sends webhooks to "
-                       "endpoint '%s', which has no target",
+            problem(l,
+                    "%s: /targets: the cassette sends webhooks to "
+                    "endpoint '%s', which has no target",
                     s->path, eps[i].name);
 }
 
-static void lint_scenario(struct lint *l, const char *path,
-                          const char *dir)
+static void lint_scenario(struct lint *l, const char *path, const char *dir)
 {
     struct hr_scenario *s = NULL;
     struct ep *eps = NULL;
@@ -346,8 +353,7 @@ static void lint_scenario(struct lint *l, const char *path,
     if (!s)
         return;
     if (s->cassette) {
-        lint_cassette(l, s->cassette, s, s->profile_dir ? s->profile_dir
-                                                        : dir,
+        lint_cassette(l, s->cassette, s, s->profile_dir ? s->profile_dir : dir,
                       &eps, &n);
         if (eps)
             check_targets(l, s, eps, n);
@@ -370,8 +376,8 @@ static void lint_profile(struct lint *l, const char *path)
     hr_free(text);
 }
 
-int hr_lint_file(const char *path, const char *profile_dir,
-                 hr_problem_fn fn, void *ud)
+int hr_lint_file(const char *path, const char *profile_dir, hr_problem_fn fn,
+                 void *ud)
 {
     struct lint l = {fn, ud, 0};
 
@@ -386,9 +392,11 @@ int hr_lint_file(const char *path, const char *profile_dir,
         lint_profile(&l, path);
         break;
     default:
-        problem(&l, "%s:1:1: not a hookreplay file: expected a first line "
-                    "with \"hookreplay\": \"cassette\", \"scenario\" or "
-                    "\"profile\" (or a .ndjson or .json name)", path);
+        problem(&l,
+                "%s:1:1: not a hookreplay file: expected a first line "
+                "with \"hookreplay\": \"cassette\", \"scenario\" or "
+                "\"profile\" (or a .ndjson or .json name)",
+                path);
     }
     return l.n_problems;
 }

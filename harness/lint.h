@@ -29,7 +29,7 @@ enum hr_lint_kind hr_lint_detect(const char *path);
  * profile_dir, when not NULL, is searched for profiles first. Never
  * quotes a secret. Returns the number of problems found (0: clean).
  */
-int hr_lint_file(const char *path, const char *profile_dir,
-                 hr_problem_fn fn, void *ud);
+int hr_lint_file(const char *path, const char *profile_dir, hr_problem_fn fn,
+                 void *ud);
 
 #endif

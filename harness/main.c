@@ -53,8 +53,7 @@ static const struct command commands[] = {
     {"run", cmd_run},       {"demo", cmd_demo},     {"sign", cmd_sign},
     {"import", cmd_import}, {"target", cmd_target}, {"report", cmd_report},
     {"lint", cmd_lint},     {"init", cmd_init},     {"send", cmd_send},
-    {"serve", cmd_serve},
-    {NULL, NULL},
+    {"serve", cmd_serve},   {NULL, NULL},
 };
 
 static void set_log_level(void)
@@ -91,8 +90,7 @@ int main(int argc, char **argv)
         if (strcmp(c->name, argv[1]) == 0)
             break;
     if (!c->name) {
-        fprintf(stderr, "hookreplay: unknown command '%s'\n%s", argv[1],
-                usage);
+        fprintf(stderr, "hookreplay: unknown command '%s'\n%s", argv[1], usage);
         return HR_EXIT_INPUT;
     }
     set_log_level();

@@ -38,8 +38,7 @@ void hr_plan_item_free(struct hr_plan_item *item)
     hr_free(item);
 }
 
-const char *hr_plan_key(const struct hr_interaction *it, char *buf,
-                        size_t cap)
+const char *hr_plan_key(const struct hr_interaction *it, char *buf, size_t cap)
 {
     if (it->has_event && it->event.id)
         return it->event.id;
@@ -105,8 +104,7 @@ static int rule_matches(const struct hr_planner *p, int ri,
     const struct hr_fault_rule *r = &p->s->faults.rules[ri];
     char buf[48];
     const char *type = it->has_event && it->event.type ? it->event.type : "";
-    const char *obj = it->has_event && it->event.object ? it->event.object
-                                                        : "";
+    const char *obj = it->has_event && it->event.object ? it->event.object : "";
 
     if (r->type_glob && !hr_glob_match(r->type_glob, type))
         return 0;
@@ -115,8 +113,8 @@ static int rule_matches(const struct hr_planner *p, int ri,
     if (it->seq < r->seq_lo || it->seq > r->seq_hi)
         return 0;
     return r->p >= 1 ||
-           hr_draw(p->s->seed, ri, hr_plan_key(it, buf, sizeof(buf)), 0,
-                   99) < r->p;
+           hr_draw(p->s->seed, ri, hr_plan_key(it, buf, sizeof(buf)), 0, 99) <
+               r->p;
 }
 
 static int64_t base_time_us(struct hr_planner *p,
@@ -130,8 +128,7 @@ static int64_t base_time_us(struct hr_planner *p,
         return (int64_t)((double)(p->n_read - 1) * 1e6 / s->rate_per_s);
     if (p->n_read == 1)
         p->first_at_ms = it->at_ms;
-    return (int64_t)((double)(it->at_ms - p->first_at_ms) * 1000.0 /
-                     s->speed);
+    return (int64_t)((double)(it->at_ms - p->first_at_ms) * 1000.0 / s->speed);
 }
 
 static void add_label(struct hr_plan_item *x, const char *label)
@@ -140,8 +137,7 @@ static void add_label(struct hr_plan_item *x, const char *label)
 
     if (n + strlen(label) + 2 >= sizeof(x->labels))
         return;
-    snprintf(x->labels + n, sizeof(x->labels) - n, "%s%s", n ? "," : "",
-             label);
+    snprintf(x->labels + n, sizeof(x->labels) - n, "%s%s", n ? "," : "", label);
 }
 
 static struct hr_plan_item *draft_copy(struct hr_planner *p,
@@ -231,15 +227,15 @@ static int apply_rule(struct hr_planner *p, int ri, struct hr_plan_item **d,
 
         switch (r->action) {
         case HR_FA_DELAY:
-            x->planned_us += hr_delay_sample_us(
-                &r->delay, p->s->seed, ri, key, x->copy, p->empirical_ms,
-                p->n_empirical);
+            x->planned_us +=
+                hr_delay_sample_us(&r->delay, p->s->seed, ri, key, x->copy,
+                                   p->empirical_ms, p->n_empirical);
             break;
         case HR_FA_REORDER:
             if (r->window_ms > 0)
-                x->planned_us += (int64_t)(
-                    hr_draw(p->s->seed, ri, key, x->copy, 0) *
-                    r->window_ms * 1000.0);
+                x->planned_us +=
+                    (int64_t)(hr_draw(p->s->seed, ri, key, x->copy, 0) *
+                              r->window_ms * 1000.0);
             break;
         case HR_FA_DROP:
             x->dropped = 1;
@@ -340,8 +336,7 @@ static int flush_group(struct hr_planner *p)
             latest = p->group[i].base_us;
     for (i = n; i > 1; i--) {
         const char *key = hr_plan_key(&p->group[0].it, buf, sizeof(buf));
-        size_t j = (size_t)(hr_draw(p->s->seed, p->group_rule, key,
-                                    (int)i, 3) *
+        size_t j = (size_t)(hr_draw(p->s->seed, p->group_rule, key, (int)i, 3) *
                             (double)i);
         struct held t = p->group[i - 1];
 
@@ -380,8 +375,7 @@ static int selected(const struct hr_scenario *s,
                     const struct hr_interaction *it)
 {
     const char *type = it->has_event && it->event.type ? it->event.type : "";
-    const char *obj = it->has_event && it->event.object ? it->event.object
-                                                        : "";
+    const char *obj = it->has_event && it->event.object ? it->event.object : "";
 
     if (s->select_type && !hr_glob_match(s->select_type, type))
         return 0;
@@ -403,8 +397,7 @@ static int read_one(struct hr_planner *p, struct hr_err *err)
     hr_interaction_init(&it);
     do {
         rc = hr_cassette_next(p->rd, &it, err);
-    } while (rc == 1 &&
-             (it.kind != HR_KIND_WEBHOOK || !selected(p->s, &it)));
+    } while (rc == 1 && (it.kind != HR_KIND_WEBHOOK || !selected(p->s, &it)));
     if (rc <= 0) {
         hr_interaction_clear(&it);
         p->eof = 1;

@@ -68,7 +68,6 @@ void hr_plan_item_free(struct hr_plan_item *item);
 int hr_plan_item_write(FILE *f, const struct hr_plan_item *item);
 
 /* The event key that seeds an item's random draws. */
-const char *hr_plan_key(const struct hr_interaction *it, char *buf,
-                        size_t cap);
+const char *hr_plan_key(const struct hr_interaction *it, char *buf, size_t cap);
 
 #endif

@@ -32,8 +32,7 @@ void hr_probe_free(struct hr_probe_cfg *p)
 static int bad(struct hr_err *err, const char *origin, const char *ptr,
                const char *what)
 {
-    return hr_errf(err, HR_EXIT_INPUT, "%s: /probe%s: %s", origin, ptr,
-                   what);
+    return hr_errf(err, HR_EXIT_INPUT, "%s: /probe%s: %s", origin, ptr, what);
 }
 
 static int parse_applied(const cJSON *a, const char *origin,
@@ -49,8 +48,8 @@ static int parse_applied(const cJSON *a, const char *origin,
         hr_json_only_keys(a, keys, origin, "/probe/applied", err))
         return err->msg[0] ? -1
                            : bad(err, origin, "/applied", "must be an object");
-    if ((ids && (!cJSON_IsString(ids) ||
-                 !hr_json_pointer_valid(ids->valuestring))) ||
+    if ((ids &&
+         (!cJSON_IsString(ids) || !hr_json_pointer_valid(ids->valuestring))) ||
         (counts && (!cJSON_IsString(counts) ||
                     !hr_json_pointer_valid(counts->valuestring))))
         return bad(err, origin, "/applied",
@@ -116,8 +115,8 @@ int hr_probe_parse(const cJSON *o, const char *origin, const char *dir,
     *out = p;
     p->timeout_ms = 5000;
     p->after_ms = 200;
-    if (http && (!cJSON_IsString(http) ||
-                 strncmp(http->valuestring, "http", 4)))
+    if (http &&
+        (!cJSON_IsString(http) || strncmp(http->valuestring, "http", 4)))
         return bad(err, origin, "/http", "must be an http(s):// URL");
     if (http)
         p->http = hr_strdup(http->valuestring);
@@ -125,10 +124,11 @@ int hr_probe_parse(const cJSON *o, const char *origin, const char *dir,
         return -1;
     if (get_ms(o, "timeout_ms", &p->timeout_ms) ||
         get_ms(o, "after_ms", &p->after_ms))
-        return bad(err, origin, "", "timeout_ms and after_ms must be "
-                                    "integers from 0 to 3600000");
-    return parse_applied(cJSON_GetObjectItemCaseSensitive(o, "applied"),
-                         origin, p, err);
+        return bad(err, origin, "",
+                   "timeout_ms and after_ms must be "
+                   "integers from 0 to 3600000");
+    return parse_applied(cJSON_GetObjectItemCaseSensitive(o, "applied"), origin,
+                         p, err);
 }
 
 static size_t collect(char *ptr, size_t size, size_t n, void *ud)

@@ -12,11 +12,11 @@
 #include <stdint.h>
 
 struct hr_probe_cfg {
-    char *http;         /* GET this URL, or */
-    char **argv;        /* run this command (no shell) */
+    char *http;  /* GET this URL, or */
+    char **argv; /* run this command (no shell) */
     size_t argc;
-    int64_t timeout_ms; /* per probe, default 5000 */
-    int64_t after_ms;   /* wait before probing, default 200 */
+    int64_t timeout_ms;   /* per probe, default 5000 */
+    int64_t after_ms;     /* wait before probing, default 200 */
     char *applied_ids;    /* pointer to an array of applied event ids */
     char *applied_counts; /* pointer to an object id -> times applied */
 };

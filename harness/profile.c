@@ -74,8 +74,7 @@ struct ctx {
 
 static int bad(struct ctx *c, const char *ptr, const char *what)
 {
-    return hr_errf(c->err, HR_EXIT_INPUT, "%s: %s: %s", c->origin, ptr,
-                   what);
+    return hr_errf(c->err, HR_EXIT_INPUT, "%s: %s: %s", c->origin, ptr, what);
 }
 
 static int get_strv(struct ctx *c, const cJSON *arr, const char *ptr,
@@ -114,8 +113,9 @@ static int parse_source(struct ctx *c, const cJSON *s, const char *ptr,
     if (hr_json_only_keys(s, keys, c->origin, ptr, c->err))
         return -1;
     if ((h != NULL) + (f != NULL) > 1 || (!h && !p && !f))
-        return bad(c, ptr, "give one of header, pointer, or form (with an "
-                           "optional pointer)");
+        return bad(c, ptr,
+                   "give one of header, pointer, or form (with an "
+                   "optional pointer)");
     if (p && (!cJSON_IsString(p) || !hr_json_pointer_valid(p->valuestring)))
         return bad(c, ptr, "pointer must be a JSON pointer like /data/id");
     if ((h && !cJSON_IsString(h)) || (f && !cJSON_IsString(f)))
@@ -126,8 +126,9 @@ static int parse_source(struct ctx *c, const cJSON *s, const char *ptr,
     if (h && p)
         return bad(c, ptr, "a header source takes no pointer");
     if (types && !typed)
-        return bad(c, ptr, "\"types\" applies to object and created "
-                           "sources only (the type is what they match)");
+        return bad(c, ptr,
+                   "\"types\" applies to object and created "
+                   "sources only (the type is what they match)");
     if (types) {
         char tp[128];
 
@@ -191,8 +192,7 @@ static int parse_rule(struct ctx *c, const cJSON *r, const char *name,
     out->join = join ? hr_strdup(join->valuestring) : NULL;
     if (fmt && (!cJSON_IsString(fmt) ||
                 parse_time_format(fmt->valuestring, &out->time_format)))
-        return bad(c, ptr,
-                   "\"format\" must be unix_s, unix_ms or iso8601");
+        return bad(c, ptr, "\"format\" must be unix_s, unix_ms or iso8601");
     return 0;
 }
 
@@ -209,9 +209,8 @@ static int parse_signature(struct ctx *c, const cJSON *sig,
         return bad(c, "/signature", "must be an object");
     if (hr_json_only_keys(sig, keys, c->origin, "/signature", c->err))
         return -1;
-    if (!cJSON_IsString(scheme) ||
-        (p->scheme = hr_scheme_from_name(scheme->valuestring)) ==
-            HR_SCHEME_NONE)
+    if (!cJSON_IsString(scheme) || (p->scheme = hr_scheme_from_name(
+                                        scheme->valuestring)) == HR_SCHEME_NONE)
         return bad(c, "/signature/scheme",
                    "must be one of stripe, github, shopify, slack, "
                    "standard-webhooks, svix");
@@ -227,12 +226,10 @@ static int parse_signature(struct ctx *c, const cJSON *sig,
         return bad(c, "/signature/tolerance_s",
                    "must be a non-negative integer");
     return get_strv(c, cJSON_GetObjectItemCaseSensitive(sig, "headers"),
-                    "/signature/headers", &p->sig_headers,
-                    &p->n_sig_headers);
+                    "/signature/headers", &p->sig_headers, &p->n_sig_headers);
 }
 
-static int parse_headers(struct ctx *c, const cJSON *arr,
-                         struct hr_profile *p)
+static int parse_headers(struct ctx *c, const cJSON *arr, struct hr_profile *p)
 {
     const cJSON *it;
     size_t i = 0;
@@ -242,7 +239,8 @@ static int parse_headers(struct ctx *c, const cJSON *arr,
     if (!cJSON_IsArray(arr))
         return bad(c, "/headers", "must be an array of [name, value]");
     p->n_default_headers = (size_t)cJSON_GetArraySize(arr);
-    p->default_headers = hr_calloc(p->n_default_headers, sizeof(struct hr_header));
+    p->default_headers =
+        hr_calloc(p->n_default_headers, sizeof(struct hr_header));
     if (!p->default_headers)
         return bad(c, "/headers", "out of memory");
     cJSON_ArrayForEach(it, arr)
@@ -259,8 +257,7 @@ static int parse_headers(struct ctx *c, const cJSON *arr,
     return 0;
 }
 
-static int parse_success(struct ctx *c, const cJSON *arr,
-                         struct hr_profile *p)
+static int parse_success(struct ctx *c, const cJSON *arr, struct hr_profile *p)
 {
     const cJSON *it;
     size_t i = 0;
@@ -300,8 +297,7 @@ static int parse_success(struct ctx *c, const cJSON *arr,
 static int parse_retry(struct ctx *c, const cJSON *r, struct hr_profile *p)
 {
     static const char *const keys[] = {"delays_s", "honors_retry_after",
-                                       "number_header", "reason_header",
-                                       NULL};
+                                       "number_header", "reason_header", NULL};
     const cJSON *d, *h, *it, *nh, *rh;
     size_t i = 0;
 
@@ -319,8 +315,9 @@ static int parse_retry(struct ctx *c, const cJSON *r, struct hr_profile *p)
     nh = cJSON_GetObjectItemCaseSensitive(r, "number_header");
     rh = cJSON_GetObjectItemCaseSensitive(r, "reason_header");
     if ((nh && !cJSON_IsString(nh)) || (rh && !cJSON_IsString(rh)))
-        return bad(c, "/retry", "number_header and reason_header must be "
-                                "header names");
+        return bad(c, "/retry",
+                   "number_header and reason_header must be "
+                   "header names");
     p->retry_num_header = nh ? hr_strdup(nh->valuestring) : NULL;
     p->retry_reason_header = rh ? hr_strdup(rh->valuestring) : NULL;
     if (!d)
@@ -333,8 +330,7 @@ static int parse_retry(struct ctx *c, const cJSON *r, struct hr_profile *p)
         return bad(c, "/retry/delays_s", "out of memory");
     cJSON_ArrayForEach(it, d)
     {
-        if (!cJSON_IsNumber(it) || it->valuedouble < 0 ||
-            it->valuedouble > 1e9)
+        if (!cJSON_IsNumber(it) || it->valuedouble < 0 || it->valuedouble > 1e9)
             return bad(c, "/retry/delays_s",
                        "each delay must be a number of seconds >= 0");
         p->retry_delays_ms[i++] = (int64_t)(it->valuedouble * 1000.0);
@@ -344,8 +340,7 @@ static int parse_retry(struct ctx *c, const cJSON *r, struct hr_profile *p)
 
 static int parse_event(struct ctx *c, const cJSON *ev, struct hr_profile *p)
 {
-    static const char *const keys[] = {"id", "type", "object", "created",
-                                       NULL};
+    static const char *const keys[] = {"id", "type", "object", "created", NULL};
 
     if (!cJSON_IsObject(ev))
         return bad(c, "/event", "must be an object");
@@ -357,8 +352,8 @@ static int parse_event(struct ctx *c, const cJSON *ev, struct hr_profile *p)
                    &p->ev_type))
         return -1;
     if (cJSON_GetObjectItemCaseSensitive(ev, "object") &&
-        parse_rule(c, cJSON_GetObjectItemCaseSensitive(ev, "object"),
-                   "object", &p->ev_object))
+        parse_rule(c, cJSON_GetObjectItemCaseSensitive(ev, "object"), "object",
+                   &p->ev_object))
         return -1;
     if (cJSON_GetObjectItemCaseSensitive(ev, "created") &&
         parse_rule(c, cJSON_GetObjectItemCaseSensitive(ev, "created"),
@@ -367,8 +362,7 @@ static int parse_event(struct ctx *c, const cJSON *ev, struct hr_profile *p)
     return 0;
 }
 
-static int parse_handshake(struct ctx *c, const cJSON *h,
-                           struct hr_profile *p)
+static int parse_handshake(struct ctx *c, const cJSON *h, struct hr_profile *p)
 {
     static const char *const keys[] = {"headers", "body", "expect", NULL};
     const cJSON *hdrs = cJSON_GetObjectItemCaseSensitive(h, "headers");
@@ -398,7 +392,8 @@ static int parse_handshake(struct ctx *c, const cJSON *h,
         return bad(c, "/handshake", "out of memory");
     cJSON_ArrayForEach(it, hdrs)
     {
-        const cJSON *n = cJSON_GetArrayItem(it, 0), *v = cJSON_GetArrayItem(it, 1);
+        const cJSON *n = cJSON_GetArrayItem(it, 0),
+                    *v = cJSON_GetArrayItem(it, 1);
 
         if (!cJSON_IsString(n) || !cJSON_IsString(v))
             return bad(c, "/handshake/headers", "entries are [name, value]");
@@ -436,10 +431,10 @@ static int parse_truth(struct ctx *c, const cJSON *t, struct hr_profile *p)
     if (!cJSON_IsObject(t) ||
         hr_json_only_keys(t, keys, c->origin, "/truth", c->err))
         return c->err->msg[0] ? -1 : bad(c, "/truth", "must be an object");
-    if ((st && (!cJSON_IsString(st) ||
-                !hr_json_pointer_valid(st->valuestring))) ||
-        (rs && (!cJSON_IsString(rs) ||
-                !hr_json_pointer_valid(rs->valuestring))))
+    if ((st &&
+         (!cJSON_IsString(st) || !hr_json_pointer_valid(st->valuestring))) ||
+        (rs &&
+         (!cJSON_IsString(rs) || !hr_json_pointer_valid(rs->valuestring))))
         return bad(c, "/truth", "state and resource must be JSON pointers");
     p->truth_state = st ? hr_strdup(st->valuestring) : NULL;
     p->truth_resource = rs ? hr_strdup(rs->valuestring) : NULL;
@@ -448,11 +443,23 @@ static int parse_truth(struct ctx *c, const cJSON *t, struct hr_profile *p)
 
 static int parse_top(struct ctx *c, const cJSON *j, struct hr_profile *p)
 {
-    static const char *const keys[] = {
-        "hookreplay", "version",         "name",       "signature",
-        "headers",    "regenerate",      "timeout_ms", "success",
-        "retry",      "delivery_header", "event",      "notes",
-        "canary_object", "handshake", "truth", "api", NULL};
+    static const char *const keys[] = {"hookreplay",
+                                       "version",
+                                       "name",
+                                       "signature",
+                                       "headers",
+                                       "regenerate",
+                                       "timeout_ms",
+                                       "success",
+                                       "retry",
+                                       "delivery_header",
+                                       "event",
+                                       "notes",
+                                       "canary_object",
+                                       "handshake",
+                                       "truth",
+                                       "api",
+                                       NULL};
     const cJSON *kind = cJSON_GetObjectItemCaseSensitive(j, "hookreplay");
     const cJSON *ver = cJSON_GetObjectItemCaseSensitive(j, "version");
     const cJSON *name = cJSON_GetObjectItemCaseSensitive(j, "name");
@@ -477,8 +484,7 @@ static int parse_top(struct ctx *c, const cJSON *j, struct hr_profile *p)
         return bad(c, "/timeout_ms", "must be a positive integer");
     if (dh && !cJSON_IsNull(dh) && !cJSON_IsString(dh))
         return bad(c, "/delivery_header", "must be a header name or null");
-    p->delivery_header = cJSON_IsString(dh) ? hr_strdup(dh->valuestring)
-                                            : NULL;
+    p->delivery_header = cJSON_IsString(dh) ? hr_strdup(dh->valuestring) : NULL;
     if (canary && (!cJSON_IsString(canary) ||
                    !hr_json_pointer_valid(canary->valuestring)))
         return bad(c, "/canary_object", "must be a JSON pointer");
@@ -489,8 +495,7 @@ static int parse_top(struct ctx *c, const cJSON *j, struct hr_profile *p)
         parse_success(c, cJSON_GetObjectItemCaseSensitive(j, "success"), p) ||
         parse_retry(c, cJSON_GetObjectItemCaseSensitive(j, "retry"), p) ||
         parse_event(c, cJSON_GetObjectItemCaseSensitive(j, "event"), p) ||
-        parse_handshake(c, cJSON_GetObjectItemCaseSensitive(j, "handshake"),
-                        p))
+        parse_handshake(c, cJSON_GetObjectItemCaseSensitive(j, "handshake"), p))
         return -1;
     if (parse_notes(c, cJSON_GetObjectItemCaseSensitive(j, "notes")) ||
         parse_truth(c, cJSON_GetObjectItemCaseSensitive(j, "truth"), p))
@@ -600,10 +605,10 @@ int hr_parse_iso8601(const char *s, int64_t *unix_s)
 
     memset(&tm, 0, sizeof(tm));
     if (sscanf(s, "%4d-%2d-%2d%*1[Tt ]%2d:%2d:%2d%n", &y, &mo, &d, &h, &mi,
-               &sec, &n) != 6 || n != 19)
+               &sec, &n) != 6 ||
+        n != 19)
         return -1;
-    if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 ||
-        sec > 60)
+    if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 60)
         return -1;
     p = s + n;
     if (*p == '.')
@@ -634,8 +639,7 @@ int hr_parse_iso8601(const char *s, int64_t *unix_s)
 }
 
 /* Value of one form field (application/x-www-form-urlencoded), decoded. */
-static char *form_field(const unsigned char *body, size_t len,
-                        const char *name)
+static char *form_field(const unsigned char *body, size_t len, const char *name)
 {
     size_t nlen = strlen(name), i = 0;
 
@@ -721,8 +725,7 @@ static char *text_value(const char *text, size_t len, const cJSON *root,
     end = off + (off < len && text[off] == '-');
     while (end < len && text[end] >= '0' && text[end] <= '9')
         end++;
-    if (end < len && (text[end] == '.' || text[end] == 'e' ||
-                      text[end] == 'E'))
+    if (end < len && (text[end] == '.' || text[end] == 'e' || text[end] == 'E'))
         return scalar_text(v);
     return hr_strndup(text + off, end - off);
 }
@@ -738,8 +741,8 @@ static char *resolve_source(struct body_view *bv, const struct hr_source *s)
     }
     if (s->kind == HR_SRC_POINTER)
         return body_json(bv)
-                   ? text_value((const char *)bv->req->body,
-                                bv->req->body_len, bv->json, s->pointer)
+                   ? text_value((const char *)bv->req->body, bv->req->body_len,
+                                bv->json, s->pointer)
                    : NULL;
     field = form_field(bv->req->body, bv->req->body_len, s->name);
     if (!field || !s->pointer)
@@ -825,14 +828,13 @@ int hr_profile_event(const struct hr_profile *p, const struct hr_message *req,
     ev->type = resolve_rule(&bv, &p->ev_type, NULL);
     ev->object = resolve_rule(&bv, &p->ev_object, ev->type);
     created = resolve_rule(&bv, &p->ev_created, ev->type);
-    if (created && to_unix_s(created, p->ev_created.time_format,
-                             &ev->created) == 0)
+    if (created &&
+        to_unix_s(created, p->ev_created.time_format, &ev->created) == 0)
         ev->has_created = 1;
     hr_free(created);
     cJSON_Delete(bv.json);
     if (!ev->id)
         return hr_errf(err, HR_EXIT_INPUT,
-                       "no event id where profile '%s' looks for it",
-                       p->name);
+                       "no event id where profile '%s' looks for it", p->name);
     return 0;
 }

@@ -53,8 +53,8 @@ struct hr_profile {
     char *name;
     enum hr_scheme scheme;
     enum hr_key_mode key_mode;
-    int64_t tolerance_s;     /* consumer-side freshness window, 0: none */
-    char **sig_headers;      /* names the signer writes */
+    int64_t tolerance_s; /* consumer-side freshness window, 0: none */
+    char **sig_headers;  /* names the signer writes */
     size_t n_sig_headers;
     struct hr_header *default_headers; /* sent when a recording lacks them */
     size_t n_default_headers;
@@ -76,10 +76,10 @@ struct hr_profile {
     struct hr_header *hs_headers;
     size_t n_hs_headers;
     char *hs_body;
-    int hs_echo; /* the answer must contain the challenge */
-    char *truth_state;    /* pointer of the object's state in a body */
-    char *truth_resource; /* pointer of the object's kind, e.g. "customer" */
-    char *retry_num_header;    /* e.g. X-Slack-Retry-Num, or NULL */
+    int hs_echo;            /* the answer must contain the challenge */
+    char *truth_state;      /* pointer of the object's state in a body */
+    char *truth_resource;   /* pointer of the object's kind, e.g. "customer" */
+    char *retry_num_header; /* e.g. X-Slack-Retry-Num, or NULL */
     char *retry_reason_header; /* e.g. X-Slack-Retry-Reason, or NULL */
 };
 

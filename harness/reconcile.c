@@ -50,16 +50,15 @@ static int parse_fields(const cJSON *f, struct hr_collection *c)
         return 0;
     if (!cJSON_IsObject(f))
         return -1;
-    c->fields = hr_calloc((size_t)cJSON_GetArraySize(f) + 1,
-                          sizeof(*c->fields));
+    c->fields =
+        hr_calloc((size_t)cJSON_GetArraySize(f) + 1, sizeof(*c->fields));
     if (!c->fields)
         return -1;
     cJSON_ArrayForEach(it, f)
     {
         struct hr_field_map *m = &c->fields[c->n_fields];
 
-        if (!hr_json_pointer_valid(it->string) ||
-            !(m->truth = ptr_dup(it)) ||
+        if (!hr_json_pointer_valid(it->string) || !(m->truth = ptr_dup(it)) ||
             !(m->target = hr_strdup(it->string)))
             return -1;
         c->n_fields++;
@@ -97,9 +96,8 @@ static int parse_collection(const cJSON *o, const char *origin,
                             const char *where, struct hr_collection *c,
                             struct hr_err *err)
 {
-    static const char *const keys[] = {"items",  "id",      "truth",
-                                       "fields", "deleted", "extra",
-                                       NULL};
+    static const char *const keys[] = {"items",   "id",    "truth", "fields",
+                                       "deleted", "extra", NULL};
     const cJSON *truth = cJSON_GetObjectItemCaseSensitive(o, "truth");
     const cJSON *extra = cJSON_GetObjectItemCaseSensitive(o, "extra");
 
@@ -107,8 +105,9 @@ static int parse_collection(const cJSON *o, const char *origin,
         return err->msg[0] ? -1 : bad(err, origin, where, "must be an object");
     c->items = ptr_dup(cJSON_GetObjectItemCaseSensitive(o, "items"));
     if (!c->items)
-        return bad(err, origin, where, "items must be a JSON pointer to an "
-                                       "array or an object keyed by id");
+        return bad(err, origin, where,
+                   "items must be a JSON pointer to an "
+                   "array or an object keyed by id");
     if (cJSON_GetObjectItemCaseSensitive(o, "id") &&
         !(c->id = ptr_dup(cJSON_GetObjectItemCaseSensitive(o, "id"))))
         return bad(err, origin, where, "id must be a JSON pointer");
@@ -194,8 +193,7 @@ void hr_compare_clear(struct hr_compare *c)
 
 int hr_compare_ok(const struct hr_compare *c)
 {
-    return c->missing + c->stale + c->diverged + c->not_deleted + c->extra ==
-           0;
+    return c->missing + c->stale + c->diverged + c->not_deleted + c->extra == 0;
 }
 
 static void add_wrong(struct hr_compare *c, const char *id, const char *kind,
@@ -230,8 +228,8 @@ static int same_value(const cJSON *a, const cJSON *b)
         return hr_json_int64(b, &y) == 0 && (cJSON_IsTrue(a) ? 1 : 0) == y;
     if (cJSON_IsNumber(a) && cJSON_IsBool(b))
         return same_value(b, a);
-    if (cJSON_IsNumber(a) && cJSON_IsNumber(b) &&
-        hr_json_int64(a, &x) == 0 && hr_json_int64(b, &y) == 0)
+    if (cJSON_IsNumber(a) && cJSON_IsNumber(b) && hr_json_int64(a, &x) == 0 &&
+        hr_json_int64(b, &y) == 0)
         return x == y;
     return cJSON_Compare(a, b, 1);
 }
@@ -255,14 +253,14 @@ static int flagged_deleted(const struct hr_collection *c, const cJSON *item)
     const cJSON *v = hr_json_pointer(item, c->deleted_field);
 
     if (c->deleted_value)
-        return cJSON_IsString(v) && strcmp(v->valuestring,
-                                           c->deleted_value) == 0;
+        return cJSON_IsString(v) &&
+               strcmp(v->valuestring, c->deleted_value) == 0;
     return cJSON_IsTrue(v) || (cJSON_IsNumber(v) && v->valuedouble != 0);
 }
 
 /* The item with this id among the target's items. */
-static const cJSON *find_item(const struct hr_collection *c,
-                              const cJSON *items, const char *id)
+static const cJSON *find_item(const struct hr_collection *c, const cJSON *items,
+                              const char *id)
 {
     const cJSON *it;
     char num[32];
@@ -298,7 +296,8 @@ static void describe(char *out, size_t cap, const struct hr_field_map *m,
 }
 
 static void judge_object(const struct hr_collection *c, const cJSON *items,
-                         const struct hr_expected_obj *o, struct hr_compare *out)
+                         const struct hr_expected_obj *o,
+                         struct hr_compare *out)
 {
     const cJSON *item = find_item(c, items, o->id);
     char detail[256];
@@ -306,7 +305,8 @@ static void judge_object(const struct hr_collection *c, const cJSON *items,
 
     out->objects++;
     if (o->deleted) {
-        if (!item || (c->deleted == HR_DELMODE_FLAG && flagged_deleted(c, item)))
+        if (!item ||
+            (c->deleted == HR_DELMODE_FLAG && flagged_deleted(c, item)))
             out->consistent++;
         else {
             out->not_deleted++;
@@ -359,8 +359,8 @@ static void count_extra(const struct hr_collection *c, const cJSON *items,
     {
         const cJSON *v = c->id ? hr_json_pointer(it, c->id) : NULL;
         const char *id = cJSON_IsObject(items) && !c->id ? it->string
-                         : cJSON_IsString(v)            ? v->valuestring
-                                                        : NULL;
+                         : cJSON_IsString(v)             ? v->valuestring
+                                                         : NULL;
         int64_t n;
 
         if (!id && hr_json_int64(v, &n) == 0) {
@@ -393,8 +393,8 @@ int hr_compare_state(const struct hr_expected *t, const cJSON *state,
         for (i = 0; i < t->n; i++) {
             const struct hr_expected_obj *o = &t->v[i];
 
-            if ((strcmp(c->resource, "*") && strcmp(c->resource,
-                                                    o->resource)) ||
+            if ((strcmp(c->resource, "*") &&
+                 strcmp(c->resource, o->resource)) ||
                 claimed_by_earlier(cfg, ci, o))
                 continue;
             judge_object(c, items, o, out);

@@ -31,18 +31,18 @@ struct hr_collection {
     struct hr_field_map *fields;
     size_t n_fields;
     enum hr_deleted_mode deleted;
-    char *deleted_field;   /* flag mode: pointer into the item */
-    char *deleted_value;   /* flag mode: a string value meaning deleted,
-                              or NULL for a true/1 flag */
-    int extra;             /* report items the truth does not know */
+    char *deleted_field; /* flag mode: pointer into the item */
+    char *deleted_value; /* flag mode: a string value meaning deleted,
+                            or NULL for a true/1 flag */
+    int extra;           /* report items the truth does not know */
 };
 
 struct hr_recon_cfg {
     struct hr_collection *collections;
     size_t n_collections;
-    int64_t deadline_ms;  /* default 30000 */
-    int64_t interval_ms;  /* default 250 */
-    int stable_probes;    /* default 3 */
+    int64_t deadline_ms; /* default 30000 */
+    int64_t interval_ms; /* default 250 */
+    int stable_probes;   /* default 3 */
 };
 
 /* One object the target got wrong. */

@@ -78,28 +78,29 @@ static void print_recon(FILE *f, const struct hr_run_totals *t)
     if (!t->recon_measured)
         return;
     if (t->consistent)
-        fprintf(f, "  %-12s consistent %lld ms after the replay (stable; "
-                   "first match %lld ms), %lld objects\n",
+        fprintf(f,
+                "  %-12s consistent %lld ms after the replay (stable; "
+                "first match %lld ms), %lld objects\n",
                 "truth", (long long)t->stable_match_ms,
                 (long long)t->first_match_ms, (long long)m->objects);
     else
-        fprintf(f, "  %-12s NOT consistent by the deadline: %lld of %lld "
-                   "objects wrong (%lld missing, %lld stale, %lld diverged, "
-                   "%lld not deleted)\n",
-                "truth",
-                (long long)(m->objects - m->consistent + m->extra),
+        fprintf(f,
+                "  %-12s NOT consistent by the deadline: %lld of %lld "
+                "objects wrong (%lld missing, %lld stale, %lld diverged, "
+                "%lld not deleted)\n",
+                "truth", (long long)(m->objects - m->consistent + m->extra),
                 (long long)m->objects, (long long)m->missing,
                 (long long)m->stale, (long long)m->diverged,
                 (long long)m->not_deleted);
     for (i = 0; i < m->n_wrong && i < 5 && !t->consistent; i++)
-        fprintf(f, "  %-12s %s %s%s%s\n", "", m->wrong[i].kind,
-                m->wrong[i].id, m->wrong[i].detail ? ": " : "",
+        fprintf(f, "  %-12s %s %s%s%s\n", "", m->wrong[i].kind, m->wrong[i].id,
+                m->wrong[i].detail ? ": " : "",
                 m->wrong[i].detail ? m->wrong[i].detail : "");
     if (t->lost_events >= 0)
-        fprintf(f, "  %-12s %lld lost (never applied), %lld dropped events "
-                   "recovered through the API\n",
-                "events", (long long)t->lost_events,
-                (long long)t->recovered);
+        fprintf(f,
+                "  %-12s %lld lost (never applied), %lld dropped events "
+                "recovered through the API\n",
+                "events", (long long)t->lost_events, (long long)t->recovered);
 }
 
 static const char *verdict_text(int code)
@@ -129,9 +130,9 @@ void hr_run_summary(FILE *f, const struct hr_scenario *s,
     fprintf(f, "  %-12s %lld/%lld (%.1f%%)  failed %lld  attempts %lld\n",
             "delivered", (long long)t->delivered,
             (long long)(t->events - t->dropped),
-            t->events > t->dropped
-                ? 100.0 * (double)t->delivered / (double)(t->events - t->dropped)
-                : 0,
+            t->events > t->dropped ? 100.0 * (double)t->delivered /
+                                         (double)(t->events - t->dropped)
+                                   : 0,
             (long long)t->failed, (long long)t->attempts);
     print_statuses(f, t);
     print_faults(f, t);

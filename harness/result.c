@@ -49,8 +49,7 @@ static void iso_now(char *buf, size_t cap)
 
 static const char *pacing_name(enum hr_pacing p)
 {
-    return p == HR_PACE_RATE ? "rate" : p == HR_PACE_ASAP ? "asap"
-                                                          : "recorded";
+    return p == HR_PACE_RATE ? "rate" : p == HR_PACE_ASAP ? "asap" : "recorded";
 }
 
 static int write_head(struct hr_result *r, const struct hr_scenario *s)
@@ -126,8 +125,8 @@ static double ms(int64_t us)
 
 static const char *step_name(int step)
 {
-    static const char *const names[] = {"deliver", "deliver",  "timeout",
-                                        "refused", "reset",    "truncated",
+    static const char *const names[] = {"deliver", "deliver", "timeout",
+                                        "refused", "reset",   "truncated",
                                         "slow",    "http10"};
 
     return step >= 0 && step <= 7 ? names[step] : "deliver";
@@ -149,24 +148,24 @@ static cJSON *attempt_json(const struct hr_attempt *a, int n)
          * already given up. */
         cJSON_AddNullToObject(o, "status");
         cJSON_AddStringToObject(o, "error", "timeout");
-        cJSON_AddStringToObject(o, "detail", "the provider gave up at its "
-                                             "response timeout (injected)");
+        cJSON_AddStringToObject(o, "detail",
+                                "the provider gave up at its "
+                                "response timeout (injected)");
         cJSON_AddNumberToObject(o, "late_status", a->status);
         cJSON_AddNumberToObject(o, "late_ack_ms",
                                 ms(a->answered_us - a->sent_us));
     } else if (a->answered_us >= 0) {
         cJSON_AddNumberToObject(o, "answered_ms", ms(a->answered_us));
         cJSON_AddNumberToObject(o, "status", a->status);
-        cJSON_AddNumberToObject(o, "ack_ms",
-                                ms(a->answered_us - a->sent_us));
+        cJSON_AddNumberToObject(o, "ack_ms", ms(a->answered_us - a->sent_us));
         cJSON_AddNumberToObject(o, "ack_from_planned_ms",
                                 ms(a->answered_us - a->planned_us));
     } else {
         cJSON_AddNullToObject(o, "status");
-        cJSON_AddStringToObject(o, "error", a->timed_out ? "timeout"
-                                            : a->connect_failed
-                                                ? "connect"
-                                                : "transport");
+        cJSON_AddStringToObject(o, "error",
+                                a->timed_out        ? "timeout"
+                                : a->connect_failed ? "connect"
+                                                    : "transport");
         cJSON_AddStringToObject(o, "detail", a->error);
     }
     cJSON_AddNumberToObject(o, "bytes_sent", (double)a->bytes_sent);
@@ -181,11 +180,11 @@ static void add_item_fields(cJSON *o, const struct hr_plan_item *x)
 
     cJSON_AddNumberToObject(o, "copy", x->copy);
     if (x->attacker) {
-        cJSON_AddStringToObject(o, "attacker",
-                                x->sig_fault == HR_SIG_TAMPERED_CODE
-                                    ? "tampered"
-                                    : hr_sig_fault_name(
-                                          (enum hr_sig_fault)x->sig_fault));
+        cJSON_AddStringToObject(
+            o, "attacker",
+            x->sig_fault == HR_SIG_TAMPERED_CODE
+                ? "tampered"
+                : hr_sig_fault_name((enum hr_sig_fault)x->sig_fault));
         cJSON_AddStringToObject(o, "canary", x->canary);
     }
     if (x->dropped)
@@ -251,8 +250,7 @@ static cJSON *recon_json(const struct hr_run_totals *t)
 
     cJSON_AddBoolToObject(o, "consistent", t->consistent);
     if (t->first_match_ms >= 0)
-        cJSON_AddNumberToObject(o, "first_match_ms",
-                                (double)t->first_match_ms);
+        cJSON_AddNumberToObject(o, "first_match_ms", (double)t->first_match_ms);
     else
         cJSON_AddNullToObject(o, "first_match_ms");
     if (t->consistent)
@@ -306,9 +304,8 @@ static cJSON *latency_json(const struct hr_hist *h)
     cJSON_AddNumberToObject(o, "p95", ms(hr_hist_quantile(h, 0.95)));
     cJSON_AddNumberToObject(o, "p99", ms(hr_hist_quantile(h, 0.99)));
     cJSON_AddNumberToObject(o, "max", ms(h->max_us));
-    cJSON_AddNumberToObject(o, "mean",
-                            h->total ? h->sum_us / 1000.0 / (double)h->total
-                                     : 0);
+    cJSON_AddNumberToObject(
+        o, "mean", h->total ? h->sum_us / 1000.0 / (double)h->total : 0);
     /* Sparse buckets [index, count] so results from shards merge exactly. */
     b = cJSON_AddArrayToObject(o, "buckets_us");
     for (i = 0; i < HR_HIST_BUCKETS; i++) {
@@ -339,10 +336,9 @@ cJSON *hr_result_totals_json(const struct hr_run_totals *t)
         cJSON_AddNumberToObject(o, "skipped", (double)t->skipped);
     cJSON_AddNumberToObject(o, "delivered", (double)t->delivered);
     cJSON_AddNumberToObject(o, "failed", (double)t->failed);
-    cJSON_AddNumberToObject(o, "delivery_rate",
-                            sendable > 0 ? (double)t->delivered /
-                                               (double)sendable
-                                         : 0);
+    cJSON_AddNumberToObject(
+        o, "delivery_rate",
+        sendable > 0 ? (double)t->delivered / (double)sendable : 0);
     cJSON_AddNumberToObject(o, "attempts", (double)t->attempts);
     cJSON_AddNumberToObject(o, "retries", (double)(t->attempts - sent));
     cJSON_AddNumberToObject(o, "duplicates_sent", (double)t->duplicates_sent);
@@ -386,8 +382,7 @@ cJSON *hr_result_totals_json(const struct hr_run_totals *t)
     cJSON_AddNumberToObject(er, "other", (double)t->err_other);
     lat = cJSON_AddObjectToObject(o, "ack_latency_ms");
     cJSON_AddItemToObject(lat, "from_actual", latency_json(&t->ack_actual));
-    cJSON_AddItemToObject(lat, "from_planned",
-                          latency_json(&t->ack_planned));
+    cJSON_AddItemToObject(lat, "from_planned", latency_json(&t->ack_planned));
     cJSON_AddNumberToObject(o, "duration_ms", (double)t->duration_ms);
     return o;
 }
@@ -408,11 +403,12 @@ cJSON *hr_result_checks_json(const struct hr_verdict_set *v)
             cJSON_AddNumberToObject(o, "value", c->value);
         else
             cJSON_AddNullToObject(o, "value");
-        cJSON_AddStringToObject(o, "result", !c->measured ? "not_measured"
-                                             : c->passed  ? "pass"
-                                                          : "fail");
-        cJSON_AddStringToObject(o, "evidence", c->evidence ? c->evidence
-                                                           : "status");
+        cJSON_AddStringToObject(o, "result",
+                                !c->measured ? "not_measured"
+                                : c->passed  ? "pass"
+                                             : "fail");
+        cJSON_AddStringToObject(o, "evidence",
+                                c->evidence ? c->evidence : "status");
         cJSON_AddItemToArray(arr, o);
     }
     return arr;

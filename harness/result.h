@@ -21,8 +21,8 @@ struct hr_attempt {
     int status;          /* 0 when no response came */
     int timed_out;
     int connect_failed;
-    int injected; /* failed on purpose (a fault), not by the target */
-    int step;     /* enum hr_step of the attempt */
+    int injected;   /* failed on purpose (a fault), not by the target */
+    int step;       /* enum hr_step of the attempt */
     int payload_ok; /* a payload fault got an answer a correct consumer
                        gives (see hr_payload_outcome_ok) */
     int64_t bytes_sent;

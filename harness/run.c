@@ -91,10 +91,10 @@ struct loop {
     struct job **slow; /* in-flight slow bodies (max_in_flight slots) */
     struct hr_progress *progress;
     struct hr_expected truth; /* built when the probe has collections */
-    struct hr_mockapi *api; /* the mock provider API, or NULL */
-    char **dropped_ids;    /* recorded events planned never to be sent */
+    struct hr_mockapi *api;   /* the mock provider API, or NULL */
+    char **dropped_ids;       /* recorded events planned never to be sent */
     size_t n_dropped, cap_dropped;
-    int64_t rebase_s;  /* added to event times (rebase_time) */
+    int64_t rebase_s; /* added to event times (rebase_time) */
     size_t n_slow;
 };
 
@@ -364,8 +364,7 @@ static char *target_url(const struct job *j)
         (b.len && b.data[b.len - 1] == '/' && rq->path[0] == '/' &&
          (b.data[--b.len] = '\0', 0)) ||
         hr_buf_puts(&b, rq->path) ||
-        (rq->query && rq->query[0] &&
-         hr_buf_printf(&b, "?%s", rq->query))) {
+        (rq->query && rq->query[0] && hr_buf_printf(&b, "?%s", rq->query))) {
         hr_buf_free(&b);
         return NULL;
     }
@@ -535,8 +534,9 @@ static int start_attempt(struct loop *l, struct job *j, struct hr_err *err)
         a->connect_failed = 1;
         a->injected = 1;
         a->bytes_sent = 0;
-        snprintf(a->error, sizeof(a->error), "connection refused "
-                                             "(injected)");
+        snprintf(a->error, sizeof(a->error),
+                 "connection refused "
+                 "(injected)");
         release_object(l, j);
         return after_attempt(l, j, err);
     }
@@ -548,7 +548,6 @@ static int start_attempt(struct loop *l, struct job *j, struct hr_err *err)
     j->counted_in_flight = 1;
     return 0;
 }
-
 
 /* Starts every due delivery that the limits allow, in order. */
 static int dispatch(struct loop *l, struct hr_err *err)
@@ -639,8 +638,8 @@ static int finish_job(struct loop *l, struct job *j, struct hr_err *err)
         t->attacker_sent += j->n_obs > 0;
         if (j->delivered)
             t->attacker_acknowledged++;
-        if (hr_canaries_add(l->canaries, x->canary, j->req.event_id,
-                            x->it.seq, j->delivered))
+        if (hr_canaries_add(l->canaries, x->canary, j->req.event_id, x->it.seq,
+                            j->delivered))
             return hr_errf(err, HR_EXIT_INTERNAL, "out of memory");
     } else if (x->copy > 0) {
         t->duplicates_sent += j->n_obs > 0;
@@ -654,8 +653,8 @@ static int finish_job(struct loop *l, struct job *j, struct hr_err *err)
         return hr_errf(err, HR_EXIT_INTERNAL, "out of memory");
     }
     l->pending--;
-    if (hr_result_event(l->res, x, j->ep ? j->ep->name : "", j->obs,
-                        j->n_obs, j->delivered, err))
+    if (hr_result_event(l->res, x, j->ep ? j->ep->name : "", j->obs, j->n_obs,
+                        j->delivered, err))
         return -1;
     job_free(j);
     return 0;
@@ -763,7 +762,6 @@ static void resume_slow(struct loop *l)
     }
 }
 
-
 static int poll_timeout_ms(struct loop *l)
 {
     int64_t next = INT64_MAX, wait;
@@ -773,8 +771,8 @@ static int poll_timeout_ms(struct loop *l)
     if (!l->eof && next > now_us(l) + READ_AHEAD_US)
         next = now_us(l) + READ_AHEAD_US;
     if (l->n_slow)
-        next = next < now_us(l) + SLOW_TICK_US ? next
-                                               : now_us(l) + SLOW_TICK_US;
+        next =
+            next < now_us(l) + SLOW_TICK_US ? next : now_us(l) + SLOW_TICK_US;
     if (next == INT64_MAX)
         return 100;
     wait = (next - now_us(l) + 999) / 1000;
@@ -821,8 +819,7 @@ static void wait_loop(struct loop *l, int timeout_ms)
     wfd.revents = 0;
     if (hr_mockapi_timeout_ms(l->api) < timeout_ms)
         timeout_ms = (int)hr_mockapi_timeout_ms(l->api);
-    curl_multi_poll(l->multi, &wfd, 1, timeout_ms < 0 ? 0 : timeout_ms,
-                    NULL);
+    curl_multi_poll(l->multi, &wfd, 1, timeout_ms < 0 ? 0 : timeout_ms, NULL);
     hr_mockapi_step(l->api);
 }
 
@@ -860,9 +857,8 @@ static int setup_endpoints(struct loop *l, struct hr_err *err)
         return hr_errf(err, HR_EXIT_INTERNAL, "out of memory");
     for (i = 0; i < h->n_endpoints; i++) {
         struct endpoint *e = &l->eps[l->n_eps];
-        const struct hr_target_cfg *t =
-            hr_scenario_target((struct hr_scenario *)l->s,
-                               h->endpoints[i].name);
+        const struct hr_target_cfg *t = hr_scenario_target(
+            (struct hr_scenario *)l->s, h->endpoints[i].name);
         const char *prof;
 
         if (!t)
@@ -1020,9 +1016,9 @@ static int send_handshake(struct loop *l, struct endpoint *e,
     CURLcode res = CURLE_OK;
     int rc = -1;
 
-    snprintf(challenge, sizeof(challenge), "hrch%016llx",
-             (unsigned long long)(hr_draw(l->s->seed, -1, e->name, 0, 0) *
-                                  1e18));
+    snprintf(
+        challenge, sizeof(challenge), "hrch%016llx",
+        (unsigned long long)(hr_draw(l->s->seed, -1, e->name, 0, 0) * 1e18));
     snprintf(id, sizeof(id), "hookreplay-handshake-%s", challenge + 4);
     hr_buf_init(&answer, 1 << 20);
     body = fill_template(p->hs_body, challenge, id);
@@ -1046,8 +1042,8 @@ static int send_handshake(struct loop *l, struct endpoint *e,
         (!p->hs_echo || (answer.data && strstr(answer.data, challenge))))
         l->t->handshakes_ok++;
     else
-        snprintf(l->t->handshake_error, sizeof(l->t->handshake_error),
-                 "%s: %s", e->name,
+        snprintf(l->t->handshake_error, sizeof(l->t->handshake_error), "%s: %s",
+                 e->name,
                  res != CURLE_OK ? curl_easy_strerror(res)
                  : status < 200 || status > 299
                      ? "the handshake was not answered with 2xx"
@@ -1168,8 +1164,7 @@ static void judge_events(struct loop *l, const cJSON *state)
         t->recovered += applied_count(p, state, l->dropped_ids[i]) > 0;
 }
 
-static void add_curve_point(struct hr_run_totals *t, int64_t at_ms,
-                            int64_t bad)
+static void add_curve_point(struct hr_run_totals *t, int64_t at_ms, int64_t bad)
 {
     int i;
 
@@ -1236,8 +1231,8 @@ static int probe_once(struct loop *l, int64_t at_ms, cJSON **keep)
     } else {
         t->probe_error[0] = '\0';
         ok = hr_compare_ok(&t->last);
-        add_curve_point(t, at_ms, t->last.objects - t->last.consistent +
-                                      t->last.extra);
+        add_curve_point(t, at_ms,
+                        t->last.objects - t->last.consistent + t->last.extra);
     }
     hr_free(text);
     cJSON_Delete(*keep);
@@ -1332,8 +1327,7 @@ static void gather_evidence(struct loop *l)
     } else {
         t->forged_accepted = hr_canaries_judge(l->canaries, text);
         snprintf(t->evidence_forged, sizeof(t->evidence_forged), "%s",
-                 p->applied_ids || p->applied_counts ? "self-report"
-                                                     : "state");
+                 p->applied_ids || p->applied_counts ? "self-report" : "state");
         t->duplicates_processed = hr_probe_duplicates(p, state);
     }
     cJSON_Delete(state);

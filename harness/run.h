@@ -33,8 +33,8 @@ struct hr_run_totals {
     int64_t injected_failures;     /* attempts failed on purpose */
     int64_t handshakes, handshakes_ok;
     char handshake_error[1100];
-    int64_t payload_faults;        /* attempts with a payload fault */
-    int64_t payload_mishandled;    /* ... answered unlike a correct one */
+    int64_t payload_faults;     /* attempts with a payload fault */
+    int64_t payload_mishandled; /* ... answered unlike a correct one */
     /* Evidence from the probe; -1 when not measured. */
     int64_t forged_accepted;
     int64_t duplicates_processed;
@@ -53,16 +53,16 @@ struct hr_run_totals {
     int64_t first_match_ms; /* from the end of the replay; -1: never */
     int64_t stable_match_ms;
     int64_t probes;
-    struct hr_compare last; /* the last probe's comparison */
+    struct hr_compare last;                  /* the last probe's comparison */
     int64_t curve_t_ms[256], curve_bad[256]; /* inconsistent over time */
     int n_curve;
-    int64_t lost_events;    /* recorded events never applied; -1: n/a */
-    int64_t recovered;      /* dropped events applied anyway */
+    int64_t lost_events; /* recorded events never applied; -1: n/a */
+    int64_t recovered;   /* dropped events applied anyway */
     char *lost_ids[20];
     int n_lost_ids;
     struct cJSON *api_summary; /* the mock API's journal summary */
-    int interrupted;     /* stopped by a signal */
-    int input_error;     /* the cassette went bad mid-way */
+    int interrupted;           /* stopped by a signal */
+    int input_error;           /* the cassette went bad mid-way */
     char input_msg[1024];
 };
 

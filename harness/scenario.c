@@ -87,8 +87,8 @@ struct ctx {
 /* Reports a problem at JSON pointer ptr; returns -1. */
 static int bad(struct ctx *c, const char *ptr, const char *what)
 {
-    size_t off = c->text ? hr_json_locate(c->text, c->len, ptr)
-                         : HR_JSON_NOT_FOUND;
+    size_t off =
+        c->text ? hr_json_locate(c->text, c->len, ptr) : HR_JSON_NOT_FOUND;
     char msg[1024];
     int line = 0, col;
 
@@ -98,8 +98,8 @@ static int bad(struct ctx *c, const char *ptr, const char *what)
         snprintf(msg, sizeof(msg), "%s:%d: %s: %s", c->origin, line,
                  ptr[0] ? ptr : "/", what);
     else
-        snprintf(msg, sizeof(msg), "%s: %s: %s", c->origin,
-                 ptr[0] ? ptr : "/", what);
+        snprintf(msg, sizeof(msg), "%s: %s: %s", c->origin, ptr[0] ? ptr : "/",
+                 what);
     if (c->fn)
         c->fn(c->ud, msg);
     else if (c->n_problems == 0)
@@ -109,8 +109,7 @@ static int bad(struct ctx *c, const char *ptr, const char *what)
 }
 
 /* ptr + "/" + key, with '~' and '/' escaped as RFC 6901 says. */
-static void ptr_join(char *out, size_t size, const char *ptr,
-                     const char *key)
+static void ptr_join(char *out, size_t size, const char *ptr, const char *key)
 {
     size_t n = (size_t)snprintf(out, size, "%s/", ptr);
 
@@ -136,8 +135,9 @@ static int check_comment(struct ctx *c, const cJSON *v, const char *ptr)
         cJSON_ArrayForEach(it, v)
         {
             if (!cJSON_IsString(it))
-                return bad(c, ptr, "a comment is a string or an array of "
-                                   "strings");
+                return bad(c, ptr,
+                           "a comment is a string or an array of "
+                           "strings");
         }
         return 0;
     }
@@ -169,8 +169,8 @@ static int check_key(struct ctx *c, const cJSON *it, const char *const *keys,
 }
 
 /* Every key of obj must be in keys (or be the comment "//"). */
-static int only_keys(struct ctx *c, const cJSON *obj,
-                     const char *const *keys, const char *where)
+static int only_keys(struct ctx *c, const cJSON *obj, const char *const *keys,
+                     const char *where)
 {
     const cJSON *it;
     int rc = 0;
@@ -193,8 +193,7 @@ static int get_num(struct ctx *c, const cJSON *o, const char *key,
         v->valuedouble < lo || v->valuedouble > hi) {
         char what[128];
 
-        snprintf(what, sizeof(what), "must be a number from %g to %g", lo,
-                 hi);
+        snprintf(what, sizeof(what), "must be a number from %g to %g", lo, hi);
         return bad(c, ptr, what);
     }
     *out = v->valuedouble;
@@ -276,8 +275,8 @@ static int file_secrets(struct ctx *c, const cJSON *file, const char *ptr,
     return 0;
 }
 
-static int load_target_secrets(struct ctx *c, const cJSON *o,
-                               const char *ptr, struct hr_target_cfg *t)
+static int load_target_secrets(struct ctx *c, const cJSON *o, const char *ptr,
+                               struct hr_target_cfg *t)
 {
     const cJSON *env = cJSON_GetObjectItemCaseSensitive(o, "secrets_env");
     const cJSON *file = cJSON_GetObjectItemCaseSensitive(o, "secrets_file");
@@ -310,18 +309,17 @@ static int load_target_secrets(struct ctx *c, const cJSON *o,
         rc = env_secrets(c, &name, ptr, t);
     }
     if (rc == 0 && t->n_secrets == 0)
-        return bad(c, ptr, "no signing secret: set HOOKREPLAY_SECRET or "
-                           "give secrets_env or secrets_file");
+        return bad(c, ptr,
+                   "no signing secret: set HOOKREPLAY_SECRET or "
+                   "give secrets_env or secrets_file");
     return rc;
 }
 
-static int parse_target(struct ctx *c, const cJSON *o,
-                        struct hr_target_cfg *t)
+static int parse_target(struct ctx *c, const cJSON *o, struct hr_target_cfg *t)
 {
-    static const char *const keys[] = {"url",         "profile",
-                                       "secrets_env", "secrets_file",
-                                       "keep_path",   "timeout_ms",
-                                       NULL};
+    static const char *const keys[] = {
+        "url",       "profile",    "secrets_env", "secrets_file",
+        "keep_path", "timeout_ms", NULL};
     const cJSON *url = cJSON_GetObjectItemCaseSensitive(o, "url");
     const cJSON *prof = cJSON_GetObjectItemCaseSensitive(o, "profile");
     const cJSON *keep = cJSON_GetObjectItemCaseSensitive(o, "keep_path");
@@ -336,8 +334,9 @@ static int parse_target(struct ctx *c, const cJSON *o,
     snprintf(p, sizeof(p), "%s/url", ptr);
     if (!cJSON_IsString(url) || (strncmp(url->valuestring, "http://", 7) &&
                                  strncmp(url->valuestring, "https://", 8)))
-        rc = bad(c, url ? p : ptr, url ? "must be an http:// or https:// URL"
-                                  : "\"url\" is required");
+        rc = bad(c, url ? p : ptr,
+                 url ? "must be an http:// or https:// URL"
+                     : "\"url\" is required");
     else
         t->url = hr_strdup(url->valuestring);
     snprintf(p, sizeof(p), "%s/profile", ptr);
@@ -432,10 +431,17 @@ static int parse_rebase_pointers(struct ctx *c, const cJSON *a,
 
 static int parse_replay(struct ctx *c, const cJSON *o, struct hr_scenario *s)
 {
-    static const char *const keys[] = {
-        "pacing", "speed", "rate", "max_in_flight", "per_object_in_flight",
-        "retry_time_scale", "retries", "rebase_time", "rebase_pointers",
-        "handshake", NULL};
+    static const char *const keys[] = {"pacing",
+                                       "speed",
+                                       "rate",
+                                       "max_in_flight",
+                                       "per_object_in_flight",
+                                       "retry_time_scale",
+                                       "retries",
+                                       "rebase_time",
+                                       "rebase_pointers",
+                                       "handshake",
+                                       NULL};
     const cJSON *hs = cJSON_GetObjectItemCaseSensitive(o, "handshake");
     const cJSON *retries = cJSON_GetObjectItemCaseSensitive(o, "retries");
     const cJSON *rebase = cJSON_GetObjectItemCaseSensitive(o, "rebase_time");
@@ -454,8 +460,8 @@ static int parse_replay(struct ctx *c, const cJSON *o, struct hr_scenario *s)
                   &mif);
     rc |= get_int(c, o, "per_object_in_flight", "/replay/per_object_in_flight",
                   1, 100000, &poif);
-    rc |= get_num(c, o, "retry_time_scale", "/replay/retry_time_scale", 0,
-                  1e6, &s->retry_time_scale);
+    rc |= get_num(c, o, "retry_time_scale", "/replay/retry_time_scale", 0, 1e6,
+                  &s->retry_time_scale);
     s->max_in_flight = (int)mif;
     s->per_object_in_flight = (int)poif;
     if (retries && !cJSON_IsBool(retries))
@@ -469,9 +475,9 @@ static int parse_replay(struct ctx *c, const cJSON *o, struct hr_scenario *s)
     if (rebase && !cJSON_IsBool(rebase))
         rc = bad(c, "/replay/rebase_time", "must be true or false");
     s->rebase_time = cJSON_IsTrue(rebase);
-    return rc | parse_rebase_pointers(
-                    c, cJSON_GetObjectItemCaseSensitive(o, "rebase_pointers"),
-                    s);
+    return rc |
+           parse_rebase_pointers(
+               c, cJSON_GetObjectItemCaseSensitive(o, "rebase_pointers"), s);
 }
 
 /* Thresholds that need evidence this version cannot collect yet. */
@@ -480,19 +486,23 @@ static const char *const unmeasurable[] = {NULL};
 static int parse_thresholds(struct ctx *c, const cJSON *o,
                             struct hr_thresholds *t)
 {
-    static const char *const keys[] = {
-        "min_delivery_rate",       "max_ack_p99_ms",
-        "max_failed",              "max_forged_accepted",
-        "max_forged_acknowledged", "max_duplicates_processed",
-        "require_consistent",      "max_time_to_consistency_ms",
-        "max_lost_events",         "max_stale_objects",
-        NULL};
+    static const char *const keys[] = {"min_delivery_rate",
+                                       "max_ack_p99_ms",
+                                       "max_failed",
+                                       "max_forged_accepted",
+                                       "max_forged_acknowledged",
+                                       "max_duplicates_processed",
+                                       "require_consistent",
+                                       "max_time_to_consistency_ms",
+                                       "max_lost_events",
+                                       "max_stale_objects",
+                                       NULL};
     static const struct {
         const char *name;
         size_t has, value;
     } counts[] = {
-        {"max_forged_accepted", offsetof(struct hr_thresholds,
-                                         has_max_forged_accepted),
+        {"max_forged_accepted",
+         offsetof(struct hr_thresholds, has_max_forged_accepted),
          offsetof(struct hr_thresholds, max_forged_accepted)},
         {"max_forged_acknowledged",
          offsetof(struct hr_thresholds, has_max_forged_acknowledged),
@@ -509,8 +519,8 @@ static int parse_thresholds(struct ctx *c, const cJSON *o,
          offsetof(struct hr_thresholds, has_max_stale_objects),
          offsetof(struct hr_thresholds, max_stale_objects)},
     };
-    const cJSON *rc_item = cJSON_GetObjectItemCaseSensitive(
-        o, "require_consistent");
+    const cJSON *rc_item =
+        cJSON_GetObjectItemCaseSensitive(o, "require_consistent");
     const cJSON *it;
     size_t i;
     int rc = 0;
@@ -529,17 +539,17 @@ static int parse_thresholds(struct ctx *c, const cJSON *o,
             char ptr[300];
 
             ptr_join(ptr, sizeof(ptr), "/thresholds", it->string);
-            rc = bad(c, ptr, "cannot be measured by this version of "
-                             "hookreplay: it needs the reconciliation "
-                             "probe (collections compared with the truth)");
+            rc = bad(c, ptr,
+                     "cannot be measured by this version of "
+                     "hookreplay: it needs the reconciliation "
+                     "probe (collections compared with the truth)");
         } else {
             rc |= check_key(c, it, keys, "/thresholds");
         }
     }
     if (cJSON_GetObjectItemCaseSensitive(o, "min_delivery_rate")) {
-        if (get_num(c, o, "min_delivery_rate",
-                    "/thresholds/min_delivery_rate", 0, 1,
-                    &t->min_delivery_rate))
+        if (get_num(c, o, "min_delivery_rate", "/thresholds/min_delivery_rate",
+                    0, 1, &t->min_delivery_rate))
             rc = -1;
         t->has_min_delivery_rate = 1;
     }
@@ -640,8 +650,9 @@ static int parse_kind(struct ctx *c, const cJSON *j)
     if (hr_json_int64(ver, &v) || v < 1)
         return bad(c, "/version", "must be a positive integer");
     if (v > HR_SCENARIO_VERSION)
-        return bad(c, "/version", "is newer than this hookreplay reads (1): "
-                                  "upgrade hookreplay");
+        return bad(c, "/version",
+                   "is newer than this hookreplay reads (1): "
+                   "upgrade hookreplay");
     return 0;
 }
 
@@ -657,8 +668,7 @@ static int relay(struct ctx *c, const struct hr_err *e)
 }
 
 /* Faults and the probe have parsers of their own; the rest comes later. */
-static int parse_sections(struct ctx *c, const cJSON *j,
-                          struct hr_scenario *s)
+static int parse_sections(struct ctx *c, const cJSON *j, struct hr_scenario *s)
 {
     const cJSON *probe = cJSON_GetObjectItemCaseSensitive(j, "probe");
     const cJSON *api = cJSON_GetObjectItemCaseSensitive(j, "api");
@@ -677,8 +687,8 @@ static int parse_sections(struct ctx *c, const cJSON *j,
                        c->origin, &s->recon, &e))
         rc = relay(c, &e);
     e.msg[0] = '\0';
-    if (hr_hooks_parse(cJSON_GetObjectItemCaseSensitive(j, "hooks"),
-                       c->origin, &s->hooks, &e))
+    if (hr_hooks_parse(cJSON_GetObjectItemCaseSensitive(j, "hooks"), c->origin,
+                       &s->hooks, &e))
         rc = relay(c, &e);
     e.msg[0] = '\0';
     if (api) {
@@ -703,9 +713,9 @@ static int check_measurable(struct ctx *c, const struct hr_scenario *s)
         rc = bad(c, "/thresholds/max_forged_accepted",
                  "cannot be measured without a probe (\"probe\": {\"http\": "
                  "URL}) in which to look for the canaries of forged requests");
-    static const char *const consistency[] = {
-        "require_consistent", "max_time_to_consistency_ms",
-        "max_stale_objects", NULL};
+    static const char *const consistency[] = {"require_consistent",
+                                              "max_time_to_consistency_ms",
+                                              "max_stale_objects", NULL};
     const int has[] = {t->has_require_consistent,
                        t->has_max_time_to_consistency_ms,
                        t->has_max_stale_objects};
@@ -717,9 +727,10 @@ static int check_measurable(struct ctx *c, const struct hr_scenario *s)
         if (!has[i] || s->recon.n_collections)
             continue;
         snprintf(ptr, sizeof(ptr), "/thresholds/%s", consistency[i]);
-        rc = bad(c, ptr, "cannot be measured without \"probe\": "
-                         "{\"collections\": [...]} mapping the target's "
-                         "state onto the truth");
+        rc = bad(c, ptr,
+                 "cannot be measured without \"probe\": "
+                 "{\"collections\": [...]} mapping the target's "
+                 "state onto the truth");
     }
     if (t->has_max_lost_events &&
         (!p || (!p->applied_ids && !p->applied_counts)))
@@ -737,10 +748,9 @@ static int check_measurable(struct ctx *c, const struct hr_scenario *s)
 static int parse_top(struct ctx *c, const cJSON *j, struct hr_scenario *s)
 {
     static const char *const keys[] = {
-        "hookreplay", "version",    "cassette", "seed",  "targets",
-        "replay",     "thresholds", "report",   "profiles_dir",
-        "faults",     "api",        "hooks",    "probe", "reconcile",
-        NULL};
+        "hookreplay", "version",    "cassette", "seed",         "targets",
+        "replay",     "thresholds", "report",   "profiles_dir", "faults",
+        "api",        "hooks",      "probe",    "reconcile",    NULL};
     const cJSON *cas = cJSON_GetObjectItemCaseSensitive(j, "cassette");
     const cJSON *pdir = cJSON_GetObjectItemCaseSensitive(j, "profiles_dir");
     int64_t seed = (int64_t)s->seed;
@@ -760,13 +770,12 @@ static int parse_top(struct ctx *c, const cJSON *j, struct hr_scenario *s)
         rc = bad(c, "/profiles_dir", "must be a folder path");
     else if (pdir)
         s->profile_dir = hr_path_join(c->dir, pdir->valuestring);
-    rc |= get_int(c, j, "seed", "/seed", 0, INT64_C(9007199254740991),
-                  &seed);
+    rc |= get_int(c, j, "seed", "/seed", 0, INT64_C(9007199254740991), &seed);
     s->seed = (uint64_t)seed;
     rc |= parse_targets(c, cJSON_GetObjectItemCaseSensitive(j, "targets"), s);
     rc |= parse_replay(c, cJSON_GetObjectItemCaseSensitive(j, "replay"), s);
-    rc |= parse_thresholds(
-        c, cJSON_GetObjectItemCaseSensitive(j, "thresholds"), &s->thresholds);
+    rc |= parse_thresholds(c, cJSON_GetObjectItemCaseSensitive(j, "thresholds"),
+                           &s->thresholds);
     rc |= parse_report(c, cJSON_GetObjectItemCaseSensitive(j, "report"), s);
     rc |= parse_sections(c, j, s);
     rc |= check_measurable(c, s);

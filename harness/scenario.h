@@ -30,13 +30,13 @@ enum hr_report_format {
 
 /* Where one endpoint's deliveries go, and how they are signed. */
 struct hr_target_cfg {
-    char *endpoint;       /* cassette endpoint name */
-    char *url;            /* used as given unless keep_path */
-    char *profile;        /* overrides the cassette header's; may be NULL */
-    char **secrets;       /* loaded secrets; the first signs */
+    char *endpoint; /* cassette endpoint name */
+    char *url;      /* used as given unless keep_path */
+    char *profile;  /* overrides the cassette header's; may be NULL */
+    char **secrets; /* loaded secrets; the first signs */
     size_t n_secrets;
-    int keep_path;        /* append the recorded path and query */
-    int64_t timeout_ms;   /* overrides the profile's response timeout */
+    int keep_path;      /* append the recorded path and query */
+    int64_t timeout_ms; /* overrides the profile's response timeout */
 };
 
 /* A threshold is checked only when its has_ flag is set. */
@@ -64,8 +64,8 @@ struct hr_thresholds {
 };
 
 struct hr_scenario {
-    char *path;     /* scenario file, NULL when built from flags */
-    char *cassette; /* resolved path ("-" for stdin) */
+    char *path;               /* scenario file, NULL when built from flags */
+    char *cassette;           /* resolved path ("-" for stdin) */
     const char *cassette_mem; /* in-memory cassette (demo), or NULL */
     size_t cassette_mem_len;
     uint64_t seed;
@@ -73,8 +73,8 @@ struct hr_scenario {
     size_t n_targets;
     char *profile_dir; /* extra folder searched for profiles, or NULL */
     enum hr_pacing pacing;
-    double speed;       /* recorded pacing: at_ms / speed */
-    double rate_per_s;  /* fixed-rate pacing */
+    double speed;      /* recorded pacing: at_ms / speed */
+    double rate_per_s; /* fixed-rate pacing */
     int max_in_flight;
     int per_object_in_flight;
     double retry_time_scale; /* multiplies the profile's retry delays */
@@ -85,7 +85,7 @@ struct hr_scenario {
     char *select_type;
     char *select_object;
     int64_t select_seq_lo, select_seq_hi;
-    char **rebase_pointers;  /* extra body pointers to shift */
+    char **rebase_pointers; /* extra body pointers to shift */
     size_t n_rebase_pointers;
     struct hr_thresholds thresholds;
     char *out_dir; /* where results go */
@@ -95,7 +95,7 @@ struct hr_scenario {
     struct hr_recon_cfg recon;  /* collections and timing */
     struct hr_hooks hooks;
     struct hr_mockapi_cfg *api; /* the mock provider API, or NULL */
-    unsigned report_formats; /* enum hr_report_format bits */
+    unsigned report_formats;    /* enum hr_report_format bits */
 };
 
 /* Fills s with the defaults documented in docs/formats.md. */

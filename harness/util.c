@@ -49,8 +49,7 @@ void *hr_malloc(size_t n)
 
 void *hr_calloc(size_t count, size_t size)
 {
-    return alloc_allowed() ? calloc(count ? count : 1, size ? size : 1)
-                           : NULL;
+    return alloc_allowed() ? calloc(count ? count : 1, size ? size : 1) : NULL;
 }
 
 void *hr_realloc(void *p, size_t n)

@@ -103,10 +103,10 @@ int hr_strcaseeq(const char *a, const char *b);
 extern int hr_log_level;
 void hr_log_write(int level, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
-#define hr_log(level, ...)                                                   \
-    do {                                                                     \
-        if ((level) <= hr_log_level)                                         \
-            hr_log_write((level), __VA_ARGS__);                              \
+#define hr_log(level, ...)                                                     \
+    do {                                                                       \
+        if ((level) <= hr_log_level)                                           \
+            hr_log_write((level), __VA_ARGS__);                                \
     } while (0)
 
 #endif

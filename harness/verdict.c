@@ -64,14 +64,13 @@ static void judge_evidence(const struct hr_thresholds *th,
 {
     if (th->has_max_forged_accepted || t->attacker_sent > 0)
         add_check(v, "max_forged_accepted", "<=",
-                  th->has_max_forged_accepted
-                      ? (double)th->max_forged_accepted
-                      : 0,
+                  th->has_max_forged_accepted ? (double)th->max_forged_accepted
+                                              : 0,
                   (double)t->forged_accepted, t->forged_accepted >= 0,
                   t->evidence_forged[0] ? t->evidence_forged : "state");
     if (th->has_max_forged_acknowledged)
-        add_check(v, "max_forged_acknowledged", "<=",
-                  (double)th->max_forged_acknowledged,
+        add_check(v, "max_forged_acknowledged",
+                  "<=", (double)th->max_forged_acknowledged,
                   (double)t->attacker_acknowledged, t->attacker_sent > 0,
                   "status");
     if (th->has_max_duplicates_processed || t->duplicates_sent > 0 ||
@@ -80,8 +79,8 @@ static void judge_evidence(const struct hr_thresholds *th,
                   th->has_max_duplicates_processed
                       ? (double)th->max_duplicates_processed
                       : 0,
-                  (double)t->duplicates_processed,
-                  t->duplicates_processed >= 0, "self-report");
+                  (double)t->duplicates_processed, t->duplicates_processed >= 0,
+                  "self-report");
 }
 
 int hr_payload_outcome_ok(int fault, int status)
@@ -120,8 +119,8 @@ static void judge_consistency(const struct hr_thresholds *th,
                   "state");
     if (th->has_max_time_to_consistency_ms) {
         /* Never consistent: the whole deadline went by, and it fails. */
-        add_check(v, "max_time_to_consistency_ms", "<=",
-                  (double)th->max_time_to_consistency_ms,
+        add_check(v, "max_time_to_consistency_ms",
+                  "<=", (double)th->max_time_to_consistency_ms,
                   t->consistent ? (double)t->stable_match_ms
                                 : (double)deadline_ms,
                   1, "state");
@@ -129,13 +128,11 @@ static void judge_consistency(const struct hr_thresholds *th,
             v->checks[v->n - 1].passed = 0;
     }
     if (th->has_max_stale_objects)
-        add_check(v, "max_stale_objects", "<=",
-                  (double)th->max_stale_objects, (double)t->last.stale,
-                  t->probe_error[0] == '\0', "state");
+        add_check(v, "max_stale_objects", "<=", (double)th->max_stale_objects,
+                  (double)t->last.stale, t->probe_error[0] == '\0', "state");
     if (th->has_max_lost_events)
         add_check(v, "max_lost_events", "<=", (double)th->max_lost_events,
-                  (double)t->lost_events, t->lost_events >= 0,
-                  "self-report");
+                  (double)t->lost_events, t->lost_events >= 0, "self-report");
 }
 
 void hr_run_judge(const struct hr_scenario *s, const struct hr_run_totals *t,

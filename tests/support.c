@@ -68,8 +68,7 @@ int t_server_start(struct t_server *s, char *const argv[],
         at = strstr(buf, "listening on 127.0.0.1:");
         if (at && strchr(at, '\n')) {
             s->port = atoi(at + strlen("listening on 127.0.0.1:"));
-            snprintf(s->url, sizeof(s->url), "http://127.0.0.1:%d",
-                     s->port);
+            snprintf(s->url, sizeof(s->url), "http://127.0.0.1:%d", s->port);
             /* Keep the pipe open in a detached reader-less state: close
              * our end; the child's later writes get EPIPE, which servers
              * must survive (they ignore SIGPIPE). */

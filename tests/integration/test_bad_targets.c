@@ -18,8 +18,7 @@
 
 #define STRIPE_CASSETTE HR_SRC_DIR "/fixtures/stripe-lifecycle.ndjson"
 
-static char *env_secret[] = {"HOOKREPLAY_SECRET=whsec_YmFkLXRhcmdldHM=",
-                             NULL};
+static char *env_secret[] = {"HOOKREPLAY_SECRET=whsec_YmFkLXRhcmdldHM=", NULL};
 
 struct raw_server {
     int fd, port, reset;
@@ -162,8 +161,8 @@ END_TEST
 
 START_TEST(slow_target_is_timed_out_and_fails_delivery)
 {
-    char *targv[] = {HR_BIN, "target", "--mode", "correct", "--profile",
-                     "stripe", "--slow-ms", "1000", NULL};
+    char *targv[] = {HR_BIN,   "target",    "--mode", "correct", "--profile",
+                     "stripe", "--slow-ms", "1000",   NULL};
     struct t_server t;
     int code;
     double secs;

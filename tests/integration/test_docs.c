@@ -31,8 +31,8 @@ static int extract(const char *md, struct example *ex, int max)
             p = eol + 1;
             continue;
         }
-        snprintf(ex[n].name, sizeof(ex[n].name), "%.*s",
-                 (int)(eol - f - 6), f + 6);
+        snprintf(ex[n].name, sizeof(ex[n].name), "%.*s", (int)(eol - f - 6),
+                 f + 6);
         end = strstr(eol + 1, "\n```");
         ck_assert_ptr_nonnull(end);
         ex[n].text = strndup(eol + 1, (size_t)(end - eol));
@@ -69,8 +69,7 @@ START_TEST(every_example_in_formats_md_lints_clean)
     ck_assert_int_ge(n, 3);
     for (i = 0; i < n; i++) {
         snprintf(path, sizeof(path), "%s/%s", dir, ex[i].name);
-        ck_assert_int_eq(t_write_file(path, ex[i].text, strlen(ex[i].text)),
-                         0);
+        ck_assert_int_eq(t_write_file(path, ex[i].text, strlen(ex[i].text)), 0);
     }
     for (i = 0; i < n; i++) {
         snprintf(path, sizeof(path), "%s/%s", dir, ex[i].name);
@@ -97,10 +96,8 @@ START_TEST(a_broken_example_is_caught)
     ck_assert_int_eq(t_write_file(path, text, strlen(text)), 0);
     ck_assert_int_eq(t_run(&r, argv, NULL, NULL, 30000), 0);
     ck_assert_int_eq(r.exit_code, 2);
-    ck_assert_msg(strstr(r.out, "s.json:2: /sed: unknown field"), "%s",
-                  r.out);
-    ck_assert_msg(strstr(r.out, "missing.ndjson: No such file"), "%s",
-                  r.out);
+    ck_assert_msg(strstr(r.out, "s.json:2: /sed: unknown field"), "%s", r.out);
+    ck_assert_msg(strstr(r.out, "missing.ndjson: No such file"), "%s", r.out);
     t_result_free(&r);
     free(dir);
 }

@@ -109,15 +109,13 @@ static enum MHD_Result on_request_raw(void *cls, struct MHD_Connection *c,
         enum MHD_Result rc;
 
         *con_cls = NULL;
-        rc = on_request(cls, c, url, method, version, data, data_len,
-                        con_cls);
+        rc = on_request(cls, c, url, method, version, data, data_len, con_cls);
         snprintf(((struct seen *)*con_cls)->url,
                  sizeof(((struct seen *)*con_cls)->url), "%s", raw);
         free(raw);
         return rc;
     }
-    return on_request(cls, c, url, method, version, data, data_len,
-                      con_cls);
+    return on_request(cls, c, url, method, version, data, data_len, con_cls);
 }
 
 static struct MHD_Daemon *capture_start(int *port)
@@ -205,9 +203,8 @@ static void assert_verifies(const struct seen *s, enum hr_scheme scheme)
         hr_message_add_header(&m, s->names[k], s->values[k]);
     m.body = (unsigned char *)s->body;
     m.body_len = s->body_len;
-    ck_assert_int_eq(hr_verify(scheme, secrets, 1, &m, time(NULL), 300, &v,
-                               &err),
-                     0);
+    ck_assert_int_eq(
+        hr_verify(scheme, secrets, 1, &m, time(NULL), 300, &v, &err), 0);
     ck_assert_msg(v.valid, "signature rejected: %s", v.reason);
     m.body = NULL;
     hr_interaction_clear(&(struct hr_interaction){.request = m});
@@ -252,8 +249,7 @@ static char *write_inputs(char *dir, int port)
     snprintf(path, sizeof(path), "%s/two.ndjson", dir);
     ck_assert_int_eq(t_write_file(path, cassette, strlen(cassette)), 0);
     snprintf(path, sizeof(path), "%s/secrets.txt", dir);
-    ck_assert_int_eq(t_write_file(path, "whsec_endpoint_test_secret\n", 27),
-                     0);
+    ck_assert_int_eq(t_write_file(path, "whsec_endpoint_test_secret\n", 27), 0);
     snprintf(text, sizeof(text),
              "{\"hookreplay\": \"scenario\", \"version\": 1,\n"
              " \"cassette\": \"two.ndjson\",\n"
@@ -348,8 +344,9 @@ START_TEST(target_flag_needs_endpoint_and_cli_profile_wins)
     snprintf(secrets, sizeof(secrets), "%s/secrets.txt", dir);
     snprintf(url, sizeof(url), "http://127.0.0.1:%d/only", port);
     {
-        char *argv[] = {HR_BIN, "run", "--cassette", path, "--target", url,
-                        "--secret-file", secrets, "--quiet", NULL};
+        char *argv[] = {HR_BIN,     "run", "--cassette",    path,
+                        "--target", url,   "--secret-file", secrets,
+                        "--quiet",  NULL};
 
         ck_assert_int_eq(t_run(&r, argv, NULL, NULL, 30000), 0);
         ck_assert_int_eq(r.exit_code, 2);
@@ -358,10 +355,11 @@ START_TEST(target_flag_needs_endpoint_and_cli_profile_wins)
         ck_assert_int_eq(n_seen, 0);
     }
     {
-        char *argv[] = {HR_BIN, "run", "--cassette", path, "--target", url,
-                        "--endpoint", "pay", "--profile", "stripe",
-                        "--secret-file", secrets, "--pacing", "asap",
-                        "--out", dir, "--quiet", NULL};
+        char *argv[] = {HR_BIN,      "run",    "--cassette",    path,
+                        "--target",  url,      "--endpoint",    "pay",
+                        "--profile", "stripe", "--secret-file", secrets,
+                        "--pacing",  "asap",   "--out",         dir,
+                        "--quiet",   NULL};
 
         ck_assert_int_eq(t_run(&r, argv, NULL, NULL, 30000), 0);
         t_result_free(&r);
@@ -386,7 +384,8 @@ int main(void)
     int failed;
 
     tcase_set_timeout(tc, 120);
-    tcase_add_test(tc, each_endpoint_reaches_its_target_as_the_settled_rules_say);
+    tcase_add_test(tc,
+                   each_endpoint_reaches_its_target_as_the_settled_rules_say);
     tcase_add_test(tc, target_flag_needs_endpoint_and_cli_profile_wins);
     suite_add_tcase(s, tc);
     sr = srunner_create(s);

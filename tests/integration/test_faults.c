@@ -25,8 +25,8 @@ struct outcome {
 
 static void start_target(struct t_server *s, const char *mode)
 {
-    char *argv[] = {HR_BIN, "target", "--mode", (char *)mode, "--profile",
-                    "stripe", NULL};
+    char *argv[] = {HR_BIN,      "target", "--mode", (char *)mode,
+                    "--profile", "stripe", NULL};
 
     ck_assert_int_eq(t_server_start(s, argv, env_secret, 10000), 0);
 }
@@ -65,8 +65,8 @@ static struct outcome run_faults_replay(const char *mode, const char *faults,
              "\"faults\":[%s],"
              "\"probe\":{\"http\":\"%s/__state\","
              "\"applied\":{\"counts\":\"/applied\"}}}",
-             STRIPE_CASSETTE, s.url, extra_target ? extra_target : "",
-             replay, faults, s.url);
+             STRIPE_CASSETTE, s.url, extra_target ? extra_target : "", replay,
+             faults, s.url);
     ck_assert_int_eq(t_write_file(path, json, strlen(json)), 0);
     ck_assert_int_eq(t_run(&r, argv, env_secret, NULL, 120000), 0);
     o.exit_code = r.exit_code;
@@ -190,8 +190,8 @@ END_TEST
 
 START_TEST(rotated_signatures_are_accepted_by_the_correct_target)
 {
-    struct outcome c = run_faults(
-        "correct", "{\"action\":{\"signature\":\"rotated\"}}", NULL);
+    struct outcome c =
+        run_faults("correct", "{\"action\":{\"signature\":\"rotated\"}}", NULL);
 
     ck_assert_str_eq(check_result(&c, "min_delivery_rate"), "pass");
     ck_assert_int_eq(t_json_num(c.result, "totals.attempts"),
@@ -233,8 +233,7 @@ START_TEST(scripted_attempts_follow_the_script_then_deliver)
             first = ev;
     }
     ck_assert_ptr_nonnull(first);
-    ck_assert_int_eq(cJSON_GetArraySize(cJSON_GetObjectItem(first,
-                                                            "attempts")),
+    ck_assert_int_eq(cJSON_GetArraySize(cJSON_GetObjectItem(first, "attempts")),
                      4);
     cJSON_ArrayForEach(ev, cJSON_GetObjectItem(first, "attempts"))
     {
@@ -259,9 +258,8 @@ START_TEST(slow_bodies_are_dribbled_and_still_delivered)
 
     cJSON_ArrayForEach(ev, cJSON_GetObjectItem(c.result, "events"))
     {
-        const cJSON *a = cJSON_GetArrayItem(cJSON_GetObjectItem(ev,
-                                                                "attempts"),
-                                            0);
+        const cJSON *a =
+            cJSON_GetArrayItem(cJSON_GetObjectItem(ev, "attempts"), 0);
 
         if (t_json_num(ev, "seq") == 2) {
             ck_assert_str_eq(cJSON_GetObjectItem(a, "step")->valuestring,
@@ -278,11 +276,10 @@ END_TEST
 START_TEST(rebase_time_moves_event_times_to_the_run_start_keeping_gaps)
 {
     struct outcome c = run_faults_replay(
-        "correct", "", NULL,
-        "\"pacing\":\"asap\",\"rebase_time\":true");
+        "correct", "", NULL, "\"pacing\":\"asap\",\"rebase_time\":true");
     const cJSON *objs = cJSON_GetObjectItem(c.state, "objects");
-    double cus = t_json_num(cJSON_GetObjectItem(objs, "cus_6lsBvm5rJ0zyHc"),
-                            "created");
+    double cus =
+        t_json_num(cJSON_GetObjectItem(objs, "cus_6lsBvm5rJ0zyHc"), "created");
     double sub = t_json_num(
         cJSON_GetObjectItem(objs, "sub_fakefakefakefakefake0001"), "created");
     double now = (double)time(NULL);

@@ -35,8 +35,8 @@ static void run_ok(char *const argv[])
     struct t_result r;
 
     ck_assert_int_eq(t_run(&r, argv, NULL, NULL, 60000), 0);
-    ck_assert_msg(r.exit_code == 0, "%s exit %d: %s%s", argv[1],
-                  r.exit_code, r.out, r.err);
+    ck_assert_msg(r.exit_code == 0, "%s exit %d: %s%s", argv[1], r.exit_code,
+                  r.out, r.err);
     t_result_free(&r);
 }
 
@@ -69,9 +69,9 @@ START_TEST(djstripe_events_become_a_lint_clean_cassette_in_time_order)
                          cJSON_GetObjectItem(body, "id")->valuestring);
         ck_assert_str_eq(it[k].endpoint, "stripe");
         /* two spaces per level, as Stripe sends it */
-        ck_assert_msg(strncmp((char *)it[k].request.body, "{\n  \"id\": ",
-                              10) == 0,
-                      "%.40s", it[k].request.body);
+        ck_assert_msg(
+            strncmp((char *)it[k].request.body, "{\n  \"id\": ", 10) == 0,
+            "%.40s", it[k].request.body);
         ck_assert_ptr_null(strstr((char *)it[k].request.body, "\t"));
         if (k > 0) {
             ck_assert(it[k].event.created >= it[k - 1].event.created);
@@ -90,18 +90,19 @@ START_TEST(djstripe_events_become_a_lint_clean_cassette_in_time_order)
 }
 END_TEST
 
-#define EV(id, t) "{\"id\":\"" id "\",\"object\":\"event\",\"created\":" t \
-                  ",\"type\":\"charge.updated\",\"data\":{\"object\":"      \
-                  "{\"id\":\"ch_1\",\"amount\":1.10,\"big\":"              \
-                  "12345678901234567890,\"s\":\"caf\\u00e9\",\"e\":[],"    \
-                  "\"o\":{}}}}"
+#define EV(id, t)                                                              \
+    "{\"id\":\"" id "\",\"object\":\"event\",\"created\":" t                   \
+    ",\"type\":\"charge.updated\",\"data\":{\"object\":"                       \
+    "{\"id\":\"ch_1\",\"amount\":1.10,\"big\":"                                \
+    "12345678901234567890,\"s\":\"caf\\u00e9\",\"e\":[],"                      \
+    "\"o\":{}}}}"
 
 START_TEST(list_pages_are_newest_first_and_number_text_is_kept)
 {
-    static const char page[] = "{\"object\":\"list\",\"has_more\":false,"
-                               "\"url\":\"/v1/events\",\"data\":["
-                               EV("evt_3", "300") "," EV("evt_2", "100") ","
-                               EV("evt_1", "100") "]}";
+    static const char page[] =
+        "{\"object\":\"list\",\"has_more\":false,"
+        "\"url\":\"/v1/events\",\"data\":[" EV("evt_3", "300") "," EV(
+            "evt_2", "100") "," EV("evt_1", "100") "]}";
     static const char single[] =
         "{\n  \"id\": \"evt_0\",\n  \"object\": \"event\",\n"
         "  \"created\": 50,\n  \"type\": \"customer.created\",\n"
@@ -116,8 +117,7 @@ START_TEST(list_pages_are_newest_first_and_number_text_is_kept)
         "    }\n  }\n}";
     char *dir = t_tmpdir();
     char out[600], p1[600], p2[600];
-    char *argv[] = {HR_BIN, "import", "stripe-events", p1, p2, "-o", out,
-                    NULL};
+    char *argv[] = {HR_BIN, "import", "stripe-events", p1, p2, "-o", out, NULL};
     struct hr_interaction it[8];
     int n, k;
 
@@ -155,8 +155,7 @@ START_TEST(non_events_are_refused)
     ck_assert_int_eq(t_write_file(p, "{\"object\":\"customer\"}", 21), 0);
     ck_assert_int_eq(t_run(&r, argv, NULL, NULL, 30000), 0);
     ck_assert_int_eq(r.exit_code, 2);
-    ck_assert_msg(strstr(r.err, "expected Stripe event objects"), "%s",
-                  r.err);
+    ck_assert_msg(strstr(r.err, "expected Stripe event objects"), "%s", r.err);
     ck_assert_str_eq(r.out, "");
     t_result_free(&r);
     free(dir);

@@ -46,8 +46,8 @@ static int cassette_ids(const char *path, char ***ids)
 static void replay_through(const char *profile, const char *cassette,
                            char **env)
 {
-    char *sargv[] = {"node", CONSUMER, "--profile", (char *)profile,
-                     "--port", "0", NULL};
+    char *sargv[] = {"node",   CONSUMER, "--profile", (char *)profile,
+                     "--port", "0",      NULL};
     char url[200], *out = t_tmpdir(), **ids;
     struct t_server s;
     struct t_result r;
@@ -60,10 +60,10 @@ static void replay_through(const char *profile, const char *cassette,
                   profile);
     snprintf(url, sizeof(url), "%s/webhooks", s.url);
     {
-        char *argv[] = {HR_BIN, "run", "--cassette", (char *)cassette,
-                        "--target", url, "--profile", (char *)profile,
-                        "--out", out, "--pacing", "asap", "--no-retries",
-                        NULL};
+        char *argv[] = {HR_BIN,         "run", "--cassette", (char *)cassette,
+                        "--target",     url,   "--profile",  (char *)profile,
+                        "--out",        out,   "--pacing",   "asap",
+                        "--no-retries", NULL};
 
         ck_assert_int_eq(t_run(&r, argv, env, NULL, 120000), 0);
     }
@@ -111,9 +111,9 @@ END_TEST
 START_TEST(octokit_accepts_every_github_delivery)
 {
     char cas[512], *dir = t_tmpdir();
-    char *imp[] = {HR_BIN, "import", "github",
-                   HR_SRC_DIR "/tests/data/github-payloads", "-o", cas,
-                   NULL};
+    char *imp[] = {
+        HR_BIN, "import", "github", HR_SRC_DIR "/tests/data/github-payloads",
+        "-o",   cas,      NULL};
     struct t_result r;
 
     snprintf(cas, sizeof(cas), "%s/github.ndjson", dir);

@@ -29,10 +29,10 @@ static char *env[] = {"HOOKREPLAY_SECRET=whsec_cmVjb24tdGVzdHMtMQ==",
 #define DROP "{\"match\":{\"p\":0.25},\"action\":{\"drop\":{}}}"
 
 /* Reference consumers keep objects keyed by id, fields by Stripe name. */
-#define STATE_PROBE                                                          \
-    "\"probe\":{\"http\":\"%s/__state\",\"applied\":{\"counts\":"           \
-    "\"/applied\"},\"collections\":[{\"items\":\"/objects\",\"truth\":"     \
-    "\"*\",\"fields\":{\"/status\":\"/status\",\"/email\":\"/email\","      \
+#define STATE_PROBE                                                            \
+    "\"probe\":{\"http\":\"%s/__state\",\"applied\":{\"counts\":"              \
+    "\"/applied\"},\"collections\":[{\"items\":\"/objects\",\"truth\":"        \
+    "\"*\",\"fields\":{\"/status\":\"/status\",\"/email\":\"/email\","         \
     "\"/deleted\":\"/deleted\"},\"deleted\":\"flag\"}]}"
 
 static int free_port(void)
@@ -55,9 +55,18 @@ static void start_target(struct t_server *s, const char *mode, int api_port,
                          const char *db)
 {
     char api[64];
-    char *argv[] = {HR_BIN,  "target",    "--mode",      (char *)mode,
-                    "--profile", "stripe", "--api",      api,
-                    "--poll-ms", "200",    db ? "--db" : NULL, (char *)db,
+    char *argv[] = {HR_BIN,
+                    "target",
+                    "--mode",
+                    (char *)mode,
+                    "--profile",
+                    "stripe",
+                    "--api",
+                    api,
+                    "--poll-ms",
+                    "200",
+                    db ? "--db" : NULL,
+                    (char *)db,
                     NULL};
 
     snprintf(api, sizeof(api), "http://127.0.0.1:%d", api_port);
@@ -94,13 +103,14 @@ static struct outcome replay(int api_port, const char *target_url,
     snprintf(json, sizeof(json),
              "{\"hookreplay\":\"scenario\",\"version\":1,\"cassette\":"
              "\"%s\",\"seed\":5,\"targets\":{\"stripe\":{\"url\":"
-             "\"%s/webhooks/stripe\"}},\"replay\":{\"pacing\":\"recorded\",\"speed\":20,"
+             "\"%s/webhooks/"
+             "stripe\"}},\"replay\":{\"pacing\":\"recorded\",\"speed\":20,"
              "\"retry_time_scale\":0},\"faults\":[%s],"
              "\"api\":{\"listen\":\"127.0.0.1:%d\"},%s,"
              "\"reconcile\":{\"deadline_ms\":%d,\"interval_ms\":100,"
              "\"stable_probes\":3}}",
-             STRIPE_CASSETTE, target_url, faults, api_port,
-             probe_and_hooks, deadline_ms);
+             STRIPE_CASSETTE, target_url, faults, api_port, probe_and_hooks,
+             deadline_ms);
     ck_assert_int_eq(t_write_file(path, json, strlen(json)), 0);
     t0 = now_s();
     ck_assert_int_eq(t_run(&r, argv, env, NULL, 120000), 0);
@@ -247,8 +257,8 @@ START_TEST(a_target_that_never_converges_ends_on_time_naming_objects)
 
     ck_assert(!consistent(&a));
     ck_assert_int_gt(cJSON_GetArraySize(wrong), 0);
-    ck_assert_ptr_nonnull(cJSON_GetObjectItem(cJSON_GetArrayItem(wrong, 0),
-                                              "id"));
+    ck_assert_ptr_nonnull(
+        cJSON_GetObjectItem(cJSON_GetArrayItem(wrong, 0), "id"));
     /* replay about 1 s at 20x, then a 3 s deadline: never much more */
     ck_assert_msg(a.secs < 10, "took %.1f s", a.secs);
     cJSON_Delete(a.result);

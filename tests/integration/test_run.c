@@ -42,9 +42,15 @@ static int count_webhooks(const char *path)
 static void start_target(struct t_server *s, const char *mode,
                          const char *profile, const char *slow_ms)
 {
-    char *argv[] = {HR_BIN, "target", "--mode", (char *)mode, "--profile",
-                    (char *)profile, slow_ms ? "--slow-ms" : NULL,
-                    (char *)slow_ms, NULL};
+    char *argv[] = {HR_BIN,
+                    "target",
+                    "--mode",
+                    (char *)mode,
+                    "--profile",
+                    (char *)profile,
+                    slow_ms ? "--slow-ms" : NULL,
+                    (char *)slow_ms,
+                    NULL};
 
     ck_assert_int_eq(t_server_start(s, argv, env_secret, 10000), 0);
 }
@@ -61,13 +67,22 @@ static cJSON *target_state(const struct t_server *s)
 }
 
 /* Runs hookreplay run with extra args; the result folder is out. */
-static int run_replay(const char *cassette, const char *url,
-                      const char *out, char **env, const char *extra1,
-                      const char *extra2, struct t_result *r)
+static int run_replay(const char *cassette, const char *url, const char *out,
+                      char **env, const char *extra1, const char *extra2,
+                      struct t_result *r)
 {
-    char *argv[16] = {HR_BIN, "run", "--cassette", (char *)cassette,
-                      "--target", (char *)url, "--out", (char *)out,
-                      "--pacing", "asap", "--retry-time-scale", "0"};
+    char *argv[16] = {HR_BIN,
+                      "run",
+                      "--cassette",
+                      (char *)cassette,
+                      "--target",
+                      (char *)url,
+                      "--out",
+                      (char *)out,
+                      "--pacing",
+                      "asap",
+                      "--retry-time-scale",
+                      "0"};
     int n = 12;
 
     if (extra1)
@@ -101,9 +116,8 @@ static void replay_against(const char *mode)
     ck_assert_int_ge(n, 20);
     start_target(&s, mode, "stripe", NULL);
     snprintf(url, sizeof(url), "%s/webhooks/stripe", s.url);
-    ck_assert_int_eq(run_replay(STRIPE_CASSETTE, url, out, env_secret, NULL,
-                                NULL, &r),
-                     0);
+    ck_assert_int_eq(
+        run_replay(STRIPE_CASSETTE, url, out, env_secret, NULL, NULL, &r), 0);
     ck_assert_ptr_nonnull(strstr(r.out, "verdict"));
     res = read_result(out);
     ck_assert_int_eq(t_json_num(res, "totals.events"), n);
@@ -113,8 +127,7 @@ static void replay_against(const char *mode)
     ck_assert_int_eq(t_json_num(res, "totals.ack_latency_ms.from_actual.count"),
                      n);
     ck_assert(t_json_num(res, "totals.ack_latency_ms.from_actual.p99") > 0);
-    ck_assert_int_eq(cJSON_GetArraySize(
-                         cJSON_GetObjectItem(res, "events")), n);
+    ck_assert_int_eq(cJSON_GetArraySize(cJSON_GetObjectItem(res, "events")), n);
     st = target_state(&s);
     ck_assert_int_eq(t_json_num(st, "processed"), n);
     ck_assert_int_eq(t_json_num(st, "rejected"), 0);
@@ -142,9 +155,9 @@ START_TEST(github_examples_are_accepted_by_the_correct_target)
     struct t_server s;
     struct t_result r;
     char url[200], cas[512], *out = t_tmpdir();
-    char *imp[] = {HR_BIN, "import", "github",
-                   HR_SRC_DIR "/tests/data/github-payloads", "-o", cas,
-                   NULL};
+    char *imp[] = {
+        HR_BIN, "import", "github", HR_SRC_DIR "/tests/data/github-payloads",
+        "-o",   cas,      NULL};
     int n;
     cJSON *res, *st;
 
@@ -156,8 +169,7 @@ START_TEST(github_examples_are_accepted_by_the_correct_target)
     ck_assert_int_ge(n, 200);
     start_target(&s, "correct", "github", NULL);
     snprintf(url, sizeof(url), "%s/webhooks/github", s.url);
-    ck_assert_int_eq(run_replay(cas, url, out, env_secret, NULL, NULL, &r),
-                     0);
+    ck_assert_int_eq(run_replay(cas, url, out, env_secret, NULL, NULL, &r), 0);
     res = read_result(out);
     ck_assert_int_eq(t_json_num(res, "totals.delivered"), n);
     /* GitHub pings a new hook first: the handshake is one more. */
@@ -215,8 +227,7 @@ START_TEST(slow_target_fails_the_ack_latency_threshold)
                      1);
     res = read_result(out);
     ck_assert(t_json_num(res, "totals.ack_latency_ms.from_actual.p50") >= 60);
-    ck_assert_str_eq(cJSON_GetObjectItem(res, "verdict")->valuestring,
-                     "fail");
+    ck_assert_str_eq(cJSON_GetObjectItem(res, "verdict")->valuestring, "fail");
     cJSON_Delete(res);
     t_result_free(&r);
     t_server_stop(&s);
@@ -290,8 +301,7 @@ static void check_broken(const char *tail, int line_no)
     broken_copy(cas, 6, tail); /* header + 5 deliveries */
     start_target(&s, "correct", "stripe", NULL);
     snprintf(url, sizeof(url), "%s/webhooks/stripe", s.url);
-    ck_assert_int_eq(run_replay(cas, url, out, env_secret, NULL, NULL, &r),
-                     2);
+    ck_assert_int_eq(run_replay(cas, url, out, env_secret, NULL, NULL, &r), 2);
     snprintf(where, sizeof(where), "broken.ndjson:%d:", line_no);
     ck_assert_msg(strstr(r.err, where) != NULL, "stderr: %s", r.err);
     res = read_result(out);
@@ -320,13 +330,18 @@ START_TEST(unknown_profile_missing_secret_and_bad_flags_exit_2)
 {
     struct t_result r;
     char *out = t_tmpdir();
-    char *a1[] = {HR_BIN, "run", "--cassette", STRIPE_CASSETTE, "--target",
-                  "http://127.0.0.1:9/x", "--profile", "nosuch", "--out",
-                  out, NULL};
-    char *a2[] = {HR_BIN, "run", "--cassette", STRIPE_CASSETTE, "--target",
-                  "http://127.0.0.1:9/x", "--out", out, NULL};
-    char *a3[] = {HR_BIN, "run", "--cassette", STRIPE_CASSETTE, "--target",
-                  "http://127.0.0.1:9/x", "--secret", "s", NULL};
+    char *a1[] = {HR_BIN,       "run",
+                  "--cassette", STRIPE_CASSETTE,
+                  "--target",   "http://127.0.0.1:9/x",
+                  "--profile",  "nosuch",
+                  "--out",      out,
+                  NULL};
+    char *a2[] = {HR_BIN,          "run",      "--cassette",
+                  STRIPE_CASSETTE, "--target", "http://127.0.0.1:9/x",
+                  "--out",         out,        NULL};
+    char *a3[] = {HR_BIN,          "run",      "--cassette",
+                  STRIPE_CASSETTE, "--target", "http://127.0.0.1:9/x",
+                  "--secret",      "s",        NULL};
     char *noenv[] = {"HOOKREPLAY_SECRET", NULL};
 
     ck_assert_int_eq(t_run(&r, a1, env_secret, NULL, 20000), 0);
@@ -384,8 +399,8 @@ START_TEST(send_delivers_only_the_matching_events_once)
              STRIPE_CASSETTE, s.url);
     ck_assert_int_eq(t_write_file(path, json, strlen(json)), 0);
     {
-        char *argv[] = {HR_BIN, "send", path, "--match", "type=invoice.*",
-                        "--out", out, NULL};
+        char *argv[] = {HR_BIN,           "send",  path, "--match",
+                        "type=invoice.*", "--out", out,  NULL};
 
         ck_assert_int_eq(t_run(&r, argv, env_secret, NULL, 30000), 0);
     }
@@ -396,8 +411,7 @@ START_TEST(send_delivers_only_the_matching_events_once)
     ck_assert_int_eq(t_json_num(st, "processed"), n);
     cJSON_Delete(st);
     {
-        char *argv[] = {HR_BIN, "send", path, "--match", "colour=red",
-                        NULL};
+        char *argv[] = {HR_BIN, "send", path, "--match", "colour=red", NULL};
 
         ck_assert_int_eq(t_run(&r, argv, env_secret, NULL, 30000), 0);
         ck_assert_int_eq(r.exit_code, 2);
@@ -410,8 +424,8 @@ END_TEST
 
 START_TEST(every_command_explains_itself_with_help)
 {
-    const char *cmds[] = {"run",    "demo", "sign",   "import", "target",
-                          "report", "lint", "init",   "send",   NULL};
+    const char *cmds[] = {"run",    "demo", "sign", "import", "target",
+                          "report", "lint", "init", "send",   NULL};
     struct t_result r;
     int i;
 
@@ -438,11 +452,10 @@ int main(void)
     tcase_add_test(tc, stripe_cassette_is_delivered_once_to_the_correct_target);
     tcase_add_test(tc, stripe_cassette_is_delivered_once_to_the_naive_target);
     tcase_add_test(tc, github_examples_are_accepted_by_the_correct_target);
-    tcase_add_test(tc,
-                   wrong_secret_is_rejected_and_retried_on_the_profile_schedule);
+    tcase_add_test(
+        tc, wrong_secret_is_rejected_and_retried_on_the_profile_schedule);
     tcase_add_test(tc, slow_target_fails_the_ack_latency_threshold);
-    tcase_add_test(tc,
-                   refused_target_exits_3_with_a_result_listing_the_errors);
+    tcase_add_test(tc, refused_target_exits_3_with_a_result_listing_the_errors);
     tcase_add_test(tc, truncated_line_keeps_a_partial_result_and_exits_2);
     tcase_add_test(tc, invalid_json_line_keeps_a_partial_result_and_exits_2);
     tcase_add_test(tc, unknown_profile_missing_secret_and_bad_flags_exit_2);

@@ -72,8 +72,7 @@ START_TEST(hist_merge_equals_one_histogram_of_all_values)
     ck_assert_int_eq(a.max_us, all.max_us);
     ck_assert_int_eq(a.min_us, all.min_us);
     ck_assert_int_eq(hr_hist_quantile(&a, 0.5), hr_hist_quantile(&all, 0.5));
-    ck_assert_int_eq(hr_hist_quantile(&a, 0.99),
-                     hr_hist_quantile(&all, 0.99));
+    ck_assert_int_eq(hr_hist_quantile(&a, 0.99), hr_hist_quantile(&all, 0.99));
 }
 END_TEST
 

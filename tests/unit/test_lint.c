@@ -69,7 +69,8 @@ START_TEST(lint_reports_every_bad_cassette_line_and_goes_on)
     ck_assert_int_eq(lint(p, &s), 3);
     snprintf(want, sizeof(want),
              "%s:2: event.type \"customer.updated\" but the request says "
-             "\"customer.created\" under profile stripe\n", p);
+             "\"customer.created\" under profile stripe\n",
+             p);
     ck_assert_msg(strstr(s.text, want), "got:\n%s", s.text);
     snprintf(want, sizeof(want), "%s:3:", p);
     ck_assert_msg(strstr(s.text, want), "got:\n%s", s.text);
@@ -94,8 +95,7 @@ START_TEST(lint_reports_syntax_errors_with_byte_columns)
 
     ck_assert_int_eq(lint(p, &s), 1);
     snprintf(want, sizeof(want), "%s:2:20:", p);
-    ck_assert_msg(strncmp(s.text, want, strlen(want)) == 0, "got: %s",
-                  s.text);
+    ck_assert_msg(strncmp(s.text, want, strlen(want)) == 0, "got: %s", s.text);
     free(dir);
 }
 END_TEST
@@ -139,8 +139,7 @@ START_TEST(lint_reports_every_scenario_problem_by_pointer_and_line)
     p = in_tmp(dir, "s.json", bad_scenario);
     ck_assert_int_ge(lint(p, &s), 11 + 3);
     for (e = expect; *e; e++)
-        ck_assert_msg(strstr(s.text, *e), "missing '%s' in:\n%s", *e,
-                      s.text);
+        ck_assert_msg(strstr(s.text, *e), "missing '%s' in:\n%s", *e, s.text);
     ck_assert_ptr_null(strstr(s.text, "do_not_print_me"));
     free(dir);
 }
@@ -159,8 +158,8 @@ START_TEST(lint_reports_a_missing_secrets_file_and_a_missing_target)
                " \"targets\": {\"other\": {\"url\": \"http://127.0.0.1:9/\",\n"
                "   \"secrets_file\": \"gone.txt\"}}}\n");
     lint(p, &s);
-    ck_assert_msg(strstr(s.text, "/targets/other/secrets_file: "),
-                  "%s", s.text);
+    ck_assert_msg(strstr(s.text, "/targets/other/secrets_file: "), "%s",
+                  s.text);
     ck_assert_msg(strstr(s.text, "No such file"), "%s", s.text);
     ck_assert_msg(strstr(s.text, "endpoint 'stripe', which has no target"),
                   "%s", s.text);
@@ -266,17 +265,16 @@ END_TEST
 START_TEST(lint_passes_the_bundled_cassette_and_profiles)
 {
     static const char *const profiles[] = {
-        "stripe", "github", "shopify", "slack", "standard-webhooks", "svix",
-        NULL};
+        "stripe", "github", "shopify", "slack", "standard-webhooks",
+        "svix",   NULL};
     const char *const *p;
     struct seen s;
     char path[512];
 
-    ck_assert_int_eq(lint(HR_SRC_DIR "/fixtures/stripe-lifecycle.ndjson",
-                          &s), 0);
+    ck_assert_int_eq(lint(HR_SRC_DIR "/fixtures/stripe-lifecycle.ndjson", &s),
+                     0);
     for (p = profiles; *p; p++) {
-        snprintf(path, sizeof(path), HR_SRC_DIR "/mocks/profiles/%s.json",
-                 *p);
+        snprintf(path, sizeof(path), HR_SRC_DIR "/mocks/profiles/%s.json", *p);
         ck_assert_msg(lint(path, &s) == 0, "%s: %s", *p, s.text);
     }
 }

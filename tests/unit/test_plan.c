@@ -52,8 +52,7 @@ static struct hr_scenario *scenario(uint64_t seed, const char *faults)
     s->cassette = strdup("mem");
     s->cassette_mem = cassette_text;
     s->cassette_mem_len = cassette_len;
-    ck_assert_msg(hr_faults_parse(j, "test", "/faults", &s->faults, &err) ==
-                      0,
+    ck_assert_msg(hr_faults_parse(j, "test", "/faults", &s->faults, &err) == 0,
                   "%s", err.msg);
     cJSON_Delete(j);
     return s;
@@ -100,12 +99,12 @@ static int count_lines_with(const char *text, const char *needle)
     return n;
 }
 
-#define MIX                                                                  \
-    "[{\"match\":{\"p\":0.1},\"action\":{\"drop\":{}}},"                     \
-    "{\"match\":{\"type\":\"charge.*\",\"p\":0.2},\"action\":"               \
-    "{\"duplicate\":{\"copies\":1,\"spacing_ms\":5}}},"                      \
-    "{\"match\":{\"p\":0.3},\"action\":{\"delay\":{\"median_ms\":20,"        \
-    "\"sigma\":1}}},"                                                        \
+#define MIX                                                                    \
+    "[{\"match\":{\"p\":0.1},\"action\":{\"drop\":{}}},"                       \
+    "{\"match\":{\"type\":\"charge.*\",\"p\":0.2},\"action\":"                 \
+    "{\"duplicate\":{\"copies\":1,\"spacing_ms\":5}}},"                        \
+    "{\"match\":{\"p\":0.3},\"action\":{\"delay\":{\"median_ms\":20,"          \
+    "\"sigma\":1}}},"                                                          \
     "{\"match\":{\"p\":0.05},\"action\":{\"signature\":\"forged\"}}]"
 
 START_TEST(same_seed_gives_identical_plan_bytes)
@@ -173,7 +172,8 @@ static int dropped_in(const char *plan, int seq)
 
 START_TEST(appending_a_rule_changes_no_earlier_decision)
 {
-    char *a = plan_text(7, "[{\"match\":{\"p\":0.1},\"action\":{\"drop\":{}}}]");
+    char *a =
+        plan_text(7, "[{\"match\":{\"p\":0.1},\"action\":{\"drop\":{}}}]");
     char *b = plan_text(7, "[{\"match\":{\"p\":0.1},\"action\":{\"drop\":{}}},"
                            "{\"match\":{\"p\":0.5},\"action\":{\"timeout\""
                            ":{}}}]");

@@ -28,8 +28,7 @@ static void derive(const char *profile, const char *body,
 
     memset(&m, 0, sizeof(m));
     for (i = 0; headers && headers[i]; i += 2)
-        ck_assert_int_eq(hr_message_add_header(&m, headers[i],
-                                               headers[i + 1]),
+        ck_assert_int_eq(hr_message_add_header(&m, headers[i], headers[i + 1]),
                          0);
     m.body = (unsigned char *)(uintptr_t)body;
     m.body_len = strlen(body);
@@ -89,8 +88,8 @@ static char *read_text(const char *path)
 START_TEST(profile_every_bundled_profile_loads)
 {
     static const char *const names[] = {
-        "stripe", "github", "shopify", "slack", "standard-webhooks", "svix",
-        NULL};
+        "stripe", "github", "shopify", "slack", "standard-webhooks",
+        "svix",   NULL};
     const char *const *n;
 
     for (n = names; *n; n++) {
@@ -107,15 +106,14 @@ END_TEST
 static void expect_error(const char *json, const char *want)
 {
     struct hr_err err = {0, ""};
-    struct hr_profile *p = hr_profile_parse("p.json", json, strlen(json),
-                                            &err);
+    struct hr_profile *p = hr_profile_parse("p.json", json, strlen(json), &err);
 
     ck_assert_ptr_null(p);
     ck_assert_msg(strstr(err.msg, want), "want '%s' in '%s'", want, err.msg);
 }
 
-#define HEAD                                                                 \
-    "{\"hookreplay\":\"profile\",\"version\":1,\"name\":\"x\","             \
+#define HEAD                                                                   \
+    "{\"hookreplay\":\"profile\",\"version\":1,\"name\":\"x\","                \
     "\"signature\":{\"scheme\":\"stripe\",\"headers\":[\"S\"]},"
 
 START_TEST(profile_unknown_fields_are_errors_naming_the_pointer)
@@ -159,13 +157,12 @@ START_TEST(profile_github_object_depends_on_the_event_type)
     static const char *const push_hdrs[] = {
         "X-GitHub-Event", "push", "X-GitHub-Delivery",
         "0b3c7e2a-0000-4000-8000-000000000002", NULL};
-    static const char *const label_hdrs[] = {
-        "X-GitHub-Event", "label", "X-GitHub-Delivery", "d3", NULL};
-    char *issue = read_text(HR_SRC_DIR
-                            "/tests/data/github-payloads/issues/"
-                            "opened.payload.json");
-    char *push = read_text(HR_SRC_DIR
-                           "/tests/data/github-payloads/push/payload.json");
+    static const char *const label_hdrs[] = {"X-GitHub-Event", "label",
+                                             "X-GitHub-Delivery", "d3", NULL};
+    char *issue = read_text(HR_SRC_DIR "/tests/data/github-payloads/issues/"
+                                       "opened.payload.json");
+    char *push =
+        read_text(HR_SRC_DIR "/tests/data/github-payloads/push/payload.json");
     char *label = read_text(HR_SRC_DIR "/tests/data/github-payloads/label/"
                                        "created.payload.json");
     cJSON *j = cJSON_Parse(issue);
@@ -196,13 +193,17 @@ END_TEST
 
 START_TEST(profile_shopify_id_is_the_documented_event_id)
 {
-    char *event_id = NULL, *body = vector("shopify", "X-Shopify-Event-Id",
-                                          &event_id);
-    const char *const hdrs[] = {
-        "X-Shopify-Topic", "orders/create", "X-Shopify-Webhook-Id",
-        "b54557e4-bdd9-4b37-8a5f-bf7d70bcd043", "X-Shopify-Event-Id",
-        event_id, "X-Shopify-Triggered-At", "2025-06-15T15:06:40.123Z",
-        NULL};
+    char *event_id = NULL,
+         *body = vector("shopify", "X-Shopify-Event-Id", &event_id);
+    const char *const hdrs[] = {"X-Shopify-Topic",
+                                "orders/create",
+                                "X-Shopify-Webhook-Id",
+                                "b54557e4-bdd9-4b37-8a5f-bf7d70bcd043",
+                                "X-Shopify-Event-Id",
+                                event_id,
+                                "X-Shopify-Triggered-At",
+                                "2025-06-15T15:06:40.123Z",
+                                NULL};
     const char *const old_hdrs[] = {
         "X-Shopify-Topic", "orders/create", "X-Shopify-Webhook-Id",
         "b54557e4-bdd9-4b37-8a5f-bf7d70bcd043", NULL};

@@ -69,15 +69,14 @@ static void cfg_from(const char *json, struct hr_recon_cfg *cfg)
     cJSON *j = cJSON_Parse(json);
 
     ck_assert_ptr_nonnull(j);
-    ck_assert_msg(hr_recon_parse(j, NULL, "t", cfg, &err) == 0, "%s",
-                  err.msg);
+    ck_assert_msg(hr_recon_parse(j, NULL, "t", cfg, &err) == 0, "%s", err.msg);
     cJSON_Delete(j);
 }
 
 /* Rows with the target's own names: ref, mail, bal, gone. */
-#define ROWS_CFG                                                             \
-    "[{\"items\":\"/rows\",\"id\":\"/ref\",\"truth\":\"customer\","         \
-    "\"fields\":{\"/mail\":\"/email\",\"/bal\":\"/balance\"},"              \
+#define ROWS_CFG                                                               \
+    "[{\"items\":\"/rows\",\"id\":\"/ref\",\"truth\":\"customer\","            \
+    "\"fields\":{\"/mail\":\"/email\",\"/bal\":\"/balance\"},"                 \
     "\"deleted\":{\"field\":\"/gone\"},\"extra\":true}]"
 
 static void compare(const char *cfg_json, const char *state_json,
@@ -89,8 +88,8 @@ static void compare(const char *cfg_json, const char *state_json,
 
     ck_assert_ptr_nonnull(state);
     cfg_from(cfg_json, &cfg);
-    ck_assert_msg(hr_compare_state(&truth, state, &cfg, out, &err) == 0,
-                  "%s", err.msg);
+    ck_assert_msg(hr_compare_state(&truth, state, &cfg, out, &err) == 0, "%s",
+                  err.msg);
     hr_recon_free(&cfg);
     cJSON_Delete(state);
 }
@@ -171,8 +170,7 @@ START_TEST(flag_mode_takes_the_field_mapped_to_deleted)
 
     compare("[{\"items\":\"/o\",\"fields\":{\"/del\":\"/deleted\"},"
             "\"deleted\":\"flag\"}]",
-            "{\"o\":{\"cus_a\":{},\"cus_b\":{},\"cus_c\":{\"del\":true}}}",
-            &c);
+            "{\"o\":{\"cus_a\":{},\"cus_b\":{},\"cus_c\":{\"del\":true}}}", &c);
     ck_assert(hr_compare_ok(&c));
     hr_compare_clear(&c);
     compare("[{\"items\":\"/o\",\"fields\":{\"/del\":\"/deleted\"},"
