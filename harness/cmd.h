@@ -12,6 +12,7 @@ int cmd_target(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 int cmd_lint(int argc, char **argv);
 int cmd_init(int argc, char **argv);
+int cmd_generate(int argc, char **argv);
 
 struct hr_scenario;
 /* Runs a loaded scenario, prints the summary; returns the exit code. */

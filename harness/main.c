@@ -49,7 +49,8 @@ struct command {
 static const struct command commands[] = {
     {"run", cmd_run},       {"demo", cmd_demo},     {"sign", cmd_sign},
     {"import", cmd_import}, {"target", cmd_target}, {"report", cmd_report},
-    {"lint", cmd_lint},     {"init", cmd_init},     {NULL, NULL},
+    {"lint", cmd_lint},     {"init", cmd_init},     {"generate", cmd_generate},
+    {NULL, NULL},
 };
 
 static void set_log_level(void)
