@@ -278,7 +278,8 @@ cJSON *story_subscription(const struct story *st)
     story_put_str(o, "default_payment_method", st->pm);
     story_put(o, "items", story_items(st, st->price, st->period_start_s,
                                       st->period_end_s));
-    story_put_str(o, "latest_invoice", st->inv.id[0] ? st->inv.id : NULL);
+    story_put_str(o, "latest_invoice",
+                  st->latest_invoice[0] ? st->latest_invoice : NULL);
     story_put_str(o, "status", st->sub_status);
     story_put_bool(o, "cancel_at_period_end", st->cancel_at_s != 0);
     if (st->cancel_at_s)

@@ -459,6 +459,7 @@ static cJSON *emit_invoice(struct story *st, const struct story_step *s)
 
     switch (s->kind) {
     case K_INV_CREATED:
+        memcpy(st->latest_invoice, in->id, sizeof(st->latest_invoice));
         in->created_s = now;
         in->status = "draft";
         in->billing_reason = s->a ? "subscription_cycle"
@@ -507,8 +508,6 @@ static cJSON *emit_subscription(struct story *st, const struct story_step *s,
         *prev = prev_of("items", story_items(st, st->price,
                                              st->period_start_s,
                                              st->period_end_s));
-        if (*prev)
-            story_put_str(*prev, "latest_invoice", st->inv.id);
         st->prev_start_s = st->period_start_s;
         st->prev_end_s = st->period_end_s;
         st->period_start_s = s->a;

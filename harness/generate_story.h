@@ -61,6 +61,7 @@ struct story {
     int64_t prev_start_s, prev_end_s;
     int64_t cancel_at_s, canceled_at_s;
     struct story_invoice inv;
+    char latest_invoice[32]; /* the last invoice sent, "" before one */
     char req_id[32], idem[40]; /* the API request events come from */
 };
 
