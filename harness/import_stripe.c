@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Stripe event objects (API list pages, arrays, single events) to a cassette. */
+/* Stripe event objects (list pages, arrays, single events) to a cassette. */
 #include "cassette.h"
 #include "import.h"
 #include "jsonx.h"

@@ -324,8 +324,10 @@ int main(void)
     int failed;
 
     tcase_set_timeout(tc, 500);
-    tcase_add_test(tc, generated_story_lints_clean_in_time_order_with_references);
-    tcase_add_test(tc, same_seed_gives_same_bytes_and_another_seed_another_story);
+    tcase_add_test(tc,
+                   generated_story_lints_clean_in_time_order_with_references);
+    tcase_add_test(tc,
+                   same_seed_gives_same_bytes_and_another_seed_another_story);
     tcase_add_test(tc, memory_stays_flat_for_twenty_thousand_customers);
     tcase_add_test(tc, bad_options_are_usage_errors);
     tcase_add_test(tc, fixtures_from_a_folder_give_the_compiled_in_story);

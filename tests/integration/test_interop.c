@@ -212,7 +212,8 @@ int main(void)
 
     tcase_set_timeout(tc, 180);
     tcase_add_test(tc, stripe_library_accepts_every_stripe_delivery);
-    tcase_add_test(tc, stripe_library_accepts_every_generated_event_as_its_type);
+    tcase_add_test(tc,
+                   stripe_library_accepts_every_generated_event_as_its_type);
     tcase_add_test(tc, octokit_accepts_every_github_delivery);
     tcase_add_test(tc, standardwebhooks_library_accepts_every_delivery);
     tcase_add_test(tc, svix_library_accepts_every_delivery);
