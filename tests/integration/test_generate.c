@@ -199,6 +199,7 @@ START_TEST(generated_story_lints_clean_in_time_order_with_references)
     ck_assert_int_eq(t_run(&r, lint, NULL, NULL, 60000), 0);
     ck_assert_msg(r.exit_code == 0, "lint: %s%s", r.out, r.err);
     t_result_free(&r);
+    free(dir);
 }
 END_TEST
 
@@ -231,6 +232,7 @@ START_TEST(same_seed_gives_same_bytes_and_another_seed_another_story)
     hr_free(ta);
     hr_free(tb);
     hr_free(tc);
+    free(dir);
 }
 END_TEST
 
@@ -261,12 +263,21 @@ static long peak_rss_kib(const char *customers)
 
 START_TEST(memory_stays_flat_for_twenty_thousand_customers)
 {
+#ifdef __SANITIZE_ADDRESS__
+    /*
+     * AddressSanitizer's allocator keeps what is freed (RSS grows with
+     * the work done, not with what the program holds): here the run must
+     * only finish cleanly, leak check included. Plain builds measure.
+     */
+    ck_assert_int_gt(peak_rss_kib("20000"), 0);
+#else
     long small = peak_rss_kib("1000");
     long large = peak_rss_kib("20000");
 
     ck_assert_msg(large < small + 8 * 1024,
                   "peak RSS grew from %ld KiB (1000 customers) to %ld KiB "
                   "(20000)", small, large);
+#endif
 }
 END_TEST
 
@@ -313,6 +324,7 @@ START_TEST(fixtures_from_a_folder_give_the_compiled_in_story)
     ck_assert_str_eq(ta, tb);
     hr_free(ta);
     hr_free(tb);
+    free(dir);
 }
 END_TEST
 

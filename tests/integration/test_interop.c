@@ -110,6 +110,7 @@ static void replay_through(const char *profile, const char *cassette,
     cJSON_Delete(st);
     t_result_free(&r);
     t_server_stop(&s);
+    free(out);
 }
 
 START_TEST(stripe_library_accepts_every_stripe_delivery)
@@ -130,6 +131,7 @@ START_TEST(stripe_library_accepts_every_generated_event_as_its_type)
     ck_assert_msg(r.exit_code == 0, "generate: %s", r.err);
     t_result_free(&r);
     replay_through("stripe", cas, env_text);
+    free(dir);
 }
 END_TEST
 
@@ -146,6 +148,7 @@ START_TEST(octokit_accepts_every_github_delivery)
     ck_assert_msg(r.exit_code == 0, "import: %s", r.err);
     t_result_free(&r);
     replay_through("github", cas, env_text);
+    free(dir);
 }
 END_TEST
 
@@ -190,6 +193,7 @@ START_TEST(standardwebhooks_library_accepts_every_delivery)
     snprintf(cas, sizeof(cas), "%s/sw.ndjson", dir);
     rewrite_cassette(cas, "standard-webhooks");
     replay_through("standard-webhooks", cas, env_b64);
+    free(dir);
 }
 END_TEST
 
@@ -200,6 +204,7 @@ START_TEST(svix_library_accepts_every_delivery)
     snprintf(cas, sizeof(cas), "%s/svix.ndjson", dir);
     rewrite_cassette(cas, "svix");
     replay_through("svix", cas, env_b64);
+    free(dir);
 }
 END_TEST
 
