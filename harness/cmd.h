@@ -14,6 +14,7 @@ int cmd_send(int argc, char **argv);
 int cmd_lint(int argc, char **argv);
 int cmd_init(int argc, char **argv);
 int cmd_serve(int argc, char **argv);
+int cmd_generate(int argc, char **argv);
 
 struct hr_scenario;
 /* Runs a loaded scenario, prints the summary; returns the exit code. */

@@ -8,6 +8,7 @@
 #define HR_IMPORT_H
 #include "util.h"
 
+#include <stdint.h>
 #include <stdio.h>
 
 /*
@@ -37,5 +38,23 @@ int hr_import_github(const char *dir, FILE *out, struct hr_err *err);
  */
 int hr_import_stripe_events(const char *const *files, size_t n_files, FILE *out,
                             struct hr_err *err);
+
+/*
+ * Appends json (len bytes of valid JSON) to b printed as Stripe prints
+ * webhook bodies: two spaces per level, ": " after keys, empty
+ * containers as {} and []; strings and numbers are copied as written.
+ * Returns 0, or -1 when memory runs out.
+ */
+int hr_stripe_pretty(struct hr_buf *b, const char *json, size_t len);
+
+struct hr_profile;
+/*
+ * Writes one Stripe webhook delivery line to out: endpoint "stripe",
+ * POST /webhooks/stripe with the headers Stripe sends, body as given,
+ * and the event block derived by profile p. Returns 0, or -1 with err.
+ */
+int hr_stripe_write_delivery(FILE *out, const struct hr_profile *p,
+                             const char *body, size_t body_len, int64_t seq,
+                             int64_t at_ms, struct hr_err *err);
 
 #endif

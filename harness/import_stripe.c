@@ -1,6 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Stripe event objects (API list pages, arrays, single events) to a cassette.
- */
+/* Stripe event objects (list pages, arrays, single events) to a cassette. */
 #include "cassette.h"
 #include "import.h"
 #include "jsonx.h"
@@ -109,6 +108,13 @@ static size_t pretty(struct hr_buf *b, const char *s, size_t n, size_t i,
     if (i >= n || indent(b, depth) || hr_buf_add(b, &close, 1))
         return n + 1;
     return i + 1;
+}
+
+int hr_stripe_pretty(struct hr_buf *b, const char *json, size_t len)
+{
+    size_t end = pretty(b, json, len, 0, 0);
+
+    return end > len ? -1 : 0;
 }
 
 static int add_item(struct items *it, const cJSON *ev, char *body, size_t len,
@@ -226,24 +232,24 @@ static int by_time(const void *a, const void *b)
     return x->order < y->order ? -1 : x->order > y->order;
 }
 
-static int write_item(FILE *out, const struct hr_profile *p,
-                      const struct item *x, int64_t seq, int64_t first_s,
-                      struct hr_err *err)
+int hr_stripe_write_delivery(FILE *out, const struct hr_profile *p,
+                             const char *body, size_t body_len, int64_t seq,
+                             int64_t at_ms, struct hr_err *err)
 {
     struct hr_interaction it;
     int rc = -1;
 
     hr_interaction_init(&it);
     it.seq = seq;
-    it.at_ms = (x->created - first_s) * 1000;
+    it.at_ms = at_ms;
     it.kind = HR_KIND_WEBHOOK;
     it.has_event = 1;
     it.endpoint = hr_strdup(ENDPOINT);
     it.request.method = hr_strdup("POST");
     it.request.path = hr_strdup(WEBHOOK_PATH);
     it.request.query = hr_strdup("");
-    it.request.body = (unsigned char *)hr_strndup(x->body, x->body_len);
-    it.request.body_len = x->body_len;
+    it.request.body = (unsigned char *)hr_strndup(body, body_len);
+    it.request.body_len = body_len;
     if (!it.endpoint || !it.request.method || !it.request.path ||
         !it.request.query || !it.request.body ||
         hr_message_add_header(&it.request, "Content-Type",
@@ -260,6 +266,14 @@ static int write_item(FILE *out, const struct hr_profile *p,
     }
     hr_interaction_clear(&it);
     return rc;
+}
+
+static int write_item(FILE *out, const struct hr_profile *p,
+                      const struct item *x, int64_t seq, int64_t first_s,
+                      struct hr_err *err)
+{
+    return hr_stripe_write_delivery(out, p, x->body, x->body_len, seq,
+                                    (x->created - first_s) * 1000, err);
 }
 
 static int write_all(FILE *out, struct items *it, struct hr_err *err)

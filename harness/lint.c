@@ -3,6 +3,7 @@
 #include "lint.h"
 #include "cassette.h"
 #include "profile.h"
+#include "sign.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -12,6 +13,7 @@ struct lint {
     hr_problem_fn fn;
     void *ud;
     int n_problems;
+    const struct hr_scenario *s; /* while linting a scenario's cassette */
 };
 
 /* A cassette endpoint as lint sees it. */
@@ -19,6 +21,8 @@ struct ep {
     char *name;
     struct hr_profile *profile; /* NULL when it did not load */
     int used;                   /* webhooks go to it */
+    int64_t *unsendable;        /* per fault rule: deliveries it may reach that
+                                   the profile's scheme cannot fault that way */
 };
 
 static void problem(struct lint *l, const char *fmt, ...)
@@ -197,6 +201,7 @@ static void free_eps(struct ep *eps, size_t n)
     for (i = 0; i < n; i++) {
         hr_free(eps[i].name);
         hr_profile_free(eps[i].profile);
+        hr_free(eps[i].unsendable);
     }
     hr_free(eps);
 }
@@ -235,6 +240,73 @@ static struct ep *load_eps(struct lint *l, const char *path,
     return eps;
 }
 
+/* 1 when rule r can pick delivery it (p > 0 may draw it). */
+static int may_match(const struct hr_fault_rule *r,
+                     const struct hr_interaction *it)
+{
+    const char *type = it->has_event && it->event.type ? it->event.type : "";
+    const char *obj = it->has_event && it->event.object ? it->event.object : "";
+
+    if (r->type_glob && !hr_glob_match(r->type_glob, type))
+        return 0;
+    if (r->object && strcmp(r->object, obj))
+        return 0;
+    return it->seq >= r->seq_lo && it->seq <= r->seq_hi && r->p > 0;
+}
+
+/*
+ * Counts, per signature rule, the deliveries of endpoint e it may pick
+ * that e's scheme cannot fault that way: the run would send them with
+ * a forged signature instead, which tests something else.
+ */
+static void count_unsendable(struct lint *l, const struct hr_interaction *it,
+                             struct ep *e)
+{
+    const struct hr_faults *f = l->s ? &l->s->faults : NULL;
+    size_t i;
+
+    for (i = 0; f && i < f->n; i++) {
+        const struct hr_fault_rule *r = &f->rules[i];
+
+        if (r->action != HR_FA_SIGNATURE || r->sig_fault <= 0 ||
+            hr_sig_fault_applies(e->profile->scheme,
+                                 (enum hr_sig_fault)r->sig_fault) ||
+            !may_match(r, it))
+            continue;
+        if (!e->unsendable)
+            e->unsendable = hr_calloc(f->n, sizeof(int64_t));
+        if (e->unsendable)
+            e->unsendable[i]++;
+    }
+}
+
+static void report_unsendable(struct lint *l, const struct ep *eps, size_t n)
+{
+    const struct hr_faults *f = &l->s->faults;
+    size_t i, k;
+
+    for (k = 0; k < n; k++) {
+        for (i = 0; eps[k].unsendable && i < f->n; i++) {
+            int stale = f->rules[i].sig_fault == HR_SIG_STALE;
+
+            if (!eps[k].unsendable[i])
+                continue;
+            problem(l,
+                    "%s: /faults/%zu/action/signature: \"%s\" needs %s, "
+                    "but endpoint '%s' (profile %s) has %s: %lld "
+                    "matching deliveries to it would be sent with a "
+                    "forged signature instead",
+                    l->s->path, i,
+                    hr_sig_fault_name((enum hr_sig_fault)f->rules[i].sig_fault),
+                    stale ? "a signed timestamp"
+                          : "several signatures in one header",
+                    eps[k].name, eps[k].profile->name,
+                    stale ? "none" : "one signature only",
+                    (long long)eps[k].unsendable[i]);
+        }
+    }
+}
+
 static void lint_interactions(struct lint *l, struct hr_cassette_reader *r,
                               const char *path, struct ep *eps, size_t n)
 {
@@ -260,6 +332,8 @@ static void lint_interactions(struct lint *l, struct hr_cassette_reader *r,
             e->used = 1;
         if (e && e->profile)
             check_event(l, path, &it, e->profile);
+        if (e && e->profile)
+            count_unsendable(l, &it, e);
     }
     hr_interaction_clear(&it);
 }
@@ -353,11 +427,15 @@ static void lint_scenario(struct lint *l, const char *path, const char *dir)
     if (!s)
         return;
     if (s->cassette) {
+        l->s = s;
         lint_cassette(l, s->cassette, s, s->profile_dir ? s->profile_dir : dir,
                       &eps, &n);
-        if (eps)
+        if (eps) {
             check_targets(l, s, eps, n);
+            report_unsendable(l, eps, n);
+        }
         free_eps(eps, n);
+        l->s = NULL;
     }
     hr_scenario_free(s);
 }
@@ -379,7 +457,7 @@ static void lint_profile(struct lint *l, const char *path)
 int hr_lint_file(const char *path, const char *profile_dir, hr_problem_fn fn,
                  void *ud)
 {
-    struct lint l = {fn, ud, 0};
+    struct lint l = {fn, ud, 0, NULL};
 
     switch (hr_lint_detect(path)) {
     case HR_LINT_CASSETTE:

@@ -18,8 +18,8 @@ static const char usage[] =
     "Commands:\n"
     "  run SCENARIO         replay a scenario (or --cassette C --target URL\n"
     "                       --profile P --secret-file F without one)\n"
-    "  demo                 replay the bundled Stripe cassette against the\n"
-    "                       bundled reference target, write a report\n"
+    "  demo                 the bundled Stripe cassette with faults against\n"
+    "                       a correct and a naive bundled consumer\n"
     "  sign --profile P     print the signature headers for a body on stdin\n"
     "  import github DIR    turn GitHub payload examples into a cassette\n"
     "  import stripe-events FILE...\n"
@@ -33,6 +33,8 @@ static const char usage[] =
     "  report render|diff|merge  HTML, Markdown or JUnit from a result;\n"
     "                       compare two results; merge shard results\n"
     "  serve SCENARIO       serve the mock provider API alone\n"
+    "  generate stripe-story --customers N\n"
+    "                       a synthetic, valid Stripe history of any size\n"
     "\n"
     "Run 'hookreplay COMMAND --help' for a command's options.\n"
     "\n"
@@ -50,10 +52,10 @@ struct command {
 };
 
 static const struct command commands[] = {
-    {"run", cmd_run},       {"demo", cmd_demo},     {"sign", cmd_sign},
-    {"import", cmd_import}, {"target", cmd_target}, {"report", cmd_report},
-    {"lint", cmd_lint},     {"init", cmd_init},     {"send", cmd_send},
-    {"serve", cmd_serve},   {NULL, NULL},
+    {"run", cmd_run},       {"demo", cmd_demo},         {"sign", cmd_sign},
+    {"import", cmd_import}, {"target", cmd_target},     {"report", cmd_report},
+    {"lint", cmd_lint},     {"init", cmd_init},         {"send", cmd_send},
+    {"serve", cmd_serve},   {"generate", cmd_generate}, {NULL, NULL},
 };
 
 static void set_log_level(void)

@@ -103,6 +103,46 @@ START_TEST(a_broken_example_is_caught)
 }
 END_TEST
 
+/*
+ * The starter holds a fault rule that is off (p 0) and, in its comment,
+ * a probe example: with the probe put in, it still lints clean.
+ */
+static void starter_examples_lint_clean(const char *path)
+{
+    cJSON *j = t_read_json(path), *it;
+    const cJSON *rule;
+    char probe[512] = "", *text, out[700];
+    size_t len;
+    FILE *f = fopen(path, "rb");
+
+    ck_assert_ptr_nonnull(j);
+    rule = cJSON_GetArrayItem(cJSON_GetObjectItem(j, "faults"), 0);
+    ck_assert_ptr_nonnull(rule);
+    ck_assert_int_eq(
+        cJSON_GetObjectItem(cJSON_GetObjectItem(rule, "match"), "p")
+            ->valuedouble,
+        0);
+    cJSON_ArrayForEach(it, cJSON_GetObjectItem(j, "//"))
+    {
+        if (strstr(it->valuestring, "\"probe\": {") || probe[0])
+            strncat(probe, it->valuestring, sizeof(probe) - strlen(probe) - 1);
+    }
+    ck_assert_msg(strstr(probe, "\"probe\": {\"http\""), "%s", probe);
+    cJSON_Delete(j);
+    ck_assert_ptr_nonnull(f);
+    text = NULL;
+    len = 0;
+    ck_assert(getdelim(&text, &len, '\0', f) > 0);
+    fclose(f);
+    snprintf(out, sizeof(out), "%s.probe.json", path);
+    f = fopen(out, "w");
+    ck_assert_ptr_nonnull(f);
+    fprintf(f, "{%s,\n%s", probe, strchr(text, '{') + 1);
+    fclose(f);
+    free(text);
+    lint_ok(out);
+}
+
 START_TEST(init_writes_a_starter_scenario_that_lints_clean)
 {
     char *dir = t_tmpdir();
@@ -115,6 +155,7 @@ START_TEST(init_writes_a_starter_scenario_that_lints_clean)
     ck_assert_msg(r.exit_code == 0, "%s", r.err);
     t_result_free(&r);
     lint_ok(path);
+    starter_examples_lint_clean(path);
     /* a second init does not overwrite */
     ck_assert_int_eq(t_run(&r, argv, NULL, NULL, 30000), 0);
     ck_assert_int_eq(r.exit_code, 2);

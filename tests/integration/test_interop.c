@@ -87,6 +87,17 @@ static void replay_through(const char *profile, const char *cassette,
                          t_json_num(res, "totals.handshakes_ok"));
         cJSON_Delete(res);
     }
+    {
+        /* stripe: each accepted event is the typed event its type names */
+        cJSON *mm = cJSON_GetObjectItem(st, "type_mismatches");
+
+        if (strcmp(profile, "stripe") == 0) {
+            ck_assert_ptr_nonnull(mm);
+            ck_assert_msg(cJSON_GetArraySize(mm) == 0, "mismatches: %s",
+                          cJSON_PrintUnformatted(mm));
+            ck_assert_int_eq(t_json_num(st, "typed_checked"), n);
+        }
+    }
     events = cJSON_GetObjectItem(st, "events");
     for (i = 0; i < n; i++) {
         cJSON *e = cJSON_GetObjectItem(events, ids[i]);
@@ -105,6 +116,22 @@ static void replay_through(const char *profile, const char *cassette,
 START_TEST(stripe_library_accepts_every_stripe_delivery)
 {
     replay_through("stripe", STRIPE_CASSETTE, env_text);
+}
+END_TEST
+
+START_TEST(stripe_library_accepts_every_generated_event_as_its_type)
+{
+    char cas[512], *dir = t_tmpdir();
+    char *gen[] = {HR_BIN,   "generate", "stripe-story", "--customers", "30",
+                   "--seed", "11",       "-o",           cas,           NULL};
+    struct t_result r;
+
+    snprintf(cas, sizeof(cas), "%s/story.ndjson", dir);
+    ck_assert_int_eq(t_run(&r, gen, NULL, NULL, 60000), 0);
+    ck_assert_msg(r.exit_code == 0, "generate: %s", r.err);
+    t_result_free(&r);
+    replay_through("stripe", cas, env_text);
+    free(dir);
 }
 END_TEST
 
@@ -190,6 +217,8 @@ int main(void)
 
     tcase_set_timeout(tc, 180);
     tcase_add_test(tc, stripe_library_accepts_every_stripe_delivery);
+    tcase_add_test(tc,
+                   stripe_library_accepts_every_generated_event_as_its_type);
     tcase_add_test(tc, octokit_accepts_every_github_delivery);
     tcase_add_test(tc, standardwebhooks_library_accepts_every_delivery);
     tcase_add_test(tc, svix_library_accepts_every_delivery);

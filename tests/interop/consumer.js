@@ -14,7 +14,12 @@
 // POST to any path: the raw body bytes are verified, never re-serialized;
 // 200 on success, 400 with the library's message on failure.
 // GET /__state: {"accepted","rejected","events":{ID:{count,type}},
-// "rejections":[{reason}]} (the first 100 rejections).
+// "rejections":[{reason}]} (the first 100 rejections). For stripe also
+// "typed_checked" and "type_mismatches":[{id,type,reason}] (the first
+// 100): each accepted event is judged against the library's own typed
+// events (resources/Events.d.ts): its type must be one the library
+// knows, data.object.object must be the resource that type carries, and
+// every field the library's EventBase requires must be present.
 'use strict';
 
 const http = require('node:http');
@@ -23,6 +28,46 @@ const PROFILES = ['stripe', 'github', 'standard-webhooks', 'svix'];
 const MAX_BODY_BYTES = 8 * 1024 * 1024;
 const MAX_REJECTIONS = 100;
 const MAX_REASON_CHARS = 500;
+const MAX_MISMATCHES = 100;
+
+// PaymentIntent -> payment_intent, Checkout.Session -> checkout.session
+const resourceName = (tsName) => tsName.split('.').map((part) =>
+    part.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toLowerCase()).join('.');
+
+// The stripe library's typed events: type -> resource name, and the
+// fields every event must have.
+function loadStripeTypes() {
+    const fs = require('node:fs');
+    const path = require('node:path');
+    const dts = path.join(path.dirname(require.resolve('stripe')),
+        'resources', 'Events.d.ts');
+    const text = fs.readFileSync(dts, 'utf8');
+    const objects = new Map();
+    const re = new RegExp('interface (\\w+) extends EventBase \\{\\s*' +
+        "type: '([^']+)';[\\s\\S]*?namespace \\1 \\{\\s*" +
+        'interface Data extends Event\\.Data \\{\\s*object: ([\\w.]+);',
+        'g');
+    for (const m of text.matchAll(re)) objects.set(m[2], resourceName(m[3]));
+    const base = /export interface EventBase \{([\s\S]*?)\n\}/.exec(text);
+    const required = [];
+    for (const m of (base ? base[1] : '').matchAll(/^    (\w+):/gm))
+        required.push(m[1]);
+    if (objects.size < 50 || required.length < 5)
+        throw new Error('cannot read the typed events in ' + dts);
+    return {objects, required};
+}
+
+// Why event is not the typed event its type names, or null.
+function typeMismatch(types, event) {
+    const missing = types.required.filter((k) => !(k in event));
+    if (missing.length) return 'missing ' + missing.join(', ');
+    const want = types.objects.get(event.type);
+    if (!want) return 'type unknown to the library';
+    const obj = event.data && event.data.object;
+    const got = obj && typeof obj.object === 'string' ? obj.object : null;
+    if (got !== want) return 'data.object.object is ' + got + ', not ' + want;
+    return null;
+}
 
 function usage(msg) {
     process.stderr.write('consumer.js: ' + msg + '\n' +
@@ -71,10 +116,12 @@ async function makeVerifier(profile, secret) {
     if (profile === 'stripe') {
         const Stripe = require('stripe');
         const stripe = new Stripe('sk_test_interop_consumer_unused');
+        const types = loadStripeTypes();
         return async (raw, req) => {
             const sig = header(req, 'stripe-signature');
             const event = stripe.webhooks.constructEvent(raw, sig, secret);
-            return {id: event.id, type: event.type};
+            return {id: event.id, type: event.type,
+                mismatch: typeMismatch(types, event)};
         };
     }
     if (profile === 'github') {
@@ -101,9 +148,14 @@ async function makeVerifier(profile, secret) {
     };
 }
 
-function newState() {
-    return {accepted: 0, rejected: 0, events: Object.create(null),
+function newState(profile) {
+    const state = {accepted: 0, rejected: 0, events: Object.create(null),
         rejections: []};
+    if (profile === 'stripe') {
+        state.typed_checked = 0;
+        state.type_mismatches = [];
+    }
+    return state;
 }
 
 function accept(state, ev) {
@@ -112,6 +164,11 @@ function accept(state, ev) {
     const seen = state.events[key];
     if (seen) seen.count++;
     else state.events[key] = {count: 1, type: ev.type};
+    if (!('mismatch' in ev)) return;
+    state.typed_checked++;
+    if (ev.mismatch && state.type_mismatches.length < MAX_MISMATCHES)
+        state.type_mismatches.push({id: key, type: ev.type,
+            reason: ev.mismatch});
 }
 
 function reject(state, reason) {
@@ -186,7 +243,7 @@ async function main() {
     } catch (e) {
         usage('cannot use the secret: ' + e.message);
     }
-    const state = newState();
+    const state = newState(opts.profile);
     const server = http.createServer(handler(state, verifier));
     const stop = () => {
         server.close(() => process.exit(0));

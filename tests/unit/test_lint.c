@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* Lint and strict scenarios: every problem, where it is, never a secret. */
+#include "import.h"
 #include "lint.h"
 #include "support.h"
 
@@ -167,6 +168,64 @@ START_TEST(lint_reports_a_missing_secrets_file_and_a_missing_target)
 }
 END_TEST
 
+/* A scenario over cassette cas (a path) with the given faults. */
+static char *fault_scenario(const char *dir, const char *cas,
+                            const char *endpoint, const char *faults)
+{
+    char text[2048];
+
+    snprintf(text, sizeof(text),
+             "{\"hookreplay\": \"scenario\", \"version\": 1,\n"
+             " \"cassette\": \"%s\",\n"
+             " \"targets\": {\"%s\": {\"url\": \"http://127.0.0.1:9/\"}},\n"
+             " \"faults\": %s}\n",
+             cas, endpoint, faults);
+    return in_tmp(dir, "faults.json", text);
+}
+
+static const char sig_faults[] =
+    "[{\"match\": {\"type\": \"issues.*\"},"
+    "  \"action\": {\"signature\": \"stale\"}},"
+    " {\"match\": {\"type\": \"push\", \"p\": 0.1},"
+    "  \"action\": {\"signature\": \"rotated\"}},"
+    " {\"match\": {}, \"action\": {\"signature\": \"forged\"}},"
+    " {\"match\": {\"p\": 0}, \"action\": {\"signature\": \"stale\"}},"
+    " {\"match\": {\"type\": \"no.such\"},"
+    "  \"action\": {\"signature\": \"stale\"}}]";
+
+START_TEST(lint_reports_signature_faults_the_profile_cannot_send)
+{
+    char *dir = t_tmpdir(), cas[600];
+    struct hr_err err;
+    struct seen s;
+    FILE *f;
+
+    setenv("HOOKREPLAY_SECRET", "lint-test-secret", 1);
+    snprintf(cas, sizeof(cas), "%s/gh.ndjson", dir);
+    f = fopen(cas, "w");
+    ck_assert_ptr_nonnull(f);
+    ck_assert_int_eq(
+        hr_import_github(HR_SRC_DIR "/tests/data/github-payloads", f, &err), 0);
+    fclose(f);
+    ck_assert_int_eq(
+        lint(fault_scenario(dir, "gh.ndjson", "github", sig_faults), &s), 2);
+    ck_assert_msg(strstr(s.text, "/faults/0/action/signature: \"stale\" "
+                                 "needs a signed timestamp, but endpoint "
+                                 "'github' (profile github) has none"),
+                  "%s", s.text);
+    ck_assert_msg(strstr(s.text, "/faults/1/action/signature: \"rotated\" "
+                                 "needs several signatures in one header"),
+                  "%s", s.text);
+    /* a Stripe endpoint signs a timestamp and can carry several */
+    ck_assert_int_eq(
+        lint(fault_scenario(dir, HR_SRC_DIR "/fixtures/stripe-lifecycle.ndjson",
+                            "stripe", sig_faults),
+             &s),
+        0);
+    free(dir);
+}
+END_TEST
+
 START_TEST(scenario_load_names_the_unknown_field)
 {
     char *dir = t_tmpdir();
@@ -292,6 +351,7 @@ int main(void)
     tcase_add_test(tc, lint_reports_every_scenario_problem_by_pointer_and_line);
     tcase_add_test(tc,
                    lint_reports_a_missing_secrets_file_and_a_missing_target);
+    tcase_add_test(tc, lint_reports_signature_faults_the_profile_cannot_send);
     tcase_add_test(tc, scenario_load_names_the_unknown_field);
     tcase_add_test(tc, scenario_version_must_be_known);
     tcase_add_test(tc, scenario_ignores_comment_fields_and_keeps_defaults);
