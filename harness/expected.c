@@ -144,19 +144,35 @@ static int apply(struct hr_expected *t, const struct hr_interaction *it,
     return 0;
 }
 
-static int note_event(struct hr_expected *t, const char *id)
+static int note_event(struct hr_expected *t, const char *id,
+                      const char *object)
 {
     if (t->n_events == t->events_cap) {
         size_t cap = t->events_cap ? t->events_cap * 2 : 256;
         char **v = hr_realloc(t->events, cap * sizeof(char *));
+        char **o = hr_realloc(t->event_objects, cap * sizeof(char *));
 
-        if (!v)
+        if (v)
+            t->events = v;
+        if (o)
+            t->event_objects = o;
+        if (!v || !o)
             return -1;
-        t->events = v;
         t->events_cap = cap;
     }
     t->events[t->n_events] = hr_strdup(id);
+    t->event_objects[t->n_events] = object ? hr_strdup(object) : NULL;
     return t->events[t->n_events++] ? 0 : -1;
+}
+
+long hr_expected_event_index(const struct hr_expected *t, const char *id)
+{
+    size_t i;
+
+    for (i = 0; i < t->n_events; i++)
+        if (strcmp(t->events[i], id) == 0)
+            return (long)i;
+    return -1;
 }
 
 /* The profile of each cassette endpoint, by name. */
@@ -229,7 +245,7 @@ int hr_expected_build(const struct hr_scenario *s, struct hr_expected *t,
 
         if (it.kind != HR_KIND_WEBHOOK || !it.has_event || !p)
             continue;
-        if ((it.event.id && note_event(t, it.event.id)) ||
+        if ((it.event.id && note_event(t, it.event.id, it.event.object)) ||
             (it.event.object && apply(t, &it, p, api))) {
             rc = hr_errf(err, HR_EXIT_INTERNAL, "out of memory");
             break;
@@ -262,9 +278,12 @@ void hr_expected_free(struct hr_expected *t)
             cJSON_Delete(o->past[k]);
         hr_free(o->last_event);
     }
-    for (i = 0; i < t->n_events; i++)
+    for (i = 0; i < t->n_events; i++) {
         hr_free(t->events[i]);
+        hr_free(t->event_objects[i]);
+    }
     hr_free(t->events);
+    hr_free(t->event_objects);
     hr_free(t->v);
     hr_free(t->index);
     memset(t, 0, sizeof(*t));

@@ -35,6 +35,7 @@ struct hr_expected {
     size_t *index; /* open addressing over v, cap * 2 slots */
     size_t index_cap;
     char **events; /* ids of every recorded webhook event */
+    char **event_objects; /* each event's object id, or NULL */
     size_t n_events, events_cap;
 };
 
@@ -48,5 +49,8 @@ int hr_expected_build(const struct hr_scenario *s, struct hr_expected *t,
 const struct hr_expected_obj *hr_expected_find(const struct hr_expected *t,
                                                const char *id);
 void hr_expected_free(struct hr_expected *t);
+
+/* The index of an event id in cassette order, or -1 (linear search). */
+long hr_expected_event_index(const struct hr_expected *t, const char *id);
 
 #endif

@@ -98,9 +98,10 @@ static void print_recon(FILE *f, const struct hr_run_totals *t)
                 m->wrong[i].detail ? m->wrong[i].detail : "");
     if (t->lost_events >= 0)
         fprintf(f,
-                "  %-12s %lld lost (never applied), %lld dropped events "
-                "recovered through the API\n",
-                "events", (long long)t->lost_events, (long long)t->recovered);
+                "  %-12s %lld lost (never applied), %lld applied out of "
+                "order, %lld dropped recovered through the API\n",
+                "events", (long long)t->lost_events,
+                (long long)t->out_of_order, (long long)t->recovered);
 }
 
 static const char *verdict_text(int code)

@@ -287,6 +287,7 @@ static cJSON *recon_json(const struct hr_run_totals *t)
     if (t->lost_events >= 0) {
         cJSON_AddNumberToObject(o, "lost_events", (double)t->lost_events);
         cJSON_AddNumberToObject(o, "recovered", (double)t->recovered);
+        cJSON_AddNumberToObject(o, "out_of_order", (double)t->out_of_order);
         lost = cJSON_AddArrayToObject(o, "lost");
         for (k = 0; k < t->n_lost_ids; k++)
             cJSON_AddItemToArray(lost, cJSON_CreateString(t->lost_ids[k]));

@@ -1140,6 +1140,48 @@ static int64_t applied_count(const struct hr_probe_cfg *p, const cJSON *state,
     return n;
 }
 
+/*
+ * Events applied out of order, by the target's account of the order it
+ * applied them in (a list of ids, or a map of counts in first-applied
+ * order): an event applied after a later event of the same object.
+ */
+static int64_t count_out_of_order(const struct hr_expected *e,
+                                  const struct hr_probe_cfg *p,
+                                  const cJSON *state)
+{
+    const cJSON *applied = hr_json_pointer(
+        state, p->applied_ids ? p->applied_ids : p->applied_counts);
+    long *latest = hr_calloc(e->n_events + 1, sizeof(long));
+    const cJSON *it;
+    int64_t n = 0;
+
+    if (!latest)
+        return -1;
+    cJSON_ArrayForEach(it, applied)
+    {
+        const char *id = cJSON_IsString(it) ? it->valuestring : it->string;
+        long k = id ? hr_expected_event_index(e, id) : -1;
+        size_t j;
+
+        if (k < 0 || !e->event_objects[k])
+            continue;
+        /* latest[j]: the highest index applied so far for the object
+         * of event j (kept on the first event of each object). */
+        for (j = 0; j < e->n_events; j++) {
+            if (!e->event_objects[j] ||
+                strcmp(e->event_objects[j], e->event_objects[k]))
+                continue;
+            if (latest[j] > k + 1)
+                n++;
+            else
+                latest[j] = k + 1;
+            break;
+        }
+    }
+    hr_free(latest);
+    return n;
+}
+
 /* Lost and recovered events, by the target's own account. */
 static void judge_events(struct loop *l, const cJSON *state)
 {
@@ -1162,6 +1204,7 @@ static void judge_events(struct loop *l, const cJSON *state)
     }
     for (i = 0; i < l->n_dropped; i++)
         t->recovered += applied_count(p, state, l->dropped_ids[i]) > 0;
+    t->out_of_order = count_out_of_order(&l->truth, p, state);
 }
 
 static void add_curve_point(struct hr_run_totals *t, int64_t at_ms, int64_t bad)

@@ -58,6 +58,7 @@ struct hr_run_totals {
     int n_curve;
     int64_t lost_events; /* recorded events never applied; -1: n/a */
     int64_t recovered;   /* dropped events applied anyway */
+    int64_t out_of_order; /* applied after a later one of its object */
     char *lost_ids[20];
     int n_lost_ids;
     struct cJSON *api_summary; /* the mock API's journal summary */

@@ -27,6 +27,9 @@ static char *env[] = {"HOOKREPLAY_SECRET=whsec_cmVjb24tdGVzdHMtMQ==",
 
 #define REORDER "{\"action\":{\"reorder\":{\"window\":4}}}"
 #define DROP "{\"match\":{\"p\":0.25},\"action\":{\"drop\":{}}}"
+#define DELAY                                                                  \
+    "{\"match\":{\"p\":0.5},\"action\":{\"delay\":{\"min_ms\":0,"              \
+    "\"max_ms\":600}}}"
 
 /* Reference consumers keep objects keyed by id, fields by Stripe name. */
 #define STATE_PROBE                                                            \
@@ -166,11 +169,27 @@ START_TEST(naive_fails_on_reorder_and_on_drop)
     ck_assert(!consistent(&a));
     ck_assert_str_eq(check_result(&a, "require_consistent"), "fail");
     ck_assert(t_json_num(a.result, "reconciliation.stale") > 0);
+    /* the naive consumer's own account shows the inversions */
+    ck_assert(t_json_num(a.result, "reconciliation.out_of_order") > 0);
     ck_assert(!consistent(&b));
     ck_assert(t_json_num(b.result, "reconciliation.lost_events") > 0);
     ck_assert_int_eq(t_json_num(b.result, "reconciliation.recovered"), 0);
     cJSON_Delete(a.result);
     cJSON_Delete(b.result);
+}
+END_TEST
+
+START_TEST(delays_leave_naive_stale_and_correct_consistent)
+{
+    struct outcome n = run_mode("naive", DELAY);
+    struct outcome c = run_mode("correct", DELAY);
+
+    ck_assert(!consistent(&n));
+    ck_assert(t_json_num(n.result, "reconciliation.out_of_order") > 0);
+    ck_assert(consistent(&c));
+    ck_assert_int_eq(c.exit_code, 0);
+    cJSON_Delete(n.result);
+    cJSON_Delete(c.result);
 }
 END_TEST
 
@@ -275,6 +294,7 @@ int main(void)
     tcase_set_timeout(tc, 240);
     tcase_add_test(tc, naive_fails_on_reorder_and_on_drop);
     tcase_add_test(tc, fetcher_passes_reorder_and_fails_drop);
+    tcase_add_test(tc, delays_leave_naive_stale_and_correct_consistent);
     tcase_add_test(tc, polling_consumer_passes_both_within_its_interval);
     tcase_add_test(tc, backfill_consumer_is_consistent_once_the_hook_ran);
     tcase_add_test(tc,
