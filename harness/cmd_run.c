@@ -45,6 +45,8 @@ static const char usage[] =
     "                        minutes); the response timeout is never\n"
     "                        scaled\n"
     "  --no-retries          one attempt per delivery\n"
+    "  --no-handshake        skip the profile's handshake (Slack's\n"
+    "                        url_verification, GitHub's ping)\n"
     "  --min-delivery-rate X threshold, 0..1 (default 1.0)\n"
     "  --max-ack-p99-ms N    threshold on the p99 ack latency\n"
     "  --report LIST         also write reports next to result.json:\n"
@@ -63,7 +65,7 @@ struct flags {
     const char *secret_file, *out, *pacing;
     const char *seed, *speed, *rate, *max_in_flight, *retry_scale;
     const char *min_rate, *max_p99, *report;
-    int keep_path, no_retries, quiet, plan_only;
+    int keep_path, no_retries, quiet, plan_only, no_handshake;
 };
 
 static void on_signal(int sig)
@@ -134,6 +136,8 @@ static int parse_flags(int argc, char **argv, struct flags *f,
             f->keep_path = 1;
         } else if (strcmp(a, "--no-retries") == 0) {
             f->no_retries = 1;
+        } else if (strcmp(a, "--no-handshake") == 0) {
+            f->no_handshake = 1;
         } else if (strcmp(a, "--quiet") == 0) {
             f->quiet = 1;
         } else if (strcmp(a, "--plan-only") == 0) {
@@ -285,6 +289,8 @@ static int apply_overrides(const struct flags *f, struct hr_scenario *s,
     }
     if (f->no_retries)
         s->retries = 0;
+    if (f->no_handshake)
+        s->handshakes = 0;
     if (f->report) {
         unsigned bits;
 

@@ -100,8 +100,8 @@ static void print_recon(FILE *f, const struct hr_run_totals *t)
         fprintf(f,
                 "  %-12s %lld lost (never applied), %lld applied out of "
                 "order, %lld dropped recovered through the API\n",
-                "events", (long long)t->lost_events,
-                (long long)t->out_of_order, (long long)t->recovered);
+                "events", (long long)t->lost_events, (long long)t->out_of_order,
+                (long long)t->recovered);
 }
 
 static const char *verdict_text(int code)
@@ -126,8 +126,9 @@ void hr_run_summary(FILE *f, const struct hr_scenario *s,
 {
     size_t i;
 
-    fprintf(f, "hookreplay: %lld events in %.2f s%s\n", (long long)t->events,
-            t->duration_ms / 1000.0, t->interrupted ? " (interrupted)" : "");
+    fprintf(f, "hookreplay: %lld event%s in %.2f s%s\n", (long long)t->events,
+            t->events == 1 ? "" : "s", t->duration_ms / 1000.0,
+            t->interrupted ? " (interrupted)" : "");
     fprintf(f, "  %-12s %lld/%lld (%.1f%%)  failed %lld  attempts %lld\n",
             "delivered", (long long)t->delivered,
             (long long)(t->events - t->dropped),

@@ -827,23 +827,27 @@ static int run_loop(struct loop *l, struct hr_err *err)
 {
     for (;;) {
         CURLMsg *m;
-        int running, left;
+        int running, left, finished = 0;
 
         if (fill(l, err) || dispatch(l, err))
             return -1;
         resume_slow(l);
         if (curl_multi_perform(l->multi, &running) != CURLM_OK)
             return hr_errf(err, HR_EXIT_INTERNAL, "curl_multi_perform");
-        while ((m = curl_multi_info_read(l->multi, &left)))
+        while ((m = curl_multi_info_read(l->multi, &left))) {
             if (m->msg == CURLMSG_DONE && on_done(l, m, err))
                 return -1;
+            finished = 1;
+        }
         hr_progress_update(l->progress, l->t->attempts, l->t->answered,
                            l->t->failed);
         if (hr_run_stop && drain_stopped(l, err))
             return -1;
         if (loop_done(l))
             return 0;
-        wait_loop(l, poll_timeout_ms(l));
+        /* A finished delivery may have freed its object for the next
+         * one, or retries may be due: dispatch again before waiting. */
+        wait_loop(l, finished ? 0 : poll_timeout_ms(l));
     }
 }
 

@@ -75,10 +75,11 @@ struct hr_check {
     double value;
     int measured;
     int passed;
+    int required; /* not measured fails the run: the scenario asked */
     const char *evidence; /* "status", "state", "self-report" */
 };
 
-#define HR_MAX_CHECKS 12
+#define HR_MAX_CHECKS 16
 
 struct hr_verdict_set {
     struct hr_check checks[HR_MAX_CHECKS];

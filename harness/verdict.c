@@ -68,6 +68,9 @@ static void judge_evidence(const struct hr_thresholds *th,
                                               : 0,
                   (double)t->forged_accepted, t->forged_accepted >= 0,
                   t->evidence_forged[0] ? t->evidence_forged : "state");
+    if (v->n && !strcmp(v->checks[v->n - 1].name, "max_forged_accepted"))
+        v->checks[v->n - 1].required =
+            th->has_max_forged_accepted || t->probe_error[0];
     if (th->has_max_forged_acknowledged)
         add_check(v, "max_forged_acknowledged",
                   "<=", (double)th->max_forged_acknowledged,
@@ -81,6 +84,9 @@ static void judge_evidence(const struct hr_thresholds *th,
                       : 0,
                   (double)t->duplicates_processed, t->duplicates_processed >= 0,
                   "self-report");
+    if (v->n && !strcmp(v->checks[v->n - 1].name, "max_duplicates_processed"))
+        v->checks[v->n - 1].required =
+            th->has_max_duplicates_processed || t->probe_error[0];
 }
 
 int hr_payload_outcome_ok(int fault, int status)
@@ -127,12 +133,16 @@ static void judge_consistency(const struct hr_thresholds *th,
         if (!t->consistent && v->n)
             v->checks[v->n - 1].passed = 0;
     }
-    if (th->has_max_stale_objects)
+    if (th->has_max_stale_objects) {
         add_check(v, "max_stale_objects", "<=", (double)th->max_stale_objects,
                   (double)t->last.stale, t->probe_error[0] == '\0', "state");
-    if (th->has_max_lost_events)
+        v->checks[v->n - 1].required = 1;
+    }
+    if (th->has_max_lost_events) {
         add_check(v, "max_lost_events", "<=", (double)th->max_lost_events,
                   (double)t->lost_events, t->lost_events >= 0, "self-report");
+        v->checks[v->n - 1].required = 1;
+    }
 }
 
 void hr_run_judge(const struct hr_scenario *s, const struct hr_run_totals *t,
@@ -146,7 +156,8 @@ void hr_run_judge(const struct hr_scenario *s, const struct hr_run_totals *t,
     judge_consistency(&s->thresholds, t, s->recon.deadline_ms, v);
     v->exit_code = HR_EXIT_OK;
     for (i = 0; i < v->n; i++)
-        if (v->checks[i].measured && !v->checks[i].passed)
+        if ((v->checks[i].measured && !v->checks[i].passed) ||
+            (!v->checks[i].measured && v->checks[i].required))
             v->exit_code = HR_EXIT_THRESHOLD;
     if (t->attempts > 0 && t->answered == 0 &&
         t->injected_failures < t->attempts)
