@@ -263,7 +263,7 @@ static void begin_story(struct story *st, const struct story_world *w,
                         uint64_t seed, long index, int64_t t0_ms)
 {
     static const char *const domains[] = {"example.com", "thewall.com"};
-    char local[80];
+    char local[160];
     time_t t = (time_t)(t0_ms / SEC);
     struct tm tm;
 

@@ -46,7 +46,7 @@ struct story {
     int n_steps, next;
 
     char cus[32], pm[32], sub[32], si[32];
-    char email[96], prefix[16];
+    char email[200], prefix[16];
     int first, last;
     int64_t cus_created_s, pm_created_s;
     int exp_month, exp_year;
