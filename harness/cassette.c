@@ -573,6 +573,54 @@ static const char *const request_fields[] = {
 static const char *const response_fields[] = {"status", "ms",       "headers",
                                               "body",   "body_b64", NULL};
 
+/* RFC 9110 token characters: method and header names are made of them. */
+static int is_token(const char *s)
+{
+    static const char extra[] = "!#$%&'*+-.^_`|~";
+
+    if (!*s)
+        return 0;
+    for (; *s; s++) {
+        unsigned char ch = (unsigned char)*s;
+
+        if (!((ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'z') ||
+              (ch >= 'A' && ch <= 'Z') || (ch && strchr(extra, ch))))
+            return 0;
+    }
+    return 1;
+}
+
+/* Header values, paths and queries: no control bytes (tab allowed in
+ * values), so a recording can never inject lines into a request. */
+static int is_clean(const char *s, int allow_tab, int allow_space)
+{
+    for (; *s; s++) {
+        unsigned char ch = (unsigned char)*s;
+
+        if ((ch < 0x20 && !(allow_tab && ch == '\t')) || ch == 0x7f ||
+            (ch == ' ' && !allow_space))
+            return 0;
+    }
+    return 1;
+}
+
+static int check_request_line(struct pctx *c, const struct hr_message *m)
+{
+    if (m->method && !is_token(m->method))
+        return verr(c, "/request/method",
+                    "must be an HTTP method (letters, digits, -_.!#$%%&'*+"
+                    "^`|~), like POST");
+    if (m->path && (m->path[0] != '/' || !is_clean(m->path, 0, 0) ||
+                    strchr(m->path, '?') || strchr(m->path, '#')))
+        return verr(c, "/request/path",
+                    "must start with / and hold no spaces, control "
+                    "characters, ? or #");
+    if (m->query && (!is_clean(m->query, 0, 0) || strchr(m->query, '#')))
+        return verr(c, "/request/query",
+                    "must hold no spaces, control characters or #");
+    return 0;
+}
+
 static int parse_pair(struct pctx *c, const cJSON *pair, const char *ptr,
                       struct hr_header *h)
 {
@@ -582,6 +630,12 @@ static int parse_pair(struct pctx *c, const cJSON *pair, const char *ptr,
     if (!cJSON_IsArray(pair) || cJSON_GetArraySize(pair) != 2 ||
         !cJSON_IsString(n) || !cJSON_IsString(v))
         return verr(c, ptr, "must be a [name, value] pair of strings");
+    if (!is_token(n->valuestring))
+        return verr(c, ptr, "the header name must be an HTTP token (no "
+                            "spaces, colons or control characters)");
+    if (!is_clean(v->valuestring, 1, 1))
+        return verr(c, ptr, "the header value must hold no control "
+                            "characters (CR and LF would inject lines)");
     h->name = hr_strdup(n->valuestring);
     h->value = hr_strdup(v->valuestring);
     return (h->name && h->value) ? 0 : oom(c);
@@ -665,6 +719,8 @@ static int parse_request(struct pctx *c, const cJSON *root,
         return -1;
     if (!m->query && !(m->query = hr_strdup("")))
         return oom(c);
+    if (check_request_line(c, m))
+        return -1;
     if (it->kind == HR_KIND_WEBHOOK && (!m->method || !m->path))
         return verr(c, "/request",
                     "missing \"%s\": a webhook request "
