@@ -7,8 +7,8 @@
 
 #define MAX_PATH_LOGGED 200
 #define STATUS_SLOTS 600
-#define SERIES_BUCKETS 120   /* calls over time: at most this many */
-#define SERIES_FIRST_MS 50   /* bucket width until the run outgrows it */
+#define SERIES_BUCKETS 120 /* calls over time: at most this many */
+#define SERIES_FIRST_MS 50 /* bucket width until the run outgrows it */
 
 struct route_stat {
     char *route;
@@ -221,8 +221,8 @@ void hr_journal_record(struct hr_journal *j, const struct hr_journal_entry *e)
     if (e->route && strcmp(e->route, "unmatched") == 0)
         j->unmatched++;
     hr_hist_add(&j->latency, e->latency_us < 0 ? 0 : e->latency_us);
-    j->calls_over_time.counts[series_fit(&j->calls_over_time,
-                                         e->t_us / 1000)]++;
+    j->calls_over_time
+        .counts[series_fit(&j->calls_over_time, e->t_us / 1000)]++;
     if (r) {
         r->calls++;
         if (e->fault)

@@ -473,8 +473,8 @@ out:
 
 static int interesting(const cJSON *ev)
 {
-    return (hr_report_owed(ev) && !cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(
-                                      ev, "delivered"))) ||
+    return (hr_report_owed(ev) &&
+            !cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(ev, "delivered"))) ||
            cJSON_GetArraySize(
                cJSON_GetObjectItemCaseSensitive(ev, "attempts")) > 1;
 }

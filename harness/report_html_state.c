@@ -105,10 +105,10 @@ static void marker(FILE *f, const struct axes *a, double t, const char *col,
             "stroke=\"%s\" stroke-width=\"2\"%s%s%s/>"
             "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"%s\" "
             "style=\"fill:%s;font-weight:600\">%s</text>\n",
-            x, x, CY0 - 6 + 13.0 * row, CY1, col, dash ? " stroke-dasharray=\""
-                                                        : "",
-            dash ? dash : "", dash ? "\"" : "", left ? x - 5 : x + 5,
-            CY0 + 4 + 13.0 * row, left ? "end" : "start", col, text);
+            x, x, CY0 - 6 + 13.0 * row, CY1, col,
+            dash ? " stroke-dasharray=\"" : "", dash ? dash : "",
+            dash ? "\"" : "", left ? x - 5 : x + 5, CY0 + 4 + 13.0 * row,
+            left ? "end" : "start", col, text);
 }
 
 /* ---- inconsistent objects over time ---- */
@@ -228,8 +228,8 @@ static void curve_points(FILE *f, const struct axes *a, const cJSON *curve)
                     "<line x1=\"%.1f\" x2=\"%.1f\" y1=\"%.1f\" y2=\"%.1f\"/>"
                     "<line x1=\"%.1f\" x2=\"%.1f\" y1=\"%.1f\" y2=\"%.1f\"/>"
                     "<title>probe at %s failed</title></g>\n",
-                    px(a, t) - 5, px(a, t) + 5, CY1 - 12, CY1 - 2,
-                    px(a, t) - 5, px(a, t) + 5, CY1 - 2, CY1 - 12, lbl);
+                    px(a, t) - 5, px(a, t) + 5, CY1 - 12, CY1 - 2, px(a, t) - 5,
+                    px(a, t) + 5, CY1 - 2, CY1 - 12, lbl);
             continue;
         }
         fprintf(f,
@@ -314,8 +314,8 @@ static void curve_legend(FILE *f, const struct curve_info *ci, int deadline_on)
 {
     char lbl[32];
 
-    fputs("<div class=\"legend\"><span><i class=\"sw\" style=\"background:"
-          RED "\"></i>objects inconsistent with the provider at each "
+    fputs("<div class=\"legend\"><span><i class=\"sw\" style=\"background:" RED
+          "\"></i>objects inconsistent with the provider at each "
           "probe</span><span><i class=\"sw\" style=\"background:" GREEN
           "\"></i>match</span>",
           f);
@@ -462,15 +462,14 @@ static int top_routes(const cJSON *routes, const cJSON **out, int max)
 
 static void api_routes(FILE *f, const cJSON *api)
 {
-    const cJSON *routes = cJSON_GetObjectItemCaseSensitive(api,
-                                                           "calls_per_route");
+    const cJSON *routes =
+        cJSON_GetObjectItemCaseSensitive(api, "calls_per_route");
     const cJSON *top[MAX_ROUTES];
     int n = top_routes(routes, top, MAX_ROUTES), i;
 
     if (n == 0)
         return;
-    fputs("<table class=\"narrow\"><tr><th>route</th><th>calls</th></tr>\n",
-          f);
+    fputs("<table class=\"narrow\"><tr><th>route</th><th>calls</th></tr>\n", f);
     for (i = 0; i < n; i++) {
         fputs("<tr><td class=\"id\">", f);
         esc(f, top[i]->string);
@@ -525,8 +524,7 @@ void hr_report_html_api(FILE *f, const cJSON *res)
              hr_report_num(cot, "bucket_ms", 0) > 0)
         api_chart(f, res, cot);
     else
-        fputs("<div class=\"placeholder\">not measured in this run</div>\n",
-              f);
+        fputs("<div class=\"placeholder\">not measured in this run</div>\n", f);
     if (hr_report_num(api, "calls", 0) > 0) {
         fputs("<div class=\"cols\">", f);
         api_facts(f, api);
@@ -591,8 +589,9 @@ void hr_report_html_wrong(FILE *f, const cJSON *res)
     if (n > 0)
         wrong_rows(f, wrong);
     if (bad > n)
-        fprintf(f, "<p class=\"note\">The first %d are listed; the counts "
-                   "above are exact.</p>\n",
+        fprintf(f,
+                "<p class=\"note\">The first %d are listed; the counts "
+                "above are exact.</p>\n",
                 n);
     if (lost > 0)
         lost_list(f, rec);

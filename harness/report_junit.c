@@ -78,8 +78,8 @@ static void list_lost(FILE *f, const cJSON *rec)
 
     if (hr_report_num(rec, "lost_events", 0) <= 0)
         return;
-    fprintf(f, "; %g events never applied: ",
-            hr_report_num(rec, "lost_events", 0));
+    fprintf(
+        f, "; %g events never applied: ", hr_report_num(rec, "lost_events", 0));
     cJSON_ArrayForEach(id, cJSON_GetObjectItemCaseSensitive(rec, "lost"))
     {
         if (i == WORST_EVENTS || !cJSON_IsString(id))

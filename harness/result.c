@@ -442,7 +442,8 @@ int hr_result_close(struct hr_result *r, const struct hr_run_totals *t,
 
     cJSON_AddItemToObject(tail, "totals", hr_result_totals_json(t));
     if (t->recon_measured)
-        cJSON_AddItemToObject(tail, "reconciliation", recon_json(t, r->deadline_ms));
+        cJSON_AddItemToObject(tail, "reconciliation",
+                              recon_json(t, r->deadline_ms));
     if (t->api_summary)
         cJSON_AddItemReferenceToObject(tail, "api", t->api_summary);
     cJSON_AddItemToObject(tail, "checks", hr_result_checks_json(v));

@@ -7,8 +7,8 @@
 
 static void call_at(struct hr_journal *j, int64_t t_ms)
 {
-    struct hr_journal_entry e = {t_ms * 1000, "GET", "/v1/events",
-                                 "/v1/events", 200, 10, NULL, -1};
+    struct hr_journal_entry e = {t_ms * 1000, "GET", "/v1/events", "/v1/events",
+                                 200,         10,    NULL,         -1};
 
     hr_journal_record(j, &e);
 }
