@@ -7,6 +7,8 @@
 
 #define MAX_PATH_LOGGED 200
 #define STATUS_SLOTS 600
+#define SERIES_BUCKETS 120 /* calls over time: at most this many */
+#define SERIES_FIRST_MS 50 /* bucket width until the run outgrows it */
 
 struct route_stat {
     char *route;
@@ -17,6 +19,16 @@ struct route_stat {
 struct fault_stat {
     char *label;
     int64_t calls;
+};
+
+/*
+ * Calls per bucket of run time. The width doubles (neighbours merged)
+ * whenever a call lands past the last bucket, so memory stays fixed
+ * however long the run, and every call stays counted.
+ */
+struct series {
+    int64_t bucket_ms;
+    int64_t counts[SERIES_BUCKETS];
 };
 
 struct hr_journal {
@@ -32,6 +44,7 @@ struct hr_journal {
     struct fault_stat *faults;
     size_t n_faults;
     struct hr_hist latency;
+    struct series calls_over_time;
 };
 
 struct hr_journal *hr_journal_new(const char *path, struct hr_err *err)
@@ -43,6 +56,7 @@ struct hr_journal *hr_journal_new(const char *path, struct hr_err *err)
         return NULL;
     }
     hr_hist_init(&j->latency);
+    j->calls_over_time.bucket_ms = SERIES_FIRST_MS;
     j->first_us = -1;
     if (!path)
         return j;
@@ -118,6 +132,27 @@ static void judge_retry_after(struct hr_journal *j, struct route_stat *r,
     }
 }
 
+static void series_widen(struct series *s)
+{
+    int i;
+
+    for (i = 0; i < SERIES_BUCKETS / 2; i++)
+        s->counts[i] = s->counts[2 * i] + s->counts[2 * i + 1];
+    memset(s->counts + SERIES_BUCKETS / 2, 0,
+           sizeof(s->counts) - sizeof(s->counts[0]) * (SERIES_BUCKETS / 2));
+    s->bucket_ms *= 2;
+}
+
+/* Widens s until t_ms falls inside it; returns t_ms's bucket. */
+static int series_fit(struct series *s, int64_t t_ms)
+{
+    if (t_ms < 0)
+        t_ms = 0;
+    while (t_ms / s->bucket_ms >= SERIES_BUCKETS)
+        series_widen(s);
+    return (int)(t_ms / s->bucket_ms);
+}
+
 /* Appends s as a JSON string, cut to max bytes, control bytes escaped. */
 static size_t put_str(char *out, const char *s, size_t max)
 {
@@ -186,6 +221,8 @@ void hr_journal_record(struct hr_journal *j, const struct hr_journal_entry *e)
     if (e->route && strcmp(e->route, "unmatched") == 0)
         j->unmatched++;
     hr_hist_add(&j->latency, e->latency_us < 0 ? 0 : e->latency_us);
+    j->calls_over_time
+        .counts[series_fit(&j->calls_over_time, e->t_us / 1000)]++;
     if (r) {
         r->calls++;
         if (e->fault)
@@ -268,6 +305,25 @@ static cJSON *latency(const struct hr_journal *j)
     return o;
 }
 
+/* {"bucket_ms", "counts"} from 0 to elapsed (or the last call). */
+static cJSON *over_time(const struct hr_journal *j, int64_t elapsed_us)
+{
+    struct series s = j->calls_over_time;
+    cJSON *o = cJSON_CreateObject(), *c;
+    int i, n = series_fit(&s, elapsed_us / 1000) + 1;
+
+    for (i = n; i < SERIES_BUCKETS; i++)
+        if (s.counts[i])
+            n = i + 1;
+    if (!o)
+        return NULL;
+    cJSON_AddNumberToObject(o, "bucket_ms", (double)s.bucket_ms);
+    c = cJSON_AddArrayToObject(o, "counts");
+    for (i = 0; c && i < n; i++)
+        cJSON_AddItemToArray(c, cJSON_CreateNumber((double)s.counts[i]));
+    return o;
+}
+
 cJSON *hr_journal_summary(const struct hr_journal *j, int64_t elapsed_us)
 {
     cJSON *o = cJSON_CreateObject();
@@ -285,6 +341,7 @@ cJSON *hr_journal_summary(const struct hr_journal *j, int64_t elapsed_us)
     cJSON_AddItemToObject(o, "retry_after", retry_after(j));
     cJSON_AddNumberToObject(o, "unmatched", (double)j->unmatched);
     cJSON_AddItemToObject(o, "latency_us", latency(j));
+    cJSON_AddItemToObject(o, "calls_over_time", over_time(j, elapsed_us));
     if (j->path)
         cJSON_AddStringToObject(o, "journal", j->path);
     else

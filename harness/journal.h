@@ -3,8 +3,9 @@
  * The API journal: every request the target makes of the mock API, one
  * NDJSON line each, streamed to a file, with only aggregates kept in
  * memory (calls per route and status, faults hit, latency histogram,
- * whether Retry-After was honoured). Memory is flat in the number of
- * requests: it grows only with the number of distinct routes.
+ * whether Retry-After was honoured, calls over time in at most 120
+ * buckets). Memory is flat in the number of requests: it grows only
+ * with the number of distinct routes.
  *
  * Ownership: hr_journal_free flushes and closes the file and releases
  * everything; the summary it returns belongs to the caller.
@@ -48,7 +49,11 @@ int64_t hr_journal_calls(const struct hr_journal *j);
 
 /*
  * The summary for a result file's "api" section, with the polling rate
- * over elapsed_us of run time. NULL out of memory.
+ * over elapsed_us of run time, and "calls_over_time": {"bucket_ms",
+ * "counts"}, calls per bucket of run time from 0 to elapsed_us (or to
+ * the last call, if later). Buckets start 50 ms wide and double as the
+ * run grows, so there are at most 120 and the counts add up to "calls".
+ * NULL out of memory.
  */
 cJSON *hr_journal_summary(const struct hr_journal *j, int64_t elapsed_us);
 

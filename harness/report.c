@@ -335,6 +335,12 @@ double hr_report_event_ack_ms(const cJSON *ev)
     return worst;
 }
 
+int hr_report_owed(const cJSON *ev)
+{
+    return !cJSON_GetObjectItemCaseSensitive(ev, "attacker") &&
+           !cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(ev, "dropped"));
+}
+
 size_t hr_report_undelivered(const cJSON *res, const cJSON **out, size_t max)
 {
     const cJSON *ev;
@@ -342,7 +348,8 @@ size_t hr_report_undelivered(const cJSON *res, const cJSON **out, size_t max)
 
     cJSON_ArrayForEach(ev, cJSON_GetObjectItemCaseSensitive(res, "events"))
     {
-        if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(ev, "delivered")))
+        if (!hr_report_owed(ev) ||
+            cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(ev, "delivered")))
             continue;
         if (n < max)
             out[n] = ev;
@@ -376,4 +383,30 @@ size_t hr_report_slowest(const cJSON *res, const cJSON **out, size_t max)
         }
     }
     return n;
+}
+
+void hr_report_fmt_ms(char *buf, size_t cap, double ms)
+{
+    if (ms == 0)
+        snprintf(buf, cap, "0 ms");
+    else if (ms < 1)
+        snprintf(buf, cap, "%.0f \xc2\xb5s", ms * 1000.0);
+    else if (ms < 1000)
+        snprintf(buf, cap, "%.3g ms", ms);
+    else
+        snprintf(buf, cap, "%.3g s", ms / 1000.0);
+}
+
+double hr_report_nice_step(double span)
+{
+    double raw = span / 8, mag;
+
+    if (!(raw > 0))
+        return 1;
+    mag = pow(10, floor(log10(raw)));
+    if (raw / mag <= 1)
+        return mag;
+    if (raw / mag <= 2)
+        return 2 * mag;
+    return raw / mag <= 5 ? 5 * mag : 10 * mag;
 }

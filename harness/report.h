@@ -107,11 +107,34 @@ void hr_report_last_outcome(const cJSON *event, char *buf, size_t cap);
 double hr_report_event_ack_ms(const cJSON *event);
 
 /*
- * Up to max undelivered events, in file order; returns how many in total
- * were undelivered (which may be more than max).
+ * 1 when the event is a delivery the target owes an acknowledgement: not
+ * a forged request (rejecting those is right) nor one a fault dropped.
+ */
+int hr_report_owed(const cJSON *event);
+
+/*
+ * Up to max undelivered events the target owed (hr_report_owed), in file
+ * order; returns how many in total were undelivered (may be more than
+ * max).
  */
 size_t hr_report_undelivered(const cJSON *res, const cJSON **out, size_t max);
 /* Up to max events with the highest ack latency, slowest first. */
 size_t hr_report_slowest(const cJSON *res, const cJSON **out, size_t max);
+
+/* "350 us" (as UTF-8 micro sign), "12.5 ms", "3.2 s". */
+void hr_report_fmt_ms(char *buf, size_t cap, double ms);
+/* A round axis step (1, 2 or 5 times a power of ten) for about 8 ticks. */
+double hr_report_nice_step(double span);
+
+/*
+ * The HTML report's state sections (report_html_state.c): inconsistent
+ * objects over time, the target's API calls over time, and the objects
+ * left wrong with the lost events. Each writes a <section>; the first
+ * two say "not measured in this run" when the result lacks their data,
+ * the last writes nothing then.
+ */
+void hr_report_html_consistency(FILE *f, const cJSON *res);
+void hr_report_html_api(FILE *f, const cJSON *res);
+void hr_report_html_wrong(FILE *f, const cJSON *res);
 
 #endif

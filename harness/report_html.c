@@ -61,6 +61,20 @@ static const char css[] =
     "padding:28px;text-align:center;color:#5b6475}"
     "svg{display:block;width:100%;height:auto}"
     "svg text{font:11px system-ui,'DejaVu Sans',sans-serif;fill:#39404d}"
+    "h3{margin:16px 0 8px;font-size:15px}"
+    ".tile.bad{background:#fbe0de;box-shadow:inset 4px 0 0 #b3261e}"
+    ".tile.good{box-shadow:inset 4px 0 0 #2e8b57}"
+    ".tiles.faults{margin-top:12px;grid-template-columns:repeat(3,1fr)}"
+    ".headline{font-size:16px;font-weight:600;margin:0 0 10px;"
+    "padding:8px 12px;border-radius:8px}"
+    ".headline.ok{background:#dcf2e3;color:#1f7a3d}"
+    ".headline.bad{background:#fbe0de;color:#b3261e}"
+    ".cols{display:flex;gap:24px;align-items:flex-start;margin-top:14px}"
+    ".cols table{width:auto;min-width:260px}"
+    "td.badv{color:#b3261e;font-weight:700}"
+    ".ids code{display:inline-block;background:#f4f5f7;border-radius:4px;"
+    "padding:1px 6px;margin:2px 4px 2px 0;font-size:13px;"
+    "word-break:break-all}"
     "footer{color:#5b6475;font-size:12px;text-align:center;margin:18px}";
 
 /* Outcome colours, shared by the timeline and its legend. */
@@ -70,15 +84,8 @@ static const char *const outcome_name[] = {"success (2xx)", "non-2xx answer",
                                            "timeout",
                                            "connection error (refused, reset)"};
 
-static void fmt_ms(char *buf, size_t cap, double ms)
-{
-    if (ms < 1)
-        snprintf(buf, cap, "%.0f \xc2\xb5s", ms * 1000.0);
-    else if (ms < 1000)
-        snprintf(buf, cap, "%.3g ms", ms);
-    else
-        snprintf(buf, cap, "%.3g s", ms / 1000.0);
-}
+#define fmt_ms hr_report_fmt_ms
+#define nice_step hr_report_nice_step
 
 static void head(FILE *f, const cJSON *res)
 {
@@ -123,11 +130,19 @@ static void banners(FILE *f, const cJSON *res)
 {
     const char *why =
         hr_report_str(res, "input_error", hr_report_str(res, "error", NULL));
+    const cJSON *t = cJSON_GetObjectItemCaseSensitive(res, "totals");
 
     if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(res, "interrupted")))
         fputs("<div class=\"banner\">The run was interrupted: the numbers "
               "cover the events finished before it stopped.</div>\n",
               f);
+    if (hr_report_str(t, "probe_error", NULL)) {
+        fputs("<div class=\"banner\">The target's state could not be "
+              "read, so the checks that rest on it are not measured: ",
+              f);
+        esc(f, hr_report_str(t, "probe_error", ""));
+        fputs("</div>\n", f);
+    }
     if (why) {
         fputs("<div class=\"banner\">The run stopped early: ", f);
         esc(f, why);
@@ -139,6 +154,59 @@ static void tile(FILE *f, const char *value, const char *label)
 {
     fprintf(f, "<div class=\"tile\"><b>%s</b><span>%s</span></div>", value,
             label);
+}
+
+static void tile_cls(FILE *f, int bad, const char *value, const char *label)
+{
+    fprintf(f, "<div class=\"tile%s\"><b>%s</b><span>%s</span></div>",
+            bad ? " bad" : "", value, label);
+}
+
+/* "N processed again" for a count the probe may not have measured. */
+static void measured(char *buf, size_t cap, const cJSON *t, const char *key,
+                     const char *what)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(t, key);
+
+    if (cJSON_IsNumber(v))
+        snprintf(buf, cap, "%g %s", v->valuedouble, what);
+    else
+        snprintf(buf, cap, "%s: not measured", what);
+}
+
+static void fault_tiles(FILE *f, const cJSON *t)
+{
+    char v[64], l[160], m[80];
+    double hs = hr_report_num(t, "handshakes", 0);
+    double hs_ok = hr_report_num(t, "handshakes_ok", 0);
+    double pm = hr_report_num(t, "payload_mishandled", 0);
+
+    fputs("<div class=\"tiles faults\">", f);
+    snprintf(v, sizeof(v), "%g sent", hr_report_num(t, "duplicates_sent", 0));
+    measured(m, sizeof(m), t, "duplicates_processed", "processed again");
+    snprintf(l, sizeof(l), "duplicates: %g acknowledged, %s",
+             hr_report_num(t, "duplicates_delivered", 0), m);
+    tile_cls(f, hr_report_num(t, "duplicates_processed", 0) > 0, v, l);
+    snprintf(v, sizeof(v), "%g sent", hr_report_num(t, "forged_sent", 0));
+    measured(m, sizeof(m), t, "forged_accepted", "accepted");
+    snprintf(l, sizeof(l), "forged or tampered: %g acknowledged (2xx), %s",
+             hr_report_num(t, "forged_acknowledged", 0), m);
+    tile_cls(f, hr_report_num(t, "forged_accepted", 0) > 0, v, l);
+    snprintf(v, sizeof(v), "%g", hr_report_num(t, "dropped", 0));
+    tile_cls(f, 0, v, "dropped: never sent, only the API has them");
+    snprintf(v, sizeof(v), "%g", hr_report_num(t, "injected_failures", 0));
+    tile_cls(f, 0, v, "attempts failed on purpose, then retried");
+    snprintf(v, sizeof(v), "%g / %g", hs_ok, hs);
+    tile_cls(f, hs_ok < hs, v, "handshakes answered right / sent");
+    snprintf(v, sizeof(v), "%g / %g", pm,
+             hr_report_num(t, "payload_faults", 0));
+    tile_cls(f, pm > 0, v, "payload faults mishandled / sent");
+    fputs("</div>", f);
+    if (hr_report_str(t, "handshake_error", NULL)) {
+        fputs("<p class=\"note\">Handshake: ", f);
+        esc(f, hr_report_str(t, "handshake_error", ""));
+        fputs("</p>", f);
+    }
 }
 
 static void tiles(FILE *f, const cJSON *t)
@@ -167,8 +235,10 @@ static void tiles(FILE *f, const cJSON *t)
     tile(f, answered ? v : "-", "ack p99");
     fmt_ms(v, sizeof(v), hr_report_num(lat, "max", 0));
     tile(f, answered ? v : "-", "ack max");
+    fputs("</div>", f);
+    fault_tiles(f, t);
     fprintf(f,
-            "</div><p class=\"note\">Connection errors %g, timeouts %g, "
+            "<p class=\"note\">Connection errors %g, timeouts %g, "
             "other transport errors %g; the run took %.2f s.</p>"
             "</section>\n",
             hr_report_num(t, "errors.connect", 0),
@@ -403,7 +473,8 @@ out:
 
 static int interesting(const cJSON *ev)
 {
-    return !cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(ev, "delivered")) ||
+    return (hr_report_owed(ev) &&
+            !cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(ev, "delivered"))) ||
            cJSON_GetArraySize(
                cJSON_GetObjectItemCaseSensitive(ev, "attempts")) > 1;
 }
@@ -449,17 +520,6 @@ static double time_span(const cJSON *events, const char *picked)
             }
     }
     return t > 0 ? t : 1;
-}
-
-static double nice_step(double span)
-{
-    double raw = span / 8, mag = pow(10, floor(log10(raw)));
-
-    if (raw / mag <= 1)
-        return mag;
-    if (raw / mag <= 2)
-        return 2 * mag;
-    return raw / mag <= 5 ? 5 * mag : 10 * mag;
 }
 
 #define TX0 270.0
@@ -516,7 +576,8 @@ static void timeline_row(FILE *f, const cJSON *ev, int row, double span)
     const cJSON *as = cJSON_GetObjectItemCaseSensitive(ev, "attempts");
     const cJSON *a, *last = cJSON_GetArrayItem(as, cJSON_GetArraySize(as) - 1);
     double y = TTOP + row * TROW;
-    int ok = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(ev, "delivered"));
+    int ok = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(ev, "delivered")) ||
+             !hr_report_owed(ev);
 
     if (row % 2)
         fprintf(f,
@@ -620,14 +681,6 @@ static void timeline(FILE *f, const cJSON *res)
     hr_free(picked);
 }
 
-static void placeholder(FILE *f, const char *title)
-{
-    fprintf(f,
-            "<section><h2>%s</h2><div class=\"placeholder\">not measured "
-            "in this run</div></section>\n",
-            title);
-}
-
 static void event_cells(FILE *f, const cJSON *ev)
 {
     fprintf(f, "<tr><td>%g</td><td class=\"id\">", hr_report_num(ev, "seq", 0));
@@ -697,8 +750,9 @@ int hr_report_html(FILE *f, const cJSON *res)
     tiles(f, t);
     histogram(f, t);
     timeline(f, res);
-    placeholder(f, "Inconsistent objects over time");
-    placeholder(f, "API calls made by the target over time");
+    hr_report_html_consistency(f, res);
+    hr_report_html_wrong(f, res);
+    hr_report_html_api(f, res);
     failed_table(f, res);
     slowest_table(f, res);
     fputs("<footer>Written by hookreplay from its result file; every "

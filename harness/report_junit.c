@@ -47,6 +47,68 @@ static void list_slowest(FILE *f, const cJSON *res)
     }
 }
 
+/* The first wrong objects, with what differs. */
+static void list_wrong(FILE *f, const cJSON *rec)
+{
+    const cJSON *w;
+    int i = 0;
+
+    cJSON_ArrayForEach(w, cJSON_GetObjectItemCaseSensitive(rec, "wrong"))
+    {
+        if (i == WORST_EVENTS)
+            break;
+        fputs(i++ ? "; " : "; wrong: ", f);
+        hr_report_xml_escape(f, hr_report_str(w, "id", "?"));
+        fputc(' ', f);
+        hr_report_xml_escape(f, hr_report_str(w, "kind", "?"));
+        if (hr_report_str(w, "detail", NULL)) {
+            fputs(" (", f);
+            hr_report_xml_escape(f, hr_report_str(w, "detail", ""));
+            fputc(')', f);
+        }
+    }
+    if (i == 0)
+        fputs("; no object was left wrong", f);
+}
+
+static void list_lost(FILE *f, const cJSON *rec)
+{
+    const cJSON *id;
+    int i = 0;
+
+    if (hr_report_num(rec, "lost_events", 0) <= 0)
+        return;
+    fprintf(
+        f, "; %g events never applied: ", hr_report_num(rec, "lost_events", 0));
+    cJSON_ArrayForEach(id, cJSON_GetObjectItemCaseSensitive(rec, "lost"))
+    {
+        if (i == WORST_EVENTS || !cJSON_IsString(id))
+            break;
+        fputs(i++ ? ", " : "", f);
+        hr_report_xml_escape(f, id->valuestring);
+    }
+}
+
+/* The consistency checks name the objects and events behind them. */
+static void list_state(FILE *f, const cJSON *res, const char *name)
+{
+    const cJSON *rec = cJSON_GetObjectItemCaseSensitive(res, "reconciliation");
+
+    if (!cJSON_IsObject(rec))
+        return;
+    if (strcmp(name, "max_lost_events") == 0) {
+        list_lost(f, rec);
+        return;
+    }
+    fprintf(f, "; %g of %g objects wrong",
+            hr_report_num(rec, "objects", 0) -
+                hr_report_num(rec, "consistent_objects", 0) +
+                hr_report_num(rec, "extra", 0),
+            hr_report_num(rec, "objects", 0));
+    list_wrong(f, rec);
+    list_lost(f, rec);
+}
+
 /* The failure message: the numbers, then the events that make them. */
 static void failure(FILE *f, const cJSON *res, const cJSON *c)
 {
@@ -62,6 +124,11 @@ static void failure(FILE *f, const cJSON *res, const cJSON *c)
         list_undelivered(f, res);
     else if (strstr(name, "ack") && strstr(name, "ms"))
         list_slowest(f, res);
+    else if (strcmp(name, "require_consistent") == 0 ||
+             strcmp(name, "max_time_to_consistency_ms") == 0 ||
+             strcmp(name, "max_stale_objects") == 0 ||
+             strcmp(name, "max_lost_events") == 0)
+        list_state(f, res, name);
     fputs("\"/>\n", f);
 }
 

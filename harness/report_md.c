@@ -125,6 +125,79 @@ static void deliveries(FILE *f, const cJSON *res)
     fputc('\n', f);
 }
 
+#define MAX_WRONG_NAMED 5
+
+static void wrong_objects(FILE *f, const cJSON *rec)
+{
+    const cJSON *w;
+    int i = 0;
+
+    cJSON_ArrayForEach(w, cJSON_GetObjectItemCaseSensitive(rec, "wrong"))
+    {
+        if (i++ == MAX_WRONG_NAMED)
+            break;
+        fputs(i > 1 ? "; " : ": ", f);
+        md_escape(f, hr_report_str(w, "id", "?"));
+        fputs(" ", f);
+        md_escape(f, hr_report_str(w, "kind", "?"));
+        if (hr_report_str(w, "detail", NULL)) {
+            fputs(" (", f);
+            md_escape(f, hr_report_str(w, "detail", ""));
+            fputs(")", f);
+        }
+    }
+}
+
+/* One line: consistent after N ms, or which objects stayed wrong. */
+static void consistency(FILE *f, const cJSON *res)
+{
+    const cJSON *rec = cJSON_GetObjectItemCaseSensitive(res, "reconciliation");
+    double bad = hr_report_num(rec, "objects", 0) -
+                 hr_report_num(rec, "consistent_objects", 0) +
+                 hr_report_num(rec, "extra", 0);
+
+    if (!cJSON_IsObject(rec))
+        return;
+    if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(rec, "consistent")))
+        fprintf(f,
+                "**Consistency:** consistent %g ms after the replay, "
+                "%g objects",
+                hr_report_num(rec, "stable_match_ms", 0),
+                hr_report_num(rec, "objects", 0));
+    else {
+        fprintf(f,
+                "**Consistency:** NOT consistent by the %g ms deadline, "
+                "%g of %g objects wrong",
+                hr_report_num(rec, "deadline_ms", 0), bad,
+                hr_report_num(rec, "objects", 0));
+        wrong_objects(f, rec);
+        if (bad > MAX_WRONG_NAMED)
+            fprintf(f, "; and %g more", bad - MAX_WRONG_NAMED);
+    }
+    if (hr_report_num(rec, "lost_events", 0) > 0)
+        fprintf(f, ". %g events never applied",
+                hr_report_num(rec, "lost_events", 0));
+    fputs(".\n\n", f);
+}
+
+static void api_line(FILE *f, const cJSON *res)
+{
+    const cJSON *api = cJSON_GetObjectItemCaseSensitive(res, "api");
+
+    if (!cJSON_IsObject(api))
+        return;
+    fprintf(f,
+            "**Provider API:** %g calls by the target (%.1f/s), %g hit by "
+            "faults, %g answered 429; Retry-After honoured %g, violated "
+            "%g.\n\n",
+            hr_report_num(api, "calls", 0),
+            hr_report_num(api, "polling_rate_per_s", 0),
+            hr_report_num(api, "calls_with_faults", 0),
+            hr_report_num(api, "calls_per_status.429", 0),
+            hr_report_num(api, "retry_after.honoured", 0),
+            hr_report_num(api, "retry_after.violated", 0));
+}
+
 static void failed_events(FILE *f, const cJSON *res)
 {
     const cJSON *evs[MAX_EVENT_LINES];
@@ -172,6 +245,8 @@ int hr_report_markdown(FILE *f, const cJSON *res)
     }
     checks_table(f, res);
     deliveries(f, res);
+    consistency(f, res);
+    api_line(f, res);
     failed_events(f, res);
     return ferror(f) ? -1 : 0;
 }

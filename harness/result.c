@@ -17,6 +17,7 @@ struct hr_result {
     FILE *f;
     char *path;
     int64_t n_events;
+    int64_t deadline_ms; /* the consistency loop's, for the reports */
 };
 
 static int mkdir_p(const char *dir)
@@ -89,6 +90,7 @@ struct hr_result *hr_result_open(const struct hr_scenario *s,
         hr_errf(err, HR_EXIT_INTERNAL, "out of memory");
         return NULL;
     }
+    r->deadline_ms = s->recon.deadline_ms;
     r->path = hr_path_join(dir, "result.json");
     if (!r->path || mkdir_p(dir)) {
         hr_errf(err, HR_EXIT_INPUT, "%s: cannot create folder: %s", dir,
@@ -241,7 +243,7 @@ int hr_result_event(struct hr_result *r, const struct hr_plan_item *x,
     return 0;
 }
 
-static cJSON *recon_json(const struct hr_run_totals *t)
+static cJSON *recon_json(const struct hr_run_totals *t, int64_t deadline_ms)
 {
     cJSON *o = cJSON_CreateObject(), *w, *c, *lost;
     const struct hr_compare *m = &t->last;
@@ -258,6 +260,7 @@ static cJSON *recon_json(const struct hr_run_totals *t)
                                 (double)t->stable_match_ms);
     else
         cJSON_AddNullToObject(o, "stable_match_ms");
+    cJSON_AddNumberToObject(o, "deadline_ms", (double)deadline_ms);
     cJSON_AddNumberToObject(o, "probes", (double)t->probes);
     cJSON_AddNumberToObject(o, "objects", (double)m->objects);
     cJSON_AddNumberToObject(o, "consistent_objects", (double)m->consistent);
@@ -440,7 +443,8 @@ int hr_result_close(struct hr_result *r, const struct hr_run_totals *t,
 
     cJSON_AddItemToObject(tail, "totals", hr_result_totals_json(t));
     if (t->recon_measured)
-        cJSON_AddItemToObject(tail, "reconciliation", recon_json(t));
+        cJSON_AddItemToObject(tail, "reconciliation",
+                              recon_json(t, r->deadline_ms));
     if (t->api_summary)
         cJSON_AddItemReferenceToObject(tail, "api", t->api_summary);
     cJSON_AddItemToObject(tail, "checks", hr_result_checks_json(v));

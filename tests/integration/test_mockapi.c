@@ -612,6 +612,31 @@ START_TEST(truncated_json_is_cut_short)
 }
 END_TEST
 
+/*
+ * calls_over_time: at most 120 buckets whose counts add up to the calls,
+ * covering the 1.1 s pause, with calls on both sides of it.
+ */
+static void assert_calls_over_time(const cJSON *sum, int calls)
+{
+    const cJSON *o = cJSON_GetObjectItem(sum, "calls_over_time");
+    const cJSON *counts = cJSON_GetObjectItem(o, "counts"), *c;
+    double bucket_ms = t_json_num(o, "bucket_ms"), total = 0;
+    int n = cJSON_GetArraySize(counts), nonzero = 0;
+
+    ck_assert_msg(cJSON_IsArray(counts), "no calls_over_time.counts");
+    ck_assert(bucket_ms >= 50);
+    ck_assert_int_le(n, 120);
+    ck_assert(n * bucket_ms >= 1100);
+    cJSON_ArrayForEach(c, counts)
+    {
+        ck_assert(c->valuedouble >= 0);
+        total += c->valuedouble;
+        nonzero += c->valuedouble > 0;
+    }
+    ck_assert_int_eq((int)total, calls);
+    ck_assert_int_ge(nonzero, 2);
+}
+
 START_TEST(journal_counts_match_the_requests_made)
 {
     struct t_server s;
@@ -647,6 +672,7 @@ START_TEST(journal_counts_match_the_requests_made)
     ck_assert_int_eq((int)t_json_num(j, "retry_after.violated"), 1);
     ck_assert_int_eq((int)t_json_num(j, "calls_per_status.429"), 2);
     ck_assert(t_json_num(j, "polling_rate_per_s") > 0);
+    assert_calls_over_time(j, 11);
     cJSON_Delete(j);
     {
         char *argv[] = {"wc", "-l", jpath, NULL};

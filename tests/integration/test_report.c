@@ -720,6 +720,220 @@ START_TEST(scenario_report_formats_are_written_and_checked)
 }
 END_TEST
 
+/* hookreplay demo --out DIR --speed 50; returns DIR. */
+static char *demo_run(void)
+{
+    char *out = tmpdir();
+    char *argv[] = {HR_BIN, "demo", "--out", out, "--speed", "50", NULL};
+    struct t_result r;
+
+    ck_assert_int_eq(t_run(&r, argv, NULL, NULL, 180000), 0);
+    ck_assert_msg(r.exit_code == 0, "demo failed:\n%s%s", r.out, r.err);
+    t_result_free(&r);
+    return out;
+}
+
+static const char *wrong_str(const cJSON *res, int i, const char *key)
+{
+    const cJSON *w = cJSON_GetArrayItem(
+        cJSON_GetObjectItem(cJSON_GetObjectItem(res, "reconciliation"),
+                            "wrong"),
+        i);
+
+    return cJSON_GetObjectItem(w, key)->valuestring;
+}
+
+static const char *lost_id(const cJSON *res, int i)
+{
+    return cJSON_GetArrayItem(
+               cJSON_GetObjectItem(cJSON_GetObjectItem(res, "reconciliation"),
+                                   "lost"),
+               i)
+        ->valuestring;
+}
+
+/* s with Markdown's escapes for the characters ids contain. */
+static void md_form(const char *s, char *out, size_t cap)
+{
+    size_t n = 0;
+
+    for (; *s && n + 3 < cap; s++) {
+        if (*s == '_')
+            out[n++] = '\\';
+        out[n++] = *s;
+    }
+    out[n] = '\0';
+}
+
+/* Adds up the calls the API chart's bar titles state. */
+static int charted_calls(const char *html)
+{
+    const char *p = strstr(html, "aria-label=\"API calls over time\"");
+    const char *end = p ? strstr(p, "</svg>") : NULL;
+    int total = 0;
+
+    ck_assert_ptr_nonnull(end);
+    while ((p = strstr(p, ": ")) && p < end) {
+        int n;
+        char word[8];
+
+        if (sscanf(p, ": %d %7[a-z]</title>", &n, word) == 2 &&
+            strncmp(word, "call", 4) == 0)
+            total += n;
+        p += 2;
+    }
+    return total;
+}
+
+static void check_naive_renders(const char *dir, const cJSON *res)
+{
+    char *html = slurp(path_in(dir, "report.html"));
+    char *md = slurp(path_in(dir, "report.md"));
+    char *xml = slurp(path_in(dir, "report.xml")), *p, id[200];
+
+    ck_assert_ptr_null(strstr(html, "not measured in this run"));
+    ck_assert_ptr_nonnull(
+        strstr(html, "aria-label=\"inconsistent objects over time\""));
+    ck_assert_ptr_nonnull(strstr(html, "NOT consistent by the 5 s deadline"));
+    ck_assert_ptr_nonnull(strstr(html, "deadline 5 s</text>"));
+    ck_assert_ptr_nonnull(strstr(html, "Objects left wrong (4)"));
+    ck_assert_ptr_nonnull(strstr(html, wrong_str(res, 0, "id")));
+    ck_assert_ptr_nonnull(strstr(html, "Events never applied (5)"));
+    ck_assert_ptr_nonnull(strstr(html, lost_id(res, 0)));
+    ck_assert_ptr_nonnull(strstr(html, "made no call to the provider"));
+    ck_assert_ptr_nonnull(strstr(html, "12 sent</b><span>forged or tampered:"
+                                       " 12 acknowledged (2xx), 12 accepted"));
+    /* a detail with quotes, escaped */
+    ck_assert_ptr_nonnull(strstr(html, "/status: target &quot;"));
+    p = strstr(md, "**Consistency:** NOT consistent by the 5000 ms deadline, "
+                   "4 of 13 objects wrong: ");
+    ck_assert_msg(p != NULL, "%s", md);
+    md_form(wrong_str(res, 0, "id"), id, sizeof(id));
+    ck_assert_ptr_nonnull(strstr(p, id));
+    ck_assert_ptr_nonnull(strstr(md, "**Provider API:** 0 calls"));
+    ck_assert_int_lt((int)strlen(md), 3000);
+    p = strstr(xml, "message=\"require_consistent: 0, needed &gt;= 1; 4 of "
+                    "13 objects wrong; wrong: ");
+    ck_assert_msg(p != NULL, "%s", xml);
+    ck_assert_ptr_nonnull(strstr(p, wrong_str(res, 0, "id")));
+    ck_assert_ptr_nonnull(strstr(p, "5 events never applied: "));
+    ck_assert_ptr_nonnull(strstr(p, lost_id(res, 0)));
+    free(html);
+    free(md);
+    free(xml);
+}
+
+static void check_correct_renders(const char *dir, const cJSON *res)
+{
+    char *html = slurp(path_in(dir, "report.html"));
+    char *md = slurp(path_in(dir, "report.md")), want[160];
+    int calls = (int)t_json_num(res, "api.calls");
+
+    ck_assert_int_gt(calls, 0);
+    ck_assert_ptr_null(strstr(html, "not measured in this run"));
+    ck_assert_ptr_null(strstr(html, "Objects left wrong"));
+    ck_assert_ptr_nonnull(strstr(html, "Consistent right after the replay"));
+    ck_assert_int_eq(charted_calls(html), calls);
+    ck_assert_ptr_nonnull(strstr(html, "<td class=\"id\">/v1/events</td>"));
+    ck_assert_ptr_nonnull(strstr(html, "<td>Retry-After honoured</td>"));
+    snprintf(want, sizeof(want), "**Consistency:** consistent %g ms after",
+             t_json_num(res, "reconciliation.stable_match_ms"));
+    ck_assert_msg(strstr(md, want) != NULL, "%s", md);
+    snprintf(want, sizeof(want), "**Provider API:** %d calls by the target",
+             calls);
+    ck_assert_msg(strstr(md, want) != NULL, "%s", md);
+    free(html);
+    free(md);
+}
+
+START_TEST(demo_results_match_the_schema_and_render_state_and_api)
+{
+    char *out = demo_run(), naive[100], correct[100];
+    cJSON *rn, *rc;
+
+    snprintf(naive, sizeof(naive), "%s/naive", out);
+    snprintf(correct, sizeof(correct), "%s/correct", out);
+    rn = t_read_json(path_in(naive, "result.json"));
+    rc = t_read_json(path_in(correct, "result.json"));
+    ck_assert(rn && rc);
+    assert_schema_valid(path_in(naive, "result.json"));
+    assert_schema_valid(path_in(correct, "result.json"));
+    assert_junit_valid(path_in(naive, "report.xml"));
+    assert_junit_valid(path_in(correct, "report.xml"));
+    ck_assert(cJSON_IsFalse(cJSON_GetObjectItem(
+        cJSON_GetObjectItem(rn, "reconciliation"), "consistent")));
+    check_naive_renders(naive, rn);
+    check_correct_renders(correct, rc);
+    cJSON_Delete(rn);
+    cJSON_Delete(rc);
+}
+END_TEST
+
+#define HOSTILE_ROUTE "/v1/<svg onload=alert(2)>"
+
+/* The naive demo result with markup in ids, details and a route. */
+static void hostile_state(const char *from, const char *to)
+{
+    cJSON *res = t_read_json(from), *rec, *w, *routes, *api;
+    char *txt;
+
+    ck_assert_ptr_nonnull(res);
+    rec = cJSON_GetObjectItem(res, "reconciliation");
+    w = cJSON_GetArrayItem(cJSON_GetObjectItem(rec, "wrong"), 0);
+    cJSON_ReplaceItemInObject(w, "id", cJSON_CreateString(xss[0]));
+    cJSON_ReplaceItemInObject(w, "detail", cJSON_CreateString(xss[1]));
+    cJSON_ReplaceItemInArray(cJSON_GetObjectItem(rec, "lost"), 0,
+                             cJSON_CreateString(xss[1]));
+    /* one call, so that the route table is drawn */
+    api = cJSON_GetObjectItem(res, "api");
+    cJSON_ReplaceItemInObject(api, "calls", cJSON_CreateNumber(1));
+    cJSON_ReplaceItemInArray(
+        cJSON_GetObjectItem(cJSON_GetObjectItem(api, "calls_over_time"),
+                            "counts"),
+        0, cJSON_CreateNumber(1));
+    routes = cJSON_GetObjectItem(api, "calls_per_route");
+    cJSON_AddNumberToObject(routes, HOSTILE_ROUTE, 1);
+    txt = cJSON_Print(res);
+    ck_assert_int_eq(t_write_file(to, txt, strlen(txt)), 0);
+    free(txt);
+    cJSON_Delete(res);
+}
+
+START_TEST(state_sections_escape_hostile_ids_details_and_routes)
+{
+    static const char *fmt[] = {"html", "md", "junit"};
+    char *out = demo_run(), *dir = tmpdir();
+    char *res = path_in(dir, "hostile.json");
+    int i;
+
+    hostile_state(path_in(out, "naive/result.json"), res);
+    assert_schema_valid(res);
+    for (i = 0; i < 3; i++) {
+        char *to = path_in(dir, fmt[i]), *text;
+        char *argv[] = {HR_BIN,         "report", "render", res, "--format",
+                        (char *)fmt[i], "-o",     to,       NULL};
+        struct t_result r;
+
+        ck_assert_int_eq(run_cmd(argv, &r), 0);
+        t_result_free(&r);
+        text = slurp(to);
+        ck_assert_int_eq(contains_ci(text, "<script"), 0);
+        ck_assert_int_eq(contains_ci(text, "<img"), 0);
+        /* in XML the escaped text sits in an attribute: xmllint checks */
+        ck_assert_msg(i == 2 || handler_in_tag(text) == 0, "%s", fmt[i]);
+        ck_assert_ptr_nonnull(strstr(text, "&lt;script&gt;alert(1)"));
+        ck_assert_ptr_nonnull(strstr(text, "&gt;&lt;img src=x onerror="));
+        ck_assert_int_eq(contains_ci(text, "<svg onload"), 0);
+        if (i == 0)
+            ck_assert_ptr_nonnull(strstr(text, "<td class=\"id\">/v1/&lt;svg "
+                                               "onload=alert(2)&gt;</td>"));
+        if (i == 2)
+            assert_junit_valid(to);
+        free(text);
+    }
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("report");
@@ -741,6 +955,8 @@ int main(void)
     tcase_add_test(tc,
                    merge_fails_when_a_shard_fails_and_never_judges_dishonestly);
     tcase_add_test(tc, scenario_report_formats_are_written_and_checked);
+    tcase_add_test(tc, demo_results_match_the_schema_and_render_state_and_api);
+    tcase_add_test(tc, state_sections_escape_hostile_ids_details_and_routes);
     suite_add_tcase(s, tc);
     sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

@@ -55,31 +55,56 @@ if ! console_lines "$work/bad.log" | grep -q render-check-canary; then
 fi
 
 "$bin" demo --out "$work/demo" --speed 50 >"$work/demo.out"
+
+# Renders one page and fails on console messages or a missing string.
+check_page() {
+    local page=$1 name=$2
+    shift 2
+    [ -s "$page" ] || { echo "render_check: no $page" >&2; exit 1; }
+    load "$page" "$work/$name.dom" "$work/$name.log"
+    found=$(console_lines "$work/$name.log")
+    if [ -n "$found" ]; then
+        echo "render_check: console messages while rendering $page:" >&2
+        echo "$found" >&2
+        exit 1
+    fi
+    for want in "$@"; do
+        grep -qF "$want" "$work/$name.dom" ||
+            { echo "render_check: $name page lacks '$want'" >&2; exit 1; }
+    done
+    if grep -q 'not measured in this run' "$work/$name.dom"; then
+        echo "render_check: $name page has a chart not measured" >&2
+        exit 1
+    fi
+}
+
+# The naive consumer: never consistent, so the curve, the deadline and
+# the objects it left wrong; the correct one: the API calls it made.
+check_page "$work/demo/naive/report.html" naive \
+    'hookreplay reliability report' '<svg' 'Ack latency' \
+    'Deliveries and retries over time' \
+    'aria-label="inconsistent objects over time"' 'deadline 5 s</text>' \
+    'Objects left wrong (4)' 'Events never applied (5)'
+check_page "$work/demo/correct/report.html" correct \
+    'aria-label="inconsistent objects over time"' \
+    'aria-label="API calls over time"' 'Retry-After honoured' \
+    '/v1/events</td>'
 page="$work/demo/naive/report.html"
-[ -s "$page" ] || { echo "render_check: no $page" >&2; exit 1; }
 
-load "$page" "$work/page.dom" "$work/page.log"
-found=$(console_lines "$work/page.log")
-if [ -n "$found" ]; then
-    echo "render_check: console messages while rendering the report:" >&2
-    echo "$found" >&2
-    exit 1
-fi
-for want in 'hookreplay reliability report' '<svg' 'Ack latency' \
-            'Deliveries and retries over time' 'not measured in this run'; do
-    grep -q "$want" "$work/page.dom" ||
-        { echo "render_check: rendered page lacks '$want'" >&2; exit 1; }
-done
-
-chrome --window-size=1200,2600 --hide-scrollbars \
-    --screenshot="$artifacts/report.png" "file://$page" \
-    >/dev/null 2>"$work/shot.log"
-if [ "$(head -c 8 "$artifacts/report.png" | od -An -tx1 | tr -d ' \n')" \
-     != 89504e470d0a1a0a ] ||
-   [ "$(stat -c %s "$artifacts/report.png")" -lt 20000 ]; then
-    echo "render_check: no usable screenshot" >&2
-    cat "$work/shot.log" >&2
-    exit 1
-fi
-echo "render_check: report rendered without console messages;" \
-     "screenshot $artifacts/report.png"
+# Full-page screenshots: the pages are about 3400 px tall.
+shoot() {
+    chrome --window-size=1200,3600 --hide-scrollbars \
+        --screenshot="$artifacts/$2" "file://$1" \
+        >/dev/null 2>"$work/shot.log"
+    if [ "$(head -c 8 "$artifacts/$2" | od -An -tx1 | tr -d ' \n')" \
+         != 89504e470d0a1a0a ] ||
+       [ "$(stat -c %s "$artifacts/$2")" -lt 20000 ]; then
+        echo "render_check: no usable screenshot $2" >&2
+        cat "$work/shot.log" >&2
+        exit 1
+    fi
+}
+shoot "$page" report.png
+shoot "$work/demo/correct/report.html" report-correct.png
+echo "render_check: reports rendered without console messages;" \
+     "screenshots $artifacts/report.png, $artifacts/report-correct.png"

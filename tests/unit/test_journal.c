@@ -1,0 +1,115 @@
+/* SPDX-License-Identifier: MIT */
+/* The API journal's aggregates: calls over time in bounded buckets. */
+#include "journal.h"
+
+#include <check.h>
+#include <stdlib.h>
+
+static void call_at(struct hr_journal *j, int64_t t_ms)
+{
+    struct hr_journal_entry e = {t_ms * 1000, "GET", "/v1/events", "/v1/events",
+                                 200,         10,    NULL,         -1};
+
+    hr_journal_record(j, &e);
+}
+
+static double sum_counts(const cJSON *o, int *n)
+{
+    const cJSON *c;
+    double total = 0;
+
+    *n = cJSON_GetArraySize(cJSON_GetObjectItem(o, "counts"));
+    cJSON_ArrayForEach(c, cJSON_GetObjectItem(o, "counts"))
+    {
+        total += c->valuedouble;
+    }
+    return total;
+}
+
+START_TEST(calls_over_time_keep_50_ms_buckets_for_short_runs)
+{
+    struct hr_err err;
+    struct hr_journal *j = hr_journal_new(NULL, &err);
+    cJSON *s, *o;
+    int n;
+
+    ck_assert_ptr_nonnull(j);
+    call_at(j, 0);
+    call_at(j, 49);
+    call_at(j, 50);
+    call_at(j, 990);
+    s = hr_journal_summary(j, 1000 * 1000);
+    o = cJSON_GetObjectItem(s, "calls_over_time");
+    ck_assert_int_eq((int)cJSON_GetObjectItem(o, "bucket_ms")->valuedouble, 50);
+    ck_assert_int_eq((int)sum_counts(o, &n), 4);
+    ck_assert_int_eq(n, 21); /* 0..1000 ms inclusive */
+    ck_assert_int_eq(
+        cJSON_GetArrayItem(cJSON_GetObjectItem(o, "counts"), 0)->valueint, 2);
+    ck_assert_int_eq(
+        cJSON_GetArrayItem(cJSON_GetObjectItem(o, "counts"), 19)->valueint, 1);
+    cJSON_Delete(s);
+    hr_journal_free(j);
+}
+END_TEST
+
+START_TEST(calls_over_time_widen_and_keep_every_call_in_an_hour_run)
+{
+    struct hr_err err;
+    struct hr_journal *j = hr_journal_new(NULL, &err);
+    int64_t t;
+    cJSON *s, *o;
+    int n, calls = 0;
+
+    ck_assert_ptr_nonnull(j);
+    for (t = 0; t < 3600 * 1000; t += 7919, calls++)
+        call_at(j, t);
+    s = hr_journal_summary(j, 3600 * 1000 * 1000LL);
+    o = cJSON_GetObjectItem(s, "calls_over_time");
+    ck_assert_int_eq((int)sum_counts(o, &n), calls);
+    ck_assert_int_le(n, 120);
+    ck_assert_int_gt(n, 60); /* widened no more than needed */
+    ck_assert(cJSON_GetObjectItem(o, "bucket_ms")->valuedouble * n >=
+              3600 * 1000);
+    cJSON_Delete(s);
+    hr_journal_free(j);
+}
+END_TEST
+
+START_TEST(calls_over_time_reach_a_call_later_than_the_elapsed_time)
+{
+    struct hr_err err;
+    struct hr_journal *j = hr_journal_new(NULL, &err);
+    cJSON *s, *o;
+    int n;
+
+    ck_assert_ptr_nonnull(j);
+    call_at(j, 10);
+    call_at(j, 20000);
+    s = hr_journal_summary(j, 100 * 1000);
+    o = cJSON_GetObjectItem(s, "calls_over_time");
+    ck_assert_int_eq((int)sum_counts(o, &n), 2);
+    ck_assert(cJSON_GetObjectItem(o, "bucket_ms")->valuedouble * n > 20000);
+    cJSON_Delete(s);
+    hr_journal_free(j);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("journal");
+    TCase *tc = tcase_create("journal");
+    SRunner *sr;
+    int failed;
+
+    tcase_add_test(tc, calls_over_time_keep_50_ms_buckets_for_short_runs);
+    tcase_add_test(tc,
+                   calls_over_time_widen_and_keep_every_call_in_an_hour_run);
+    tcase_add_test(tc,
+                   calls_over_time_reach_a_call_later_than_the_elapsed_time);
+    suite_add_tcase(s, tc);
+    sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
