@@ -108,11 +108,56 @@ void hr_text_position(const char *text, size_t off, int *line, int *col)
     }
 }
 
+/* The first object (depth first) that has a key twice, reported. */
+static int duplicate_key(const cJSON *j, const char *origin,
+                         struct hr_err *err)
+{
+    const cJSON *a, *b;
+
+    for (a = j ? j->child : NULL; a; a = a->next) {
+        if (cJSON_IsObject(j))
+            for (b = a->next; b; b = b->next)
+                if (strcmp(a->string, b->string) == 0)
+                    return hr_errf(err, HR_EXIT_INPUT,
+                                   "%s: the key \"%.100s\" appears twice in "
+                                   "one object",
+                                   origin, a->string);
+        if (duplicate_key(a, origin, err))
+            return -1;
+    }
+    return 0;
+}
+
 cJSON *hr_json_parse(const char *origin, const char *text, size_t len,
                      int first_line, struct hr_err *err)
 {
     const char *end = NULL;
     cJSON *j = cJSON_ParseWithLengthOpts(text, len, &end, 0);
+    const char *rest;
+
+    if (j) {
+        /* One value per file: anything but blanks after it is an error,
+         * and so is a key given twice (which one would win?). */
+        for (rest = end; rest < text + len && strchr(" \t\r\n", *rest) &&
+                         *rest;
+             rest++)
+            ;
+        if (rest < text + len) {
+            int line, col;
+
+            hr_text_position(text, (size_t)(rest - text), &line, &col);
+            cJSON_Delete(j);
+            hr_errf(err, HR_EXIT_INPUT,
+                    "%s:%d:%d: unexpected data after the JSON value", origin,
+                    line + first_line - 1, col);
+            return NULL;
+        }
+        if (duplicate_key(j, origin, err)) {
+            cJSON_Delete(j);
+            return NULL;
+        }
+        return j;
+    }
     int line, col;
     size_t off;
 

@@ -328,10 +328,16 @@ char *hr_read_file(const char *path, size_t *len, struct hr_err *err)
         hr_errf(err, HR_EXIT_INPUT, "%s: %s", path, strerror(errno));
         return NULL;
     }
-    hr_buf_init(&b, 0);
+    hr_buf_init(&b, HR_MAX_FILE_BYTES);
     while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
         if (hr_buf_add(&b, chunk, n)) {
-            hr_errf(err, HR_EXIT_INTERNAL, "%s: out of memory", path);
+            if (b.len + n > HR_MAX_FILE_BYTES)
+                hr_errf(err, HR_EXIT_INPUT,
+                        "%s: too large (over %d MiB): not a scenario, "
+                        "profile or secrets file",
+                        path, HR_MAX_FILE_BYTES >> 20);
+            else
+                hr_errf(err, HR_EXIT_INTERNAL, "%s: out of memory", path);
             goto fail;
         }
     }

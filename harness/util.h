@@ -85,7 +85,11 @@ void hr_hex(const unsigned char *p, size_t n, char *out);
 /* 1 when p holds valid UTF-8 with no NUL byte, else 0. */
 int hr_utf8_valid_no_nul(const unsigned char *p, size_t n);
 
-/* Reads a whole file (for small files: profiles, secrets, scenarios). */
+/* The largest whole file read at once (scenarios, profiles, secrets). */
+#define HR_MAX_FILE_BYTES (64 << 20)
+
+/* Reads a whole file (for small files: profiles, secrets, scenarios);
+ * a file over HR_MAX_FILE_BYTES is refused (HR_EXIT_INPUT). */
 char *hr_read_file(const char *path, size_t *len, struct hr_err *err);
 
 /* Directory part of a path ("." when none); returns a new string. */
