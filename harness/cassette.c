@@ -752,6 +752,20 @@ static int parse_response(struct pctx *c, const cJSON *root,
     return 0;
 }
 
+/* Event fields reach logs, reports and the target's state: UTF-8
+ * text without control characters. */
+static int printable(const char *s)
+{
+    const unsigned char *u = (const unsigned char *)s;
+
+    if (!s)
+        return 1;
+    for (; *u; u++)
+        if (*u < 0x20 || *u == 0x7f)
+            return 0;
+    return hr_utf8_valid_no_nul((const unsigned char *)s, strlen(s));
+}
+
 static int parse_event(struct pctx *c, const cJSON *root,
                        struct hr_interaction *it)
 {
@@ -770,6 +784,10 @@ static int parse_event(struct pctx *c, const cJSON *root,
         get_int(c, obj, "/event", "created", -MAX_SAFE_INT, MAX_SAFE_INT,
                 &ev->has_created, &ev->created))
         return -1;
+    if (!printable(ev->id) || !printable(ev->type) || !printable(ev->object))
+        return verr(c, "/event",
+                    "id, type and object must be printable UTF-8 (no "
+                    "control characters)");
     return 0;
 }
 

@@ -3,6 +3,7 @@
 #include "cassette.h"
 #include "cmd.h"
 #include "plan.h"
+#include "profile.h"
 #include "report.h"
 #include "run.h"
 #include "scenario.h"
@@ -216,7 +217,9 @@ static struct hr_scenario *from_flags(const struct flags *f, struct hr_err *err)
     if (!s->cassette || !t)
         goto fail;
     s->n_targets = 1;
-    if (strncmp(f->target, "http://", 7) && strncmp(f->target, "https://", 8)) {
+    if ((strncmp(f->target, "http://", 7) &&
+         strncmp(f->target, "https://", 8)) ||
+        strpbrk(f->target, " \t\r\n\x7f")) {
         hr_errf(err, HR_EXIT_INPUT, "--target must be an http(s):// URL");
         goto fail;
     }
@@ -341,12 +344,42 @@ int hr_cmd_run_scenario(struct hr_scenario *s, int quiet)
     return code;
 }
 
+/* The targets must name endpoints of the cassette, with profiles that
+ * load: what a run would refuse, the plan refuses too. */
+static int check_targets(const struct hr_scenario *s,
+                         struct hr_cassette_reader *r, struct hr_err *err)
+{
+    const struct hr_cassette_header *h = hr_cassette_header(r);
+    size_t i, k;
+
+    for (i = 0; i < s->n_targets; i++) {
+        const struct hr_target_cfg *t = &s->targets[i];
+        struct hr_profile *p;
+
+        for (k = 0; k < h->n_endpoints; k++)
+            if (strcmp(h->endpoints[k].name, t->endpoint) == 0)
+                break;
+        if (k == h->n_endpoints)
+            return hr_errf(err, HR_EXIT_INPUT,
+                           "target '%s' names no endpoint of the cassette",
+                           t->endpoint);
+        p = hr_profile_load(t->profile ? t->profile
+                                       : h->endpoints[k].profile,
+                            s->profile_dir, err);
+        if (!p)
+            return -1;
+        hr_profile_free(p);
+    }
+    return 0;
+}
+
 /* Expands the plan to stdout without sending anything. */
 static int print_plan(const struct hr_scenario *s)
 {
     struct hr_err err = {0, ""};
     struct hr_cassette_reader *r = hr_cassette_open(s->cassette, &err);
-    struct hr_planner *p = r ? hr_planner_new(s, r, &err) : NULL;
+    struct hr_planner *p =
+        r && !check_targets(s, r, &err) ? hr_planner_new(s, r, &err) : NULL;
     struct hr_plan_item *x;
     int rc = p ? 1 : -1;
 

@@ -107,6 +107,11 @@ static int diff_checks(FILE *f, const cJSON *old_r, const cJSON *new_r,
         }
         fprintf(f, "  %-22s new check: ", name);
         value(f, c);
+        /* a check that is new and failing is a regression too */
+        if (strcmp(hr_report_str(c, "result", ""), "fail") == 0) {
+            fputs("  REGRESSED (new and failing)", f);
+            regressions++;
+        }
         fputc('\n', f);
     }
     cJSON_ArrayForEach(c, cJSON_GetObjectItemCaseSensitive(old_r, "checks"))
@@ -165,6 +170,15 @@ int hr_report_diff(FILE *f, const cJSON *old_r, const cJSON *new_r,
     fprintf(f, "verdict: %s -> %s\n", hr_report_verdict_label(old_r),
             hr_report_verdict_label(new_r));
     regressions = diff_checks(f, old_r, new_r, tolerance);
+    /* A verdict that got worse (pass to fail, unreachable, error) is a
+     * regression even when no single check says so. */
+    if (hr_report_num(old_r, "exit_code", 0) == 0 &&
+        hr_report_num(new_r, "exit_code", 0) != 0) {
+        fprintf(f, "verdict regressed: exit code %g -> %g\n",
+                hr_report_num(old_r, "exit_code", 0),
+                hr_report_num(new_r, "exit_code", 0));
+        regressions++;
+    }
     diff_totals(f, old_r, new_r);
     fprintf(f, "%d check%s regressed\n", regressions,
             regressions == 1 ? "" : "s");

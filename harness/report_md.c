@@ -82,7 +82,9 @@ static void statuses(FILE *f, const cJSON *t)
     fputs("Answers:", f);
     cJSON_ArrayForEach(it, st)
     {
-        fprintf(f, "%s %s x%g", any ? "," : "", it->string, it->valuedouble);
+        fprintf(f, "%s ", any ? "," : "");
+        md_escape(f, it->string);
+        fprintf(f, " x%g", it->valuedouble);
         any = 1;
     }
     fprintf(f, "%s; connect errors %g, timeouts %g, other errors %g.\n\n",
@@ -232,8 +234,9 @@ int hr_report_markdown(FILE *f, const cJSON *res)
     fprintf(f, "### hookreplay: **%s**\n\n", hr_report_verdict_label(res));
     fprintf(f, "%g events from ", hr_report_num(res, "totals.events", 0));
     md_escape(f, hr_report_str(res, "cassette", "?"));
-    fprintf(f, ", seed %.0f, %s pacing, %.2f s%s.\n\n",
-            hr_report_num(res, "seed", 0), hr_report_str(res, "pacing", "?"),
+    fprintf(f, ", seed %.0f, ", hr_report_num(res, "seed", 0));
+    md_escape(f, hr_report_str(res, "pacing", "?"));
+    fprintf(f, " pacing, %.2f s%s.\n\n",
             hr_report_num(res, "totals.duration_ms", 0) / 1000.0,
             cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(res, "interrupted"))
                 ? ", interrupted"

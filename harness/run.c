@@ -270,6 +270,54 @@ static void count_planned(struct hr_run_totals *t, const struct hr_plan_item *x)
         t->dropped++;
 }
 
+/*
+ * The event block must agree with the request under the profile, as
+ * `lint` checks: a block that is missing is derived; one that says
+ * otherwise than the body is bad input. Fields the profile reads from
+ * headers that are made anew per attempt (Standard Webhooks' webhook-id)
+ * cannot be derived from a recording: the block is taken as it is.
+ */
+static int check_event(struct loop *l, struct hr_plan_item *x,
+                       const struct hr_profile *p)
+{
+    struct hr_interaction *it = &x->it;
+    struct hr_err derr = {0, ""};
+    struct hr_event d;
+    const char *bad = NULL;
+
+    if (hr_profile_event(p, &it->request, &d, &derr)) {
+        if (it->has_event)
+            return 0;
+        snprintf(l->t->input_msg, sizeof(l->t->input_msg),
+                 "%s:%d: /event: missing, and %.600s", l->s->cassette,
+                 it->line, derr.msg);
+        l->t->input_error = 1;
+        return -1;
+    }
+    if (!it->has_event) {
+        it->event = d;
+        it->has_event = 1;
+        return 0;
+    }
+    if (strcmp(it->event.id, d.id))
+        bad = "id";
+    else if (it->event.type && d.type && strcmp(it->event.type, d.type))
+        bad = "type";
+    if (bad) {
+        snprintf(l->t->input_msg, sizeof(l->t->input_msg),
+                 "%s:%d: event.%s \"%.200s\" but the request says "
+                 "\"%.200s\" under profile %s",
+                 l->s->cassette, it->line, bad,
+                 bad[0] == 'i' ? it->event.id : it->event.type,
+                 bad[0] == 'i' ? d.id : d.type, p->name);
+        l->t->input_error = 1;
+    }
+    hr_free(d.id);
+    hr_free(d.type);
+    hr_free(d.object);
+    return bad ? -1 : 0;
+}
+
 /* Moves planned deliveries whose time is near into the heap. */
 static int fill(struct loop *l, struct hr_err *err)
 {
@@ -299,6 +347,12 @@ static int fill(struct loop *l, struct hr_err *err)
         j = job_from_item(l, x);
         if (!j)
             return hr_errf(err, HR_EXIT_INTERNAL, "out of memory");
+        if (j->ep && x->copy == 0 && !x->attacker &&
+            check_event(l, x, j->ep->profile)) {
+            job_free(j);
+            l->eof = 1;
+            break;
+        }
         if (!j->ep) {
             /* An endpoint this run has no target for: not replayed. */
             l->t->skipped++;

@@ -332,8 +332,10 @@ static int parse_target(struct ctx *c, const cJSON *o, struct hr_target_cfg *t)
         return bad(c, ptr, "must be an object with a url");
     rc = only_keys(c, o, keys, ptr);
     snprintf(p, sizeof(p), "%s/url", ptr);
-    if (!cJSON_IsString(url) || (strncmp(url->valuestring, "http://", 7) &&
-                                 strncmp(url->valuestring, "https://", 8)))
+    if (!cJSON_IsString(url) ||
+        (strncmp(url->valuestring, "http://", 7) &&
+         strncmp(url->valuestring, "https://", 8)) ||
+        strpbrk(url->valuestring, " \t\r\n\x7f"))
         rc = bad(c, url ? p : ptr,
                  url ? "must be an http:// or https:// URL"
                      : "\"url\" is required");
@@ -342,6 +344,9 @@ static int parse_target(struct ctx *c, const cJSON *o, struct hr_target_cfg *t)
     snprintf(p, sizeof(p), "%s/profile", ptr);
     if (prof && (!cJSON_IsString(prof) || !prof->valuestring[0]))
         rc = bad(c, p, "must be a profile name or path");
+    else if (prof && (strchr(prof->valuestring, '/') ||
+                      strstr(prof->valuestring, ".json")))
+        t->profile = hr_path_join(c->dir, prof->valuestring);
     else if (prof)
         t->profile = hr_strdup(prof->valuestring);
     snprintf(p, sizeof(p), "%s/keep_path", ptr);

@@ -38,6 +38,8 @@ static void judge_delivery(const struct hr_thresholds *th,
         add_check(v, "min_delivery_rate", ">=", th->min_delivery_rate,
                   sendable > 0 ? (double)t->delivered / (double)sendable : 0,
                   sendable > 0, "status");
+    if (th->has_min_delivery_rate && v->n)
+        v->checks[v->n - 1].required = 1; /* nothing sent proves nothing */
     if (th->has_max_ack_p99_ms)
         add_check(v, "max_ack_p99_ms", "<=", (double)th->max_ack_p99_ms,
                   (double)hr_hist_quantile(&t->ack_actual, 0.99) / 1000.0,
