@@ -366,11 +366,12 @@ static int key_known(const struct hr_mockapi *m, const char *k, size_t len)
     return 0;
 }
 
-/* Stripe-like hint: the first 8 and last 4 characters, stars between. */
+/* Stripe-like hint: the first 8 and last 4 characters, stars between;
+ * a short key is never echoed, not even in part. */
 static void key_hint(const char *k, size_t len, char *buf, size_t cap)
 {
     if (len <= 12) {
-        snprintf(buf, cap, "%.*s", (int)(len < 4 ? len : 4), k);
+        snprintf(buf, cap, "****");
         return;
     }
     snprintf(buf, cap, "%.8s%s%.4s", k, "****", k + len - 4);
