@@ -366,6 +366,79 @@ static int key_known(const struct hr_mockapi *m, const char *k, size_t len)
     return 0;
 }
 
+static uint64_t served_hash(const char *s)
+{
+    uint64_t h = 1469598103934665603ULL;
+
+    while (*s)
+        h = (h ^ (unsigned char)*s++) * 1099511628211ULL;
+    return h;
+}
+
+static struct served *served_slot(const struct hr_mockapi *m, const char *id)
+{
+    size_t k;
+
+    if (!m->cap_served)
+        return NULL;
+    k = served_hash(id) & (m->cap_served - 1);
+    while (m->served[k].id && strcmp(m->served[k].id, id))
+        k = (k + 1) & (m->cap_served - 1);
+    return &m->served[k];
+}
+
+static int served_grow(struct hr_mockapi *m)
+{
+    struct served *old = m->served;
+    size_t cap = m->cap_served, i;
+
+    m->cap_served = cap ? cap * 2 : 256;
+    m->served = hr_calloc(m->cap_served, sizeof(*m->served));
+    if (!m->served) {
+        m->served = old;
+        m->cap_served = cap;
+        return -1;
+    }
+    for (i = 0; i < cap; i++)
+        if (old[i].id)
+            *served_slot(m, old[i].id) = old[i];
+    hr_free(old);
+    return 0;
+}
+
+void hr_mockapi_note_served(struct hr_mockapi *m, const char *id,
+                            int64_t now_us)
+{
+    struct served *s;
+
+    if (!id || !*id)
+        return;
+    if ((m->n_served + 1) * 2 > m->cap_served && served_grow(m))
+        return; /* out of memory: the answer goes out all the same */
+    s = served_slot(m, id);
+    if (s->id) {
+        s->last_us = now_us;
+        return;
+    }
+    s->id = hr_strdup(id);
+    s->first_us = s->last_us = now_us;
+    m->n_served += s->id != NULL;
+}
+
+int hr_mockapi_served(const struct hr_mockapi *m, const char *id,
+                      int64_t *first_us, int64_t *last_us)
+{
+    const struct served *s = id ? served_slot(m, id) : NULL;
+
+    if (!s || !s->id)
+        return 0;
+    if (first_us)
+        *first_us = s->first_us;
+    if (last_us)
+        *last_us = s->last_us;
+    return 1;
+}
+
 /* Stripe-like hint: the first 8 and last 4 characters, stars between;
  * a short key is never echoed, not even in part. */
 static void key_hint(const char *k, size_t len, char *buf, size_t cap)
@@ -933,6 +1006,9 @@ void hr_mockapi_free(struct hr_mockapi *m)
 
     if (!m)
         return;
+    for (i = 0; i < m->cap_served; i++)
+        hr_free(m->served[i].id);
+    hr_free(m->served);
     if (m->d) {
         release_all(m);
         MHD_run(m->d);

@@ -108,6 +108,14 @@ int hr_mockapi_publish(struct hr_mockapi *m, const struct hr_interaction *it,
 int hr_mockapi_add_recorded(struct hr_mockapi *m,
                             const struct hr_interaction *it);
 
+/*
+ * Whether the API has served this event or object id (in a list page or
+ * a fetch), and when first and last (run clock, us; either may be NULL).
+ * 1 or 0.
+ */
+int hr_mockapi_served(const struct hr_mockapi *m, const char *id,
+                      int64_t *first_us, int64_t *last_us);
+
 /* The epoll fd to poll for reading, the longest wait, one turn. */
 int hr_mockapi_fd(const struct hr_mockapi *m);
 int64_t hr_mockapi_timeout_ms(struct hr_mockapi *m);

@@ -86,7 +86,20 @@ struct hr_mockapi {
     int port;
     char url[80];
     int64_t skipped; /* published bodies that were not JSON */
+    /* Ids (events and objects) the API has served, with the first time:
+     * how a target that missed a webhook learned of it. */
+    struct served *served;
+    size_t n_served, cap_served;
 };
+
+struct served {
+    char *id;
+    int64_t first_us, last_us;
+};
+
+/* Notes that the API served an event or object id now. */
+void hr_mockapi_note_served(struct hr_mockapi *m, const char *id,
+                            int64_t now_us);
 
 /* Fills o from the truth routes, the recordings, or the 404 shape. */
 void hr_mockapi_route(struct hr_mockapi *m, const struct reqinfo *q,

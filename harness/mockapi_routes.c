@@ -271,7 +271,8 @@ static void put_json_str(struct hr_buf *b, const char *s)
  * Items are kept ones in newest-first order; cursor_pos is the cursor's
  * place in the unfiltered order (-1 none); after: starting_after.
  */
-static void page(const struct items *it, long cursor_pos, int after, int limit,
+static void page(struct hr_mockapi *m, const struct reqinfo *q,
+                 const struct items *it, long cursor_pos, int after, int limit,
                  const char *url, struct out *o)
 {
     size_t lo = 0, hi = it->n, i, first, last;
@@ -302,6 +303,7 @@ static void page(const struct items *it, long cursor_pos, int after, int limit,
         if (i > first)
             hr_buf_puts(&o->body, ",");
         hr_buf_add(&o->body, it->v[i].json, it->v[i].len);
+        hr_mockapi_note_served(m, it->v[i].id, q->now_us);
     }
     hr_buf_printf(&o->body,
                   "],\"has_more\":%s,\"url\":", has_more ? "true" : "false");
@@ -356,7 +358,7 @@ static void list_events(struct hr_mockapi *m, const struct reqinfo *q,
             continue;
         it.v[it.n++] = (struct item){e->json, e->json_len, e->id, i, NULL};
     }
-    page(&it, cur, after != NULL, limit, m->shape->events_path, o);
+    page(m, q, &it, cur, after != NULL, limit, m->shape->events_path, o);
     items_free(&it);
 }
 
@@ -372,6 +374,7 @@ static void get_event(struct hr_mockapi *m, const struct reqinfo *q,
     hr_buf_reset(&o->body);
     hr_buf_add(&o->body, e->json, e->json_len);
     hr_buf_puts(&o->body, "\n");
+    hr_mockapi_note_served(m, id, q->now_us);
     o->status = 200;
 }
 
@@ -511,7 +514,7 @@ static void list_resource(struct hr_mockapi *m, const struct reqinfo *q,
         not_found(m, r->object, cur_id,
                   after ? "starting_after" : "ending_before", o);
     else
-        page(&it, cur, after != NULL, limit, r->path, o);
+        page(m, q, &it, cur, after != NULL, limit, r->path, o);
     items_free(&it);
     hr_free(all);
 }
@@ -540,6 +543,7 @@ static void get_object(struct hr_mockapi *m, const struct reqinfo *q,
         hr_buf_add(&o->body, v->json, v->json_len);
     }
     hr_buf_puts(&o->body, "\n");
+    hr_mockapi_note_served(m, id, q->now_us);
     o->status = 200;
 }
 
@@ -615,7 +619,7 @@ static void list_child(struct hr_mockapi *m, const struct reqinfo *q,
         not_found(m, "line item", cur_id,
                   after ? "starting_after" : "ending_before", o);
     else
-        page(&it, cur, after != NULL, limit, q->url, o);
+        page(m, q, &it, cur, after != NULL, limit, q->url, o);
     items_free(&it);
 }
 

@@ -245,7 +245,7 @@ int hr_result_event(struct hr_result *r, const struct hr_plan_item *x,
 
 static cJSON *recon_json(const struct hr_run_totals *t, int64_t deadline_ms)
 {
-    cJSON *o = cJSON_CreateObject(), *w, *c, *lost;
+    cJSON *o = cJSON_CreateObject(), *w, *c, *lost, *rec;
     const struct hr_compare *m = &t->last;
     size_t i;
     int k;
@@ -291,6 +291,17 @@ static cJSON *recon_json(const struct hr_run_totals *t, int64_t deadline_ms)
         cJSON_AddNumberToObject(o, "lost_events", (double)t->lost_events);
         cJSON_AddNumberToObject(o, "recovered", (double)t->recovered);
         cJSON_AddNumberToObject(o, "out_of_order", (double)t->out_of_order);
+        rec = cJSON_AddArrayToObject(o, "recovered_events");
+        for (k = 0; k < t->n_recovery; k++) {
+            cJSON *x = cJSON_CreateObject();
+
+            cJSON_AddStringToObject(x, "id", t->recovery[k].id);
+            cJSON_AddStringToObject(x, "via", t->recovery[k].via);
+            if (t->recovery[k].at_ms >= 0)
+                cJSON_AddNumberToObject(x, "served_at_ms",
+                                        (double)t->recovery[k].at_ms);
+            cJSON_AddItemToArray(rec, x);
+        }
         lost = cJSON_AddArrayToObject(o, "lost");
         for (k = 0; k < t->n_lost_ids; k++)
             cJSON_AddItemToArray(lost, cJSON_CreateString(t->lost_ids[k]));

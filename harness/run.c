@@ -93,6 +93,8 @@ struct loop {
     struct hr_expected truth; /* built when the probe has collections */
     struct hr_mockapi *api;   /* the mock provider API, or NULL */
     char **dropped_ids;       /* recorded events planned never to be sent */
+    char **dropped_objects;   /* ... their objects (or NULL) */
+    int64_t *dropped_at_us;   /* ... when they joined the truth */
     size_t n_dropped, cap_dropped;
     int64_t rebase_s; /* added to event times (rebase_time) */
     size_t n_slow;
@@ -289,8 +291,8 @@ static int check_event(struct loop *l, struct hr_plan_item *x,
         if (it->has_event)
             return 0;
         snprintf(l->t->input_msg, sizeof(l->t->input_msg),
-                 "%s:%d: /event: missing, and %.600s", l->s->cassette,
-                 it->line, derr.msg);
+                 "%s:%d: /event: missing, and %.600s", l->s->cassette, it->line,
+                 derr.msg);
         l->t->input_error = 1;
         return -1;
     }
@@ -668,18 +670,28 @@ static void count_attempt(struct loop *l, const struct job *j,
         t->injected_failures++;
 }
 
-static int note_dropped(struct loop *l, const char *id)
+static int note_dropped(struct loop *l, const struct hr_plan_item *x)
 {
     if (l->n_dropped == l->cap_dropped) {
         size_t cap = l->cap_dropped ? l->cap_dropped * 2 : 64;
         char **v = hr_realloc(l->dropped_ids, cap * sizeof(char *));
+        char **o = hr_realloc(l->dropped_objects, cap * sizeof(char *));
+        int64_t *at = hr_realloc(l->dropped_at_us, cap * sizeof(int64_t));
 
-        if (!v)
+        if (v)
+            l->dropped_ids = v;
+        if (o)
+            l->dropped_objects = o;
+        if (at)
+            l->dropped_at_us = at;
+        if (!v || !o || !at)
             return -1;
-        l->dropped_ids = v;
         l->cap_dropped = cap;
     }
-    l->dropped_ids[l->n_dropped] = hr_strdup(id);
+    l->dropped_objects[l->n_dropped] =
+        x->it.event.object ? hr_strdup(x->it.event.object) : NULL;
+    l->dropped_at_us[l->n_dropped] = x->base_us;
+    l->dropped_ids[l->n_dropped] = hr_strdup(x->it.event.id);
     return l->dropped_ids[l->n_dropped++] ? 0 : -1;
 }
 
@@ -702,8 +714,7 @@ static int finish_job(struct loop *l, struct job *j, struct hr_err *err)
         t->delivered++;
     } else if (!x->dropped) {
         t->failed++;
-    } else if (x->it.has_event && x->it.event.id &&
-               note_dropped(l, x->it.event.id)) {
+    } else if (x->it.has_event && x->it.event.id && note_dropped(l, x)) {
         return hr_errf(err, HR_EXIT_INTERNAL, "out of memory");
     }
     l->pending--;
@@ -967,9 +978,13 @@ static void loop_free(struct loop *l)
     hr_free(l->slow);
     hr_expected_free(&l->truth);
     hr_mockapi_free(l->api);
-    for (i = 0; i < l->n_dropped; i++)
+    for (i = 0; i < l->n_dropped; i++) {
         hr_free(l->dropped_ids[i]);
+        hr_free(l->dropped_objects[i]);
+    }
     hr_free(l->dropped_ids);
+    hr_free(l->dropped_objects);
+    hr_free(l->dropped_at_us);
     if (l->canaries) {
         hr_canaries_free(l->canaries);
         hr_free(l->canaries);
@@ -1240,6 +1255,35 @@ static int64_t count_out_of_order(const struct hr_expected *e,
     return n;
 }
 
+/*
+ * How a dropped event the target applied reached it: in an event list
+ * page or fetch of the mock API, by a fetch of its object after the
+ * event existed, or not through the API at all.
+ */
+static void note_recovery(struct loop *l, size_t i)
+{
+    struct hr_run_totals *t = l->t;
+    struct hr_recovery *r;
+    int64_t first, last;
+
+    if (t->n_recovery >= HR_MAX_RECOVERY)
+        return;
+    r = &t->recovery[t->n_recovery];
+    snprintf(r->id, sizeof(r->id), "%s", l->dropped_ids[i]);
+    r->via = "not through the API";
+    r->at_ms = -1;
+    if (l->api && hr_mockapi_served(l->api, l->dropped_ids[i], &first, NULL)) {
+        r->via = "event list or event fetch";
+        r->at_ms = first / 1000;
+    } else if (l->api && l->dropped_objects[i] &&
+               hr_mockapi_served(l->api, l->dropped_objects[i], NULL, &last) &&
+               last >= l->dropped_at_us[i]) {
+        r->via = "object fetch";
+        r->at_ms = last / 1000;
+    }
+    t->n_recovery++;
+}
+
 /* Lost and recovered events, by the target's own account. */
 static void judge_events(struct loop *l, const cJSON *state)
 {
@@ -1260,8 +1304,12 @@ static void judge_events(struct loop *l, const cJSON *state)
         if (t->n_lost_ids < 20)
             t->lost_ids[t->n_lost_ids++] = hr_strdup(id);
     }
-    for (i = 0; i < l->n_dropped; i++)
-        t->recovered += applied_count(p, state, l->dropped_ids[i]) > 0;
+    for (i = 0; i < l->n_dropped; i++) {
+        if (applied_count(p, state, l->dropped_ids[i]) <= 0)
+            continue;
+        t->recovered++;
+        note_recovery(l, i);
+    }
     t->out_of_order = count_out_of_order(&l->truth, p, state);
 }
 

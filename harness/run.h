@@ -19,6 +19,7 @@ struct cJSON;
 #include <stdint.h>
 
 #define HR_STATUS_MAX 600
+#define HR_MAX_RECOVERY 20
 
 /* What a run measured; everything the verdict and reports need. */
 struct hr_run_totals {
@@ -59,6 +60,13 @@ struct hr_run_totals {
     int64_t lost_events; /* recorded events never applied; -1: n/a */
     int64_t recovered;   /* dropped events applied anyway */
     int64_t out_of_order; /* applied after a later one of its object */
+    struct hr_recovery {
+        char id[96];
+        const char *via; /* "event list or event fetch", "object fetch",
+                            "not through the API" */
+        int64_t at_ms;   /* when the API served it, -1 when it did not */
+    } recovery[HR_MAX_RECOVERY];
+    int n_recovery;
     char *lost_ids[20];
     int n_lost_ids;
     struct cJSON *api_summary; /* the mock API's journal summary */

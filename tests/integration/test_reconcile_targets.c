@@ -217,6 +217,18 @@ START_TEST(polling_consumer_passes_both_within_its_interval)
     ck_assert(t_json_num(a.result, "reconciliation.stable_match_ms") <= 700);
     ck_assert(t_json_num(a.result, "reconciliation.recovered") > 0);
     ck_assert_int_eq(t_json_num(a.result, "reconciliation.lost_events"), 0);
+    {
+        const cJSON *r = cJSON_GetArrayItem(
+            cJSON_GetObjectItem(cJSON_GetObjectItem(a.result, "reconciliation"),
+                                "recovered_events"),
+            0);
+
+        /* the polling consumer learned of it from the event list */
+        ck_assert_ptr_nonnull(r);
+        ck_assert_str_eq(cJSON_GetObjectItem(r, "via")->valuestring,
+                         "event list or event fetch");
+        ck_assert(t_json_num(r, "served_at_ms") >= 0);
+    }
     /* the journal saw the target poll the event list */
     ck_assert_ptr_nonnull(cJSON_GetObjectItem(a.result, "api"));
     cJSON_Delete(a.result);
