@@ -291,6 +291,14 @@ static cJSON *recon_json(const struct hr_run_totals *t, int64_t deadline_ms)
         cJSON_AddNumberToObject(o, "lost_events", (double)t->lost_events);
         cJSON_AddNumberToObject(o, "recovered", (double)t->recovered);
         cJSON_AddNumberToObject(o, "out_of_order", (double)t->out_of_order);
+        rec = cJSON_AddArrayToObject(o, "applied_more_than_once");
+        for (k = 0; k < t->n_multi; k++) {
+            cJSON *x = cJSON_CreateObject();
+
+            cJSON_AddStringToObject(x, "id", t->multi[k].id);
+            cJSON_AddNumberToObject(x, "times", (double)t->multi[k].times);
+            cJSON_AddItemToArray(rec, x);
+        }
         rec = cJSON_AddArrayToObject(o, "recovered_events");
         for (k = 0; k < t->n_recovery; k++) {
             cJSON *x = cJSON_CreateObject();

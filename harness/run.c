@@ -1297,8 +1297,13 @@ static void judge_events(struct loop *l, const cJSON *state)
     t->lost_events = 0;
     for (i = 0; i < l->truth.n_events; i++) {
         const char *id = l->truth.events[i];
+        int64_t n = applied_count(p, state, id);
 
-        if (applied_count(p, state, id) > 0)
+        if (n > 1 && t->n_multi < HR_MAX_RECOVERY) {
+            snprintf(t->multi[t->n_multi].id, sizeof(t->multi[0].id), "%s", id);
+            t->multi[t->n_multi++].times = n;
+        }
+        if (n > 0)
             continue;
         t->lost_events++;
         if (t->n_lost_ids < 20)

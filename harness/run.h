@@ -67,6 +67,11 @@ struct hr_run_totals {
         int64_t at_ms;   /* when the API served it, -1 when it did not */
     } recovery[HR_MAX_RECOVERY];
     int n_recovery;
+    struct hr_applied_many {
+        char id[96];
+        int64_t times;
+    } multi[HR_MAX_RECOVERY]; /* recorded events applied more than once */
+    int n_multi;
     char *lost_ids[20];
     int n_lost_ids;
     struct cJSON *api_summary; /* the mock API's journal summary */

@@ -193,6 +193,21 @@ START_TEST(delays_leave_naive_stale_and_correct_consistent)
 }
 END_TEST
 
+START_TEST(events_applied_twice_are_named_per_event)
+{
+    struct outcome n =
+        run_mode("naive", "{\"match\":{\"type\":\"invoice.*\"},\"action\":"
+                          "{\"duplicate\":{\"copies\":1}}}");
+    const cJSON *many =
+        cJSON_GetObjectItem(cJSON_GetObjectItem(n.result, "reconciliation"),
+                            "applied_more_than_once");
+
+    ck_assert_int_gt(cJSON_GetArraySize(many), 0);
+    ck_assert_int_eq(t_json_num(cJSON_GetArrayItem(many, 0), "times"), 2);
+    cJSON_Delete(n.result);
+}
+END_TEST
+
 START_TEST(fetcher_passes_reorder_and_fails_drop)
 {
     struct outcome a = run_mode("fetcher", REORDER);
@@ -307,6 +322,7 @@ int main(void)
     tcase_add_test(tc, naive_fails_on_reorder_and_on_drop);
     tcase_add_test(tc, fetcher_passes_reorder_and_fails_drop);
     tcase_add_test(tc, delays_leave_naive_stale_and_correct_consistent);
+    tcase_add_test(tc, events_applied_twice_are_named_per_event);
     tcase_add_test(tc, polling_consumer_passes_both_within_its_interval);
     tcase_add_test(tc, backfill_consumer_is_consistent_once_the_hook_ran);
     tcase_add_test(tc,
