@@ -10,6 +10,16 @@
 #include <sys/socket.h>
 
 #define MAX_BODY_BYTES (1 << 20)
+/*
+ * MHD's per-connection pool holds the request line, the request headers
+ * and the response headers; MHD zeroes all of it between two requests on
+ * a kept-alive connection, so its size is paid on every request (64 KB
+ * made that memset the largest user-space cost). 16 KB leaves room for
+ * about 14 KB of request line and headers (Node's default limit is 16
+ * KB); larger ones get a 4xx. Request bodies are copied out as they
+ * arrive and do not count against it.
+ */
+#define CONN_POOL_BYTES (16 * 1024)
 
 /* Per request, kept by MHD between calls of the access handler. */
 struct req {
@@ -838,7 +848,7 @@ static int start_daemon(struct hr_mockapi *m, const struct hr_mockapi_cfg *cfg,
         MHD_OPTION_NOTIFY_COMPLETED, on_completed, m,
         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)120,
         MHD_OPTION_CONNECTION_LIMIT, (unsigned int)4000,
-        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 * 1024),
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)CONN_POOL_BYTES,
         MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned int)1, MHD_OPTION_END);
     if (!m->d)
         return hr_errf(err, HR_EXIT_INTERNAL,

@@ -715,6 +715,56 @@ START_TEST(malformed_requests_get_clean_4xx_and_serving_goes_on)
 }
 END_TEST
 
+/* One GET on handle c with an extra header of n bytes; the status. */
+static long get_with_header(CURL *c, const char *url, size_t n)
+{
+    struct curl_slist *h = NULL;
+    struct resp r = {0};
+    char *line = malloc(n + 16);
+    long status = 0;
+
+    ck_assert_ptr_nonnull(line);
+    memcpy(line, "X-Pad: ", 7);
+    memset(line + 7, 'p', n);
+    line[7 + n] = '\0';
+    h = curl_slist_append(h, line);
+    h = curl_slist_append(h, "Authorization: Bearer " KEY);
+    curl_easy_setopt(c, CURLOPT_URL, url);
+    curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
+    curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, 5000L);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, &r);
+    ck_assert_int_eq(curl_easy_perform(c), CURLE_OK);
+    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+    curl_slist_free_all(h);
+    free(r.body);
+    free(line);
+    return status;
+}
+
+START_TEST(twelve_kb_of_headers_are_answered_on_a_kept_alive_connection)
+{
+    struct t_server s;
+    CURL *c = curl_easy_init();
+    char url[256];
+    long conns = -1;
+    int i;
+
+    serve_api(&s, 10000, PLAIN_API);
+    snprintf(url, sizeof(url), "%s/v1/events?limit=2", s.url);
+    for (i = 0; i < 4; i++)
+        ck_assert_int_eq(get_with_header(c, url, i % 2 ? 100 : 12000), 200);
+    curl_easy_getinfo(c, CURLINFO_NUM_CONNECTS, &conns);
+    ck_assert_int_eq(conns, 0); /* the last request reused the connection */
+    ck_assert_int_eq(get_with_header(c, url, 30000), 431);
+    curl_easy_cleanup(c);
+    c = curl_easy_init();
+    ck_assert_int_eq(get_with_header(c, url, 100), 200);
+    curl_easy_cleanup(c);
+    t_server_stop(&s);
+}
+END_TEST
+
 /* A Standard Webhooks cassette of n events, 1 ms apart. */
 static char *swh_cassette(const char *dir, int n)
 {
@@ -843,6 +893,8 @@ int main(void)
     tcase_add_test(tc, truncated_json_is_cut_short);
     tcase_add_test(tc, journal_counts_match_the_requests_made);
     tcase_add_test(tc, malformed_requests_get_clean_4xx_and_serving_goes_on);
+    tcase_add_test(tc,
+                   twelve_kb_of_headers_are_answered_on_a_kept_alive_connection);
     tcase_add_test(tc, cursor_style_events_walk_once_with_next_cursors);
     tcase_add_test(tc, bad_api_sections_and_addresses_exit_2);
     suite_add_tcase(s, tc);
