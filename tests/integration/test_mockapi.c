@@ -715,6 +715,66 @@ START_TEST(malformed_requests_get_clean_4xx_and_serving_goes_on)
 }
 END_TEST
 
+/* Checks one journal line: its fields, and t_ms written as N.NNN. */
+static void check_line(const char *line, const char *route, const char *path,
+                       int status)
+{
+    cJSON *j = cJSON_Parse(line);
+    const char *t = strstr(line, "\"t_ms\":");
+    size_t digits;
+
+    ck_assert_msg(j != NULL, "not JSON: %s", line);
+    ck_assert_str_eq(cJSON_GetObjectItem(j, "method")->valuestring, "GET");
+    ck_assert_str_eq(cJSON_GetObjectItem(j, "route")->valuestring, route);
+    ck_assert_str_eq(cJSON_GetObjectItem(j, "path")->valuestring, path);
+    ck_assert_int_eq(cJSON_GetObjectItem(j, "status")->valueint, status);
+    ck_assert(cJSON_GetObjectItem(j, "latency_us")->valuedouble >= 0);
+    ck_assert(cJSON_GetObjectItem(j, "t_ms")->valuedouble >= 0);
+    ck_assert_ptr_null(cJSON_GetObjectItem(j, "fault"));
+    ck_assert_ptr_nonnull(t);
+    t += 7;
+    digits = strspn(t, "0123456789");
+    ck_assert_msg(digits > 0 && t[digits] == '.' &&
+                      strspn(t + digits + 1, "0123456789") == 3 &&
+                      t[digits + 4] == ',',
+                  "t_ms not N.NNN: %.40s", t);
+    cJSON_Delete(j);
+}
+
+START_TEST(journal_lines_carry_each_request_field)
+{
+    struct t_server s;
+    char *dir = t_tmpdir();
+    char api[768], jpath[512], *text, *line, *save = NULL;
+    struct hr_err err;
+    size_t len;
+
+    snprintf(jpath, sizeof(jpath), "%s/journal.ndjson", dir);
+    snprintf(api, sizeof(api),
+             "{\"key_env\":\"HR_TEST_API_KEY\",\"journal\":\"%s\"}", jpath);
+    serve(&s, scenario(dir, product_cassette(dir), 1, api), NULL);
+    free(aget(&s, "/v1/balance?a=1&expand%5B%5D=x").body);
+    free(aget(&s, "/say%22hi%22%01").body);
+    free(aget(&s, "/v1/balance?a=1&expand%5B%5D=x").body);
+    t_server_stop(&s);
+    text = hr_read_file(jpath, &len, &err);
+    ck_assert_ptr_nonnull(text);
+    line = strtok_r(text, "\n", &save);
+    ck_assert_ptr_nonnull(line);
+    check_line(line, "recorded /v1/balance", "/v1/balance", 200);
+    line = strtok_r(NULL, "\n", &save);
+    ck_assert_ptr_nonnull(line);
+    ck_assert_ptr_nonnull(strstr(line, "\"path\":\"/say\\\"hi\\\"\\u0001\""));
+    check_line(line, "unmatched", "/say\"hi\"\x01", 404);
+    line = strtok_r(NULL, "\n", &save);
+    ck_assert_ptr_nonnull(line);
+    check_line(line, "recorded /v1/balance", "/v1/balance", 200);
+    ck_assert_ptr_null(strtok_r(NULL, "\n", &save));
+    hr_free(text);
+    free(dir);
+}
+END_TEST
+
 /* One GET on handle c with an extra header of n bytes; the status. */
 static long get_with_header(CURL *c, const char *url, size_t n)
 {
@@ -895,6 +955,7 @@ int main(void)
     tcase_add_test(tc, malformed_requests_get_clean_4xx_and_serving_goes_on);
     tcase_add_test(tc,
                    twelve_kb_of_headers_are_answered_on_a_kept_alive_connection);
+    tcase_add_test(tc, journal_lines_carry_each_request_field);
     tcase_add_test(tc, cursor_style_events_walk_once_with_next_cursors);
     tcase_add_test(tc, bad_api_sections_and_addresses_exit_2);
     suite_add_tcase(s, tc);
