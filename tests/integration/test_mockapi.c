@@ -802,7 +802,7 @@ static long get_with_header(CURL *c, const char *url, size_t n)
     return status;
 }
 
-START_TEST(twelve_kb_of_headers_are_answered_on_a_kept_alive_connection)
+START_TEST(twelve_kb_of_headers_are_served_on_one_connection)
 {
     struct t_server s;
     CURL *c = curl_easy_init();
@@ -953,8 +953,7 @@ int main(void)
     tcase_add_test(tc, truncated_json_is_cut_short);
     tcase_add_test(tc, journal_counts_match_the_requests_made);
     tcase_add_test(tc, malformed_requests_get_clean_4xx_and_serving_goes_on);
-    tcase_add_test(tc,
-                   twelve_kb_of_headers_are_answered_on_a_kept_alive_connection);
+    tcase_add_test(tc, twelve_kb_of_headers_are_served_on_one_connection);
     tcase_add_test(tc, journal_lines_carry_each_request_field);
     tcase_add_test(tc, cursor_style_events_walk_once_with_next_cursors);
     tcase_add_test(tc, bad_api_sections_and_addresses_exit_2);
