@@ -16,7 +16,8 @@
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 SRC=$(dirname "$HERE")
-BUILD=${1:-$SRC/build}
+# Absolute: the servers are started from other folders.
+BUILD=$(cd "${1:-$SRC/build}" && pwd)
 HR=$BUILD/hookreplay
 DUR=${DUR:-10}; REPS=${REPS:-3}; CONNS=${CONNS:-64}; WM_WARMUP=${WM_WARMUP:-40}
 TOTAL=${TOTAL:-1000000}; SRV_CPU=${SRV_CPU:-0}; CLI_CPU=${CLI_CPU:-1}

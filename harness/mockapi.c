@@ -10,6 +10,16 @@
 #include <sys/socket.h>
 
 #define MAX_BODY_BYTES (1 << 20)
+/*
+ * MHD's per-connection pool holds the request line, the request headers
+ * and the response headers; MHD zeroes all of it between two requests on
+ * a kept-alive connection, so its size is paid on every request (64 KB
+ * made that memset the largest user-space cost). 16 KB leaves room for
+ * about 14 KB of request line and headers (Node's default limit is 16
+ * KB); larger ones get a 4xx. Request bodies are copied out as they
+ * arrive and do not count against it.
+ */
+#define CONN_POOL_BYTES (16 * 1024)
 
 /* Per request, kept by MHD between calls of the access handler. */
 struct req {
@@ -354,6 +364,14 @@ static int64_t run_now(const struct hr_mockapi *m)
     return hr_mono_us() - m->t0_us;
 }
 
+/* The run clock at mono_us, a monotonic time read already. */
+static int64_t run_at(const struct hr_mockapi *m, int64_t mono_us)
+{
+    if (m->now_fn)
+        return m->now_fn(m->clock_ctx);
+    return mono_us - m->t0_us;
+}
+
 /* ---- auth ---- */
 
 static int key_known(const struct hr_mockapi *m, const char *k, size_t len)
@@ -622,8 +640,8 @@ static void note(struct req *rq, const struct out *o, const struct verdict *v)
 {
     rq->status = o->status;
     rq->retry_after_s = o->retry_after_s;
-    snprintf(rq->route, sizeof(rq->route), "%s", o->route);
-    snprintf(rq->fault, sizeof(rq->fault), "%s", v->label);
+    hr_mockapi_copy(rq->route, sizeof(rq->route), o->route);
+    hr_mockapi_copy(rq->fault, sizeof(rq->fault), v->label);
 }
 
 static int add_timer(struct hr_mockapi *m, struct MHD_Connection *c,
@@ -687,13 +705,13 @@ static enum MHD_Result answer(struct hr_mockapi *m, struct MHD_Connection *c,
 
     hr_buf_init(&o.body, 0);
     o.retry_after_s = -1;
-    snprintf(o.route, sizeof(o.route), "unmatched");
+    hr_mockapi_copy(o.route, sizeof(o.route), "unmatched");
     decide(m, url, method, rq->t_us, &v);
     q.read_us = rq->t_us - v.stale_us;
     if (check_auth(m, c, &o) == 0)
         hr_mockapi_route(m, &q, &o);
     else
-        snprintf(o.route, sizeof(o.route), "unauthorized");
+        hr_mockapi_copy(o.route, sizeof(o.route), "unauthorized");
     if (v.terminal && v.terminal->kind == HR_AF_STATUS) {
         o.ref = NULL;
         o.cached = NULL;
@@ -787,12 +805,12 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
         if (!rq)
             return MHD_NO;
         rq->start_us = hr_mono_us();
-        rq->t_us = run_now(m);
+        rq->t_us = run_at(m, rq->start_us);
         rq->retry_after_s = -1;
         hr_buf_init(&rq->body, MAX_BODY_BYTES);
-        snprintf(rq->path, sizeof(rq->path), "%s", url);
-        snprintf(rq->method, sizeof(rq->method), "%s", method);
-        snprintf(rq->route, sizeof(rq->route), "unmatched");
+        hr_mockapi_copy(rq->path, sizeof(rq->path), url);
+        hr_mockapi_copy(rq->method, sizeof(rq->method), method);
+        hr_mockapi_copy(rq->route, sizeof(rq->route), "unmatched");
         *con_cls = rq;
         return MHD_YES;
     }
@@ -912,7 +930,7 @@ static int start_daemon(struct hr_mockapi *m, const struct hr_mockapi_cfg *cfg,
         MHD_OPTION_NOTIFY_COMPLETED, on_completed, m,
         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)120,
         MHD_OPTION_CONNECTION_LIMIT, (unsigned int)4000,
-        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 * 1024),
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)CONN_POOL_BYTES,
         MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned int)1, MHD_OPTION_END);
     if (!m->d)
         return hr_errf(err, HR_EXIT_INTERNAL,
@@ -1162,6 +1180,7 @@ static int fill_recorded(struct recorded *r, const struct hr_interaction *it)
         r->headers[r->n_headers++].value = hr_strdup(rs->headers[i].value);
     }
     sort_query(r);
+    snprintf(r->route, sizeof(r->route), "recorded %.90s", r->path);
     return 0;
 }
 

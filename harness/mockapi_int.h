@@ -12,10 +12,12 @@
 #include "truth.h"
 
 #include <microhttpd.h>
+#include <string.h>
 
 /* A recorded API interaction, ready to serve. */
 struct recorded {
     char *method, *path;
+    char route[112]; /* its journal route, "recorded PATH" */
     char **qk, **qv; /* decoded query pairs, sorted by key then value */
     size_t nq;
     unsigned char *req_body; /* matched only when non-empty */
@@ -112,5 +114,15 @@ void hr_mockapi_bad_param(struct hr_mockapi *m, const char *code,
                           const char *param, const char *message,
                           struct out *o);
 void hr_mockapi_recorded_free(struct recorded *r);
+
+/* Copies src into dst of cap bytes, cut to fit: snprintf("%s") without
+ * the format parsing, which showed in the request path's profile. */
+static inline void hr_mockapi_copy(char *dst, size_t cap, const char *src)
+{
+    size_t n = strnlen(src, cap - 1);
+
+    memcpy(dst, src, n);
+    dst[n] = '\0';
+}
 
 #endif

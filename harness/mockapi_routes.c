@@ -715,7 +715,7 @@ static int serve_recorded(struct hr_mockapi *m, const struct reqinfo *q,
     o->cached = hit->cached;
     o->hdrs = hit->headers;
     o->n_hdrs = hit->n_headers;
-    snprintf(o->route, sizeof(o->route), "recorded %.90s", hit->path);
+    hr_mockapi_copy(o->route, sizeof(o->route), hit->route);
     return 1;
 }
 

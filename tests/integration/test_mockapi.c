@@ -741,6 +741,116 @@ START_TEST(malformed_requests_get_clean_4xx_and_serving_goes_on)
 }
 END_TEST
 
+/* Checks one journal line: its fields, and t_ms written as N.NNN. */
+static void check_line(const char *line, const char *route, const char *path,
+                       int status)
+{
+    cJSON *j = cJSON_Parse(line);
+    const char *t = strstr(line, "\"t_ms\":");
+    size_t digits;
+
+    ck_assert_msg(j != NULL, "not JSON: %s", line);
+    ck_assert_str_eq(cJSON_GetObjectItem(j, "method")->valuestring, "GET");
+    ck_assert_str_eq(cJSON_GetObjectItem(j, "route")->valuestring, route);
+    ck_assert_str_eq(cJSON_GetObjectItem(j, "path")->valuestring, path);
+    ck_assert_int_eq(cJSON_GetObjectItem(j, "status")->valueint, status);
+    ck_assert(cJSON_GetObjectItem(j, "latency_us")->valuedouble >= 0);
+    ck_assert(cJSON_GetObjectItem(j, "t_ms")->valuedouble >= 0);
+    ck_assert_ptr_null(cJSON_GetObjectItem(j, "fault"));
+    ck_assert_ptr_nonnull(t);
+    t += 7;
+    digits = strspn(t, "0123456789");
+    ck_assert_msg(digits > 0 && t[digits] == '.' &&
+                      strspn(t + digits + 1, "0123456789") == 3 &&
+                      t[digits + 4] == ',',
+                  "t_ms not N.NNN: %.40s", t);
+    cJSON_Delete(j);
+}
+
+START_TEST(journal_lines_carry_each_request_field)
+{
+    struct t_server s;
+    char *dir = t_tmpdir();
+    char api[768], jpath[512], *text, *line, *save = NULL;
+    struct hr_err err;
+    size_t len;
+
+    snprintf(jpath, sizeof(jpath), "%s/journal.ndjson", dir);
+    snprintf(api, sizeof(api),
+             "{\"key_env\":\"HR_TEST_API_KEY\",\"journal\":\"%s\"}", jpath);
+    serve(&s, scenario(dir, product_cassette(dir), 1, api), NULL);
+    free(aget(&s, "/v1/balance?a=1&expand%5B%5D=x").body);
+    free(aget(&s, "/say%22hi%22%01").body);
+    free(aget(&s, "/v1/balance?a=1&expand%5B%5D=x").body);
+    t_server_stop(&s);
+    text = hr_read_file(jpath, &len, &err);
+    ck_assert_ptr_nonnull(text);
+    line = strtok_r(text, "\n", &save);
+    ck_assert_ptr_nonnull(line);
+    check_line(line, "recorded /v1/balance", "/v1/balance", 200);
+    line = strtok_r(NULL, "\n", &save);
+    ck_assert_ptr_nonnull(line);
+    ck_assert_ptr_nonnull(strstr(line, "\"path\":\"/say\\\"hi\\\"\\u0001\""));
+    check_line(line, "unmatched", "/say\"hi\"\x01", 404);
+    line = strtok_r(NULL, "\n", &save);
+    ck_assert_ptr_nonnull(line);
+    check_line(line, "recorded /v1/balance", "/v1/balance", 200);
+    ck_assert_ptr_null(strtok_r(NULL, "\n", &save));
+    hr_free(text);
+    free(dir);
+}
+END_TEST
+
+/* One GET on handle c with an extra header of n bytes; the status. */
+static long get_with_header(CURL *c, const char *url, size_t n)
+{
+    struct curl_slist *h = NULL;
+    struct resp r = {0};
+    char *line = malloc(n + 16);
+    long status = 0;
+
+    ck_assert_ptr_nonnull(line);
+    memcpy(line, "X-Pad: ", 7);
+    memset(line + 7, 'p', n);
+    line[7 + n] = '\0';
+    h = curl_slist_append(h, line);
+    h = curl_slist_append(h, "Authorization: Bearer " KEY);
+    curl_easy_setopt(c, CURLOPT_URL, url);
+    curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
+    curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, 5000L);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, &r);
+    ck_assert_int_eq(curl_easy_perform(c), CURLE_OK);
+    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+    curl_slist_free_all(h);
+    free(r.body);
+    free(line);
+    return status;
+}
+
+START_TEST(twelve_kb_of_headers_are_served_on_one_connection)
+{
+    struct t_server s;
+    CURL *c = curl_easy_init();
+    char url[256];
+    long conns = -1;
+    int i;
+
+    serve_api(&s, 10000, PLAIN_API);
+    snprintf(url, sizeof(url), "%s/v1/events?limit=2", s.url);
+    for (i = 0; i < 4; i++)
+        ck_assert_int_eq(get_with_header(c, url, i % 2 ? 100 : 12000), 200);
+    curl_easy_getinfo(c, CURLINFO_NUM_CONNECTS, &conns);
+    ck_assert_int_eq(conns, 0); /* the last request reused the connection */
+    ck_assert_int_eq(get_with_header(c, url, 30000), 431);
+    curl_easy_cleanup(c);
+    c = curl_easy_init();
+    ck_assert_int_eq(get_with_header(c, url, 100), 200);
+    curl_easy_cleanup(c);
+    t_server_stop(&s);
+}
+END_TEST
+
 /* A Standard Webhooks cassette of n events, 1 ms apart. */
 static char *swh_cassette(const char *dir, int n)
 {
@@ -869,6 +979,8 @@ int main(void)
     tcase_add_test(tc, truncated_json_is_cut_short);
     tcase_add_test(tc, journal_counts_match_the_requests_made);
     tcase_add_test(tc, malformed_requests_get_clean_4xx_and_serving_goes_on);
+    tcase_add_test(tc, twelve_kb_of_headers_are_served_on_one_connection);
+    tcase_add_test(tc, journal_lines_carry_each_request_field);
     tcase_add_test(tc, cursor_style_events_walk_once_with_next_cursors);
     tcase_add_test(tc, bad_api_sections_and_addresses_exit_2);
     suite_add_tcase(s, tc);
