@@ -631,11 +631,13 @@ static int parse_pair(struct pctx *c, const cJSON *pair, const char *ptr,
         !cJSON_IsString(n) || !cJSON_IsString(v))
         return verr(c, ptr, "must be a [name, value] pair of strings");
     if (!is_token(n->valuestring))
-        return verr(c, ptr, "the header name must be an HTTP token (no "
-                            "spaces, colons or control characters)");
+        return verr(c, ptr,
+                    "the header name must be an HTTP token (no "
+                    "spaces, colons or control characters)");
     if (!is_clean(v->valuestring, 1, 1))
-        return verr(c, ptr, "the header value must hold no control "
-                            "characters (CR and LF would inject lines)");
+        return verr(c, ptr,
+                    "the header value must hold no control "
+                    "characters (CR and LF would inject lines)");
     h->name = hr_strdup(n->valuestring);
     h->value = hr_strdup(v->valuestring);
     return (h->name && h->value) ? 0 : oom(c);
@@ -752,20 +754,6 @@ static int parse_response(struct pctx *c, const cJSON *root,
     return 0;
 }
 
-/* Event fields reach logs, reports and the target's state: UTF-8
- * text without control characters. */
-static int printable(const char *s)
-{
-    const unsigned char *u = (const unsigned char *)s;
-
-    if (!s)
-        return 1;
-    for (; *u; u++)
-        if (*u < 0x20 || *u == 0x7f)
-            return 0;
-    return hr_utf8_valid_no_nul((const unsigned char *)s, strlen(s));
-}
-
 static int parse_event(struct pctx *c, const cJSON *root,
                        struct hr_interaction *it)
 {
@@ -784,7 +772,9 @@ static int parse_event(struct pctx *c, const cJSON *root,
         get_int(c, obj, "/event", "created", -MAX_SAFE_INT, MAX_SAFE_INT,
                 &ev->has_created, &ev->created))
         return -1;
-    if (!printable(ev->id) || !printable(ev->type) || !printable(ev->object))
+    /* event fields reach logs, reports and the target's state */
+    if (!hr_text_printable(ev->id) || !hr_text_printable(ev->type) ||
+        !hr_text_printable(ev->object))
         return verr(c, "/event",
                     "id, type and object must be printable UTF-8 (no "
                     "control characters)");

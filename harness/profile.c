@@ -817,23 +817,6 @@ static int to_unix_s(const char *text, enum hr_time_format f, int64_t *out)
     return 0;
 }
 
-/*
- * An identity field must be printable UTF-8: cJSON ends a string at an
- * escaped NUL (two ids differing after it would look alike), and
- * invalid bytes or control characters would reach logs and state.
- */
-static int clean_text(const char *s)
-{
-    const unsigned char *u = (const unsigned char *)s;
-
-    if (!s)
-        return 1;
-    for (; *u; u++)
-        if (*u < 0x20 || *u == 0x7f)
-            return 0;
-    return hr_utf8_valid_no_nul((const unsigned char *)s, strlen(s));
-}
-
 /* 1 when the body holds text right before an escaped NUL: cJSON cut the
  * string there, and the whole value was longer. */
 static int cut_at_nul(const struct hr_message *req, const char *text)
@@ -844,8 +827,7 @@ static int cut_at_nul(const struct hr_message *req, const char *text)
     if (!n || req->body_len < n + 6)
         return 0;
     for (i = 0; i + n + 6 <= req->body_len; i++)
-        if (memcmp(b + i, text, n) == 0 &&
-            memcmp(b + i + n, "\\u0000", 6) == 0)
+        if (memcmp(b + i, text, n) == 0 && memcmp(b + i + n, "\\u0000", 6) == 0)
             return 1;
     return 0;
 }
@@ -873,8 +855,11 @@ int hr_profile_event(const struct hr_profile *p, const struct hr_message *req,
         return hr_errf(err, HR_EXIT_INPUT,
                        "no event id where profile '%s' looks for it", p->name);
     }
-    if (!clean_text(ev->id) || !clean_text(ev->type) ||
-        !clean_text(ev->object) || cut_at_nul(req, ev->id) ||
+    /* Identity fields must be printable UTF-8, and whole: cJSON ends a
+     * string at an escaped NUL, so two ids differing after it would look
+     * alike. */
+    if (!hr_text_printable(ev->id) || !hr_text_printable(ev->type) ||
+        !hr_text_printable(ev->object) || cut_at_nul(req, ev->id) ||
         cut_at_nul(req, ev->type) || cut_at_nul(req, ev->object)) {
         hr_free(ev->id);
         hr_free(ev->type);

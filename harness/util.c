@@ -317,6 +317,18 @@ int hr_utf8_valid_no_nul(const unsigned char *p, size_t n)
     return 1;
 }
 
+int hr_text_printable(const char *s)
+{
+    const unsigned char *u = (const unsigned char *)s;
+
+    if (!s)
+        return 1;
+    for (; *u; u++)
+        if (*u < 0x20 || *u == 0x7f)
+            return 0;
+    return hr_utf8_valid_no_nul((const unsigned char *)s, strlen(s));
+}
+
 char *hr_read_file(const char *path, size_t *len, struct hr_err *err)
 {
     struct hr_buf b;

@@ -82,6 +82,10 @@ unsigned char *hr_b64_decode(const char *s, size_t len, size_t *out_len);
 /* Lowercase hex of n bytes into out (2n+1 bytes). */
 void hr_hex(const unsigned char *p, size_t n, char *out);
 
+/* 1 when s (NULL counts) is valid UTF-8 without control characters:
+ * text fit for ids, types, logs and reports. */
+int hr_text_printable(const char *s);
+
 /* 1 when p holds valid UTF-8 with no NUL byte, else 0. */
 int hr_utf8_valid_no_nul(const unsigned char *p, size_t n);
 
