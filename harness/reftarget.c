@@ -976,6 +976,55 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
     }
 }
 
+/* The first "id": "..." in text, as a regular expression would find it. */
+static char *lenient_id(const char *text, size_t len)
+{
+    const char *p = text, *end = text + len, *q;
+
+    for (; p + 4 <= end; p++) {
+        if (memcmp(p, "\"id\"", 4))
+            continue;
+        p += 4;
+        while (p < end && (*p == ' ' || *p == ':' || *p == '\t'))
+            p++;
+        if (p < end && *p == '"' &&
+            (q = memchr(p + 1, '"', (size_t)(end - p - 1))))
+            return hr_strndup(p + 1, (size_t)(q - p - 1));
+    }
+    return NULL;
+}
+
+/*
+ * Naive mode reads until the connection closes, as a hand-rolled server
+ * that ignores Content-Length does, and acts on what arrived: a request
+ * cut off mid-body (reset, truncated) is applied, and the provider's
+ * retry of it is applied again.
+ */
+static int naive_partial(struct hr_reftarget *t, struct MHD_Connection *c,
+                         struct request *r)
+{
+    struct hr_interaction it;
+    struct hr_err err = {0};
+    struct answer a = {0};
+    int done = 0;
+
+    if (t->mode != HR_REFTARGET_NAIVE || r->too_big || r->no_memory ||
+        r->body.len == 0)
+        return 0;
+    hr_interaction_init(&it);
+    if (build_message(c, "/", "POST", r, &it.request) == 0) {
+        if (hr_profile_event(t->profile, &it.request, &it.event, &err))
+            it.event.id =
+                lenient_id((const char *)it.request.body, it.request.body_len);
+        if (it.event.id) {
+            apply_event(t, &it.event, NULL, &a);
+            done = 1;
+        }
+    }
+    hr_interaction_clear(&it);
+    return done;
+}
+
 static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
                          enum MHD_RequestTerminationCode toe)
 {
@@ -984,7 +1033,7 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 
     if (!r || *con_cls == &not_a_delivery)
         return;
-    if (!r->answered)
+    if (!r->answered && !naive_partial(t, c, r))
         count_rejected(t); /* cut off before the end of its body */
     hr_buf_free(&r->body);
     hr_free(r);

@@ -188,6 +188,16 @@ START_TEST(injected_timeouts_make_naive_process_the_retry_again)
 }
 END_TEST
 
+START_TEST(truncated_bodies_are_applied_by_naive_then_again_on_retry)
+{
+    /* The naive consumer reads to the end of the connection and acts on
+     * what arrived; the provider then retries the failed attempt. */
+    flags_naive_only("{\"match\":{\"seq\":[2,4]},\"action\":"
+                     "{\"connection\":\"truncated\"}}",
+                     "max_duplicates_processed");
+}
+END_TEST
+
 START_TEST(rotated_signatures_are_accepted_by_the_correct_target)
 {
     struct outcome c =
@@ -308,6 +318,8 @@ int main(void)
     tcase_add_test(tc, missing_signatures_are_accepted_by_naive_only);
     tcase_add_test(tc, wrong_scheme_signatures_are_accepted_by_naive_only);
     tcase_add_test(tc, injected_timeouts_make_naive_process_the_retry_again);
+    tcase_add_test(tc,
+                   truncated_bodies_are_applied_by_naive_then_again_on_retry);
     tcase_add_test(tc, rotated_signatures_are_accepted_by_the_correct_target);
     tcase_add_test(tc, dropped_events_are_never_sent_and_not_counted_as_failed);
     tcase_add_test(tc, scripted_attempts_follow_the_script_then_deliver);
