@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* The streaming planner: pacing, reorder windows and fault rules. */
 #include "plan.h"
+#include "heap.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -15,9 +16,8 @@ struct held {
 struct hr_planner {
     const struct hr_scenario *s;
     struct hr_cassette_reader *rd;
-    struct hr_plan_item **heap;
-    size_t heap_len, heap_cap;
-    struct held *group; /* a reorder window being filled */
+    struct hr_heap heap; /* settled items, in plan order */
+    struct held *group;  /* a reorder window being filled */
     size_t n_group;
     int group_rule; /* -1 when no rule reorders by event count */
     int64_t last_base_us, first_at_ms;
@@ -54,48 +54,25 @@ static int item_before(const struct hr_plan_item *a,
     return a->order < b->order;
 }
 
+static int item_before_v(const void *a, const void *b)
+{
+    return item_before(a, b);
+}
+
 static int heap_push(struct hr_planner *p, struct hr_plan_item *x)
 {
-    size_t i;
-
-    if (p->heap_len == p->heap_cap) {
-        size_t cap = p->heap_cap ? p->heap_cap * 2 : 64;
-        struct hr_plan_item **h = hr_realloc(p->heap, cap * sizeof(*h));
-
-        if (!h)
-            return -1;
-        p->heap = h;
-        p->heap_cap = cap;
-    }
-    i = p->heap_len++;
-    while (i > 0 && item_before(x, p->heap[(i - 1) / 2])) {
-        p->heap[i] = p->heap[(i - 1) / 2];
-        i = (i - 1) / 2;
-    }
-    p->heap[i] = x;
-    return 0;
+    return hr_heap_push(&p->heap, x);
 }
 
 static struct hr_plan_item *heap_pop(struct hr_planner *p)
 {
-    struct hr_plan_item *top = p->heap[0], *last = p->heap[--p->heap_len];
-    size_t i = 0;
+    return hr_heap_pop(&p->heap);
+}
 
-    for (;;) {
-        size_t c = 2 * i + 1;
-
-        if (c >= p->heap_len)
-            break;
-        if (c + 1 < p->heap_len && item_before(p->heap[c + 1], p->heap[c]))
-            c++;
-        if (!item_before(p->heap[c], last))
-            break;
-        p->heap[i] = p->heap[c];
-        i = c;
-    }
-    if (p->heap_len)
-        p->heap[i] = last;
-    return top;
+/* The next settled item, or NULL. */
+static const struct hr_plan_item *heap_top(const struct hr_planner *p)
+{
+    return hr_heap_top(&p->heap);
 }
 
 static int rule_matches(const struct hr_planner *p, int ri,
@@ -432,7 +409,7 @@ static int64_t watermark(const struct hr_planner *p)
 
 static int settle(struct hr_planner *p, struct hr_err *err)
 {
-    while (!(p->heap_len && p->heap[0]->planned_us <= watermark(p))) {
+    while (!(heap_top(p) && heap_top(p)->planned_us <= watermark(p))) {
         if (p->eof)
             return 0;
         if (read_one(p, err))
@@ -446,7 +423,7 @@ int hr_planner_peek(struct hr_planner *p, int64_t *planned_us,
 {
     if (settle(p, err))
         return -1;
-    *planned_us = p->heap_len ? p->heap[0]->planned_us : INT64_MAX;
+    *planned_us = heap_top(p) ? heap_top(p)->planned_us : INT64_MAX;
     return 0;
 }
 
@@ -456,7 +433,7 @@ int hr_planner_next(struct hr_planner *p, struct hr_plan_item **out,
     *out = NULL;
     if (settle(p, err))
         return hr_errf(err, HR_EXIT_INTERNAL, "out of memory");
-    if (p->heap_len) {
+    if (heap_top(p)) {
         *out = heap_pop(p);
         return 1;
     }
@@ -527,6 +504,7 @@ struct hr_planner *hr_planner_new(const struct hr_scenario *s,
     p->s = s;
     p->rd = r;
     p->group_rule = -1;
+    p->heap.before = item_before_v;
     if (needs_empirical(s) &&
         (strcmp(s->cassette, "-") == 0 && !s->cassette_mem)) {
         hr_errf(err, HR_EXIT_INPUT,
@@ -547,12 +525,12 @@ void hr_planner_free(struct hr_planner *p)
 
     if (!p)
         return;
-    while (p->heap_len)
+    while (heap_top(p))
         hr_plan_item_free(heap_pop(p));
     for (i = 0; i < p->n_group; i++)
         hr_interaction_clear(&p->group[i].it);
     hr_free(p->group);
-    hr_free(p->heap);
+    hr_heap_free(&p->heap);
     hr_free(p->empirical_ms);
     hr_free(p);
 }

@@ -3,6 +3,7 @@
 #include "run.h"
 #include "cassette.h"
 #include "attempt.h"
+#include "heap.h"
 #include "plan.h"
 #include "probe.h"
 #include "progress.h"
@@ -76,8 +77,7 @@ struct loop {
     struct endpoint *eps;
     size_t n_eps;
     CURLM *multi;
-    struct job **heap;
-    size_t heap_len, heap_cap;
+    struct hr_heap heap; /* jobs waiting for their (next) send time */
     struct job *ready, *ready_tail;
     struct hr_planner *plan;
     int eof;
@@ -166,48 +166,24 @@ static int job_before(const struct job *a, const struct job *b)
     return a->order < b->order;
 }
 
+static int job_before_v(const void *a, const void *b)
+{
+    return job_before(a, b);
+}
+
 static int heap_push(struct loop *l, struct job *j)
 {
-    size_t i;
-
-    if (l->heap_len == l->heap_cap) {
-        size_t cap = l->heap_cap ? l->heap_cap * 2 : 256;
-        struct job **h = hr_realloc(l->heap, cap * sizeof(*h));
-
-        if (!h)
-            return -1;
-        l->heap = h;
-        l->heap_cap = cap;
-    }
-    i = l->heap_len++;
-    while (i > 0 && job_before(j, l->heap[(i - 1) / 2])) {
-        l->heap[i] = l->heap[(i - 1) / 2];
-        i = (i - 1) / 2;
-    }
-    l->heap[i] = j;
-    return 0;
+    return hr_heap_push(&l->heap, j);
 }
 
 static struct job *heap_pop(struct loop *l)
 {
-    struct job *top = l->heap[0], *last = l->heap[--l->heap_len];
-    size_t i = 0;
+    return hr_heap_pop(&l->heap);
+}
 
-    for (;;) {
-        size_t c = 2 * i + 1;
-
-        if (c >= l->heap_len)
-            break;
-        if (c + 1 < l->heap_len && job_before(l->heap[c + 1], l->heap[c]))
-            c++;
-        if (!job_before(l->heap[c], last))
-            break;
-        l->heap[i] = l->heap[c];
-        i = c;
-    }
-    if (l->heap_len)
-        l->heap[i] = last;
-    return top;
+static const struct job *heap_top(const struct loop *l)
+{
+    return hr_heap_top(&l->heap);
 }
 
 static int64_t now_us(const struct loop *l)
@@ -611,7 +587,7 @@ static int dispatch(struct loop *l, struct hr_err *err)
     struct job **pp, *prev = NULL;
     int64_t now = now_us(l);
 
-    while (l->heap_len && l->heap[0]->planned_us <= now)
+    while (heap_top(l) && heap_top(l)->planned_us <= now)
         ready_append(l, heap_pop(l));
     l->scan++;
     pp = &l->ready;
@@ -831,8 +807,8 @@ static int poll_timeout_ms(struct loop *l)
 {
     int64_t next = INT64_MAX, wait;
 
-    if (l->heap_len)
-        next = l->heap[0]->planned_us;
+    if (heap_top(l))
+        next = heap_top(l)->planned_us;
     if (!l->eof && next > now_us(l) + READ_AHEAD_US)
         next = now_us(l) + READ_AHEAD_US;
     if (l->n_slow)
@@ -855,7 +831,7 @@ static int drain_stopped(struct loop *l, struct hr_err *err)
 {
     struct job *j;
 
-    while (l->heap_len)
+    while (heap_top(l))
         ready_append(l, heap_pop(l));
     while ((j = l->ready)) {
         l->ready = j->next;
@@ -961,7 +937,7 @@ static void loop_free(struct loop *l)
 {
     size_t i;
 
-    while (l->heap_len)
+    while (heap_top(l))
         job_free(heap_pop(l));
     while (l->ready) {
         struct job *j = l->ready;
@@ -969,7 +945,7 @@ static void loop_free(struct loop *l)
         l->ready = j->next;
         job_free(j);
     }
-    hr_free(l->heap);
+    hr_heap_free(&l->heap);
     hr_planner_free(l->plan);
     for (i = 0; i < l->n_eps; i++)
         hr_profile_free(l->eps[i].profile);
@@ -1621,6 +1597,7 @@ int hr_run(const struct hr_scenario *s, struct hr_run_totals *t,
     int rc = -1;
 
     memset(&l, 0, sizeof(l));
+    l.heap.before = job_before_v;
     memset(t, 0, sizeof(*t));
     memset(v, 0, sizeof(*v));
     hr_hist_init(&t->ack_actual);
