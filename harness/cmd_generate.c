@@ -123,26 +123,11 @@ static int parse_args(int argc, char **argv, struct gen_args *a)
     return -1;
 }
 
-/* Writes to a temporary file renamed over FILE only when all went well. */
-static int generate_to_file(const struct gen_args *a, struct hr_err *err)
+static int write_story(FILE *f, void *ud, struct hr_err *err)
 {
-    char tmp[4096];
-    FILE *f;
-    int rc;
+    const struct gen_args *a = ud;
 
-    snprintf(tmp, sizeof(tmp), "%s.tmp", a->out_path);
-    f = fopen(tmp, "wb");
-    if (!f)
-        return hr_errf(err, HR_EXIT_INTERNAL, "%s: %s", tmp, strerror(errno));
-    rc = hr_generate_stripe_story(&a->o, f, err);
-    if (fclose(f) != 0 && rc == 0)
-        rc = hr_errf(err, HR_EXIT_INTERNAL, "%s: %s", tmp, strerror(errno));
-    if (rc == 0 && rename(tmp, a->out_path) != 0)
-        rc = hr_errf(err, HR_EXIT_INTERNAL, "%s: %s", a->out_path,
-                     strerror(errno));
-    if (rc)
-        remove(tmp);
-    return rc;
+    return hr_generate_stripe_story(&a->o, f, err);
 }
 
 int cmd_generate(int argc, char **argv)
@@ -153,14 +138,7 @@ int cmd_generate(int argc, char **argv)
 
     if (rc >= 0)
         return rc;
-    if (a.out_path) {
-        rc = generate_to_file(&a, &err);
-    } else {
-        rc = hr_generate_stripe_story(&a.o, stdout, &err);
-        if (fflush(stdout) != 0 && rc == 0)
-            rc = hr_errf(&err, HR_EXIT_INTERNAL, "standard output: %s",
-                         strerror(errno));
-    }
+    rc = hr_write_output(a.out_path, write_story, &a, &err);
     if (rc == 0)
         return HR_EXIT_OK;
     fprintf(stderr, "hookreplay: generate: %s\n", err.msg);

@@ -96,26 +96,9 @@ static int run_import(const struct import_args *a, FILE *out,
     return hr_import_stripe_events(a->files, a->n_files, out, err);
 }
 
-/* Writes to a temporary file renamed over FILE only when all went well. */
-static int import_to_file(const struct import_args *a, struct hr_err *err)
+static int write_import(FILE *f, void *ud, struct hr_err *err)
 {
-    char tmp[4096];
-    FILE *f;
-    int rc;
-
-    snprintf(tmp, sizeof(tmp), "%s.tmp", a->out_path);
-    f = fopen(tmp, "wb");
-    if (!f)
-        return hr_errf(err, HR_EXIT_INTERNAL, "%s: %s", tmp, strerror(errno));
-    rc = run_import(a, f, err);
-    if (fclose(f) != 0 && rc == 0)
-        rc = hr_errf(err, HR_EXIT_INTERNAL, "%s: %s", tmp, strerror(errno));
-    if (rc == 0 && rename(tmp, a->out_path) != 0)
-        rc = hr_errf(err, HR_EXIT_INTERNAL, "%s: %s", a->out_path,
-                     strerror(errno));
-    if (rc)
-        remove(tmp);
-    return rc;
+    return run_import(ud, f, err);
 }
 
 int cmd_import(int argc, char **argv)
@@ -126,14 +109,7 @@ int cmd_import(int argc, char **argv)
 
     if (rc >= 0)
         return rc;
-    if (a.out_path) {
-        rc = import_to_file(&a, &err);
-    } else {
-        rc = run_import(&a, stdout, &err);
-        if (fflush(stdout) != 0 && rc == 0)
-            rc = hr_errf(&err, HR_EXIT_INTERNAL, "standard output: %s",
-                         strerror(errno));
-    }
+    rc = hr_write_output(a.out_path, write_import, &a, &err);
     if (rc == 0)
         return HR_EXIT_OK;
     fprintf(stderr, "hookreplay: import github: %s\n", err.msg);

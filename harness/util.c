@@ -365,6 +365,35 @@ fail:
     return NULL;
 }
 
+int hr_write_output(const char *path,
+                    int (*write)(FILE *f, void *ud, struct hr_err *err),
+                    void *ud, struct hr_err *err)
+{
+    char tmp[4096];
+    FILE *f;
+    int rc;
+
+    if (!path) {
+        rc = write(stdout, ud, err);
+        if (fflush(stdout) != 0 && rc == 0)
+            rc = hr_errf(err, HR_EXIT_INTERNAL, "standard output: %s",
+                         strerror(errno));
+        return rc;
+    }
+    snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+    f = fopen(tmp, "wb");
+    if (!f)
+        return hr_errf(err, HR_EXIT_INTERNAL, "%s: %s", tmp, strerror(errno));
+    rc = write(f, ud, err);
+    if (fclose(f) != 0 && rc == 0)
+        rc = hr_errf(err, HR_EXIT_INTERNAL, "%s: %s", tmp, strerror(errno));
+    if (rc == 0 && rename(tmp, path) != 0)
+        rc = hr_errf(err, HR_EXIT_INTERNAL, "%s: %s", path, strerror(errno));
+    if (rc)
+        remove(tmp);
+    return rc;
+}
+
 char *hr_dirname(const char *path)
 {
     const char *slash = strrchr(path, '/');

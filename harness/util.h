@@ -96,6 +96,15 @@ int hr_utf8_valid_no_nul(const unsigned char *p, size_t n);
  * a file over HR_MAX_FILE_BYTES is refused (HR_EXIT_INPUT). */
 char *hr_read_file(const char *path, size_t *len, struct hr_err *err);
 
+/*
+ * Calls write(f, ud, err) on stdout when path is NULL (then flushes it),
+ * else on PATH.tmp, renamed over path only when everything succeeded, so
+ * a failed run never leaves a half-written file. 0, or -1 with err.
+ */
+int hr_write_output(const char *path,
+                    int (*write)(FILE *f, void *ud, struct hr_err *err),
+                    void *ud, struct hr_err *err);
+
 /* Directory part of a path ("." when none); returns a new string. */
 char *hr_dirname(const char *path);
 /* base joined with rel unless rel is absolute; returns a new string. */
