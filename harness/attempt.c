@@ -145,7 +145,7 @@ static int payload_fault(const struct hr_plan_item *x,
     return 0; /* a body a mutation cannot handle is sent as it is */
 }
 
-static int add_line(struct curl_slist **h, const char *name, const char *value)
+int hr_header_line(struct curl_slist **h, const char *name, const char *value)
 {
     struct hr_buf b;
     struct curl_slist *n;
@@ -165,7 +165,7 @@ static int add_line(struct curl_slist **h, const char *name, const char *value)
 }
 
 /* "Name:" tells libcurl not to send a header it would add itself. */
-static int suppress(struct curl_slist **h, const char *name)
+int hr_header_suppress(struct curl_slist **h, const char *name)
 {
     char line[64];
     struct curl_slist *n;
@@ -252,12 +252,12 @@ static int plain_headers(const struct hr_plan_item *x, int payload_on,
                                 ? "hookreplay_unknown_event"
                                 : r->event_id;
 
-            if (add_line(&r->headers, name, v))
+            if (hr_header_line(&r->headers, name, v))
                 return -1;
         } else if (!skip_recorded(p, name)) {
             char *moved = rebased_header(c, name, rq->headers[i].value);
-            int rc = add_line(&r->headers, name,
-                              moved ? moved : rq->headers[i].value);
+            int rc = hr_header_line(&r->headers, name,
+                                    moved ? moved : rq->headers[i].value);
 
             hr_free(moved);
             if (rc)
@@ -268,20 +268,21 @@ static int plain_headers(const struct hr_plan_item *x, int payload_on,
         const char *name = p->default_headers[i].name;
 
         if (!hr_message_header(rq, name) &&
-            add_line(&r->headers, name,
-                     replaced_header(&probe, p, name)
-                         ? "text/plain"
-                         : p->default_headers[i].value))
+            hr_header_line(&r->headers, name,
+                           replaced_header(&probe, p, name)
+                               ? "text/plain"
+                               : p->default_headers[i].value))
             return -1;
     }
     if (probe.payload == HR_PAY_GZIP &&
-        add_line(&r->headers, "Content-Encoding", "gzip"))
+        hr_header_line(&r->headers, "Content-Encoding", "gzip"))
         return -1;
     if (r->step == HR_STEP_HTTP10 &&
-        add_line(&r->headers, "Connection", "close"))
+        hr_header_line(&r->headers, "Connection", "close"))
         return -1;
-    if ((!hr_message_header(rq, "Accept") && suppress(&r->headers, "Accept")) ||
-        suppress(&r->headers, "Expect"))
+    if ((!hr_message_header(rq, "Accept") &&
+         hr_header_suppress(&r->headers, "Accept")) ||
+        hr_header_suppress(&r->headers, "Expect"))
         return -1;
     return 0;
 }
@@ -329,7 +330,8 @@ static int sign_headers(const struct hr_plan_item *x,
                       &sig, err))
         goto out;
     for (i = 0; i < sig.n_headers; i++)
-        if (add_line(&r->headers, sig.headers[i].name, sig.headers[i].value))
+        if (hr_header_line(&r->headers, sig.headers[i].name,
+                           sig.headers[i].value))
             goto out;
     rc = 0;
 out:
@@ -387,11 +389,12 @@ static int retry_headers(const struct hr_attempt_ctx *c,
     if (c->attempt < 2)
         return 0;
     snprintf(num, sizeof(num), "%d", c->attempt - 1);
-    if (p->retry_num_header && add_line(&r->headers, p->retry_num_header, num))
+    if (p->retry_num_header &&
+        hr_header_line(&r->headers, p->retry_num_header, num))
         return -1;
     if (p->retry_reason_header &&
-        add_line(&r->headers, p->retry_reason_header,
-                 c->retry_reason ? c->retry_reason : "http_error"))
+        hr_header_line(&r->headers, p->retry_reason_header,
+                       c->retry_reason ? c->retry_reason : "http_error"))
         return -1;
     return 0;
 }

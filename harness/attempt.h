@@ -44,6 +44,16 @@ int hr_attempt_build(const struct hr_plan_item *x,
                      struct hr_err *err);
 void hr_attempt_req_clear(struct hr_attempt_req *r);
 
+/*
+ * Appends "name: value" to a libcurl header list ("name;" for an empty
+ * value); a name or value holding CR, LF (or a colon in the name) is
+ * skipped, so recorded bytes never inject header lines. 0 or -1 (OOM).
+ */
+int hr_header_line(struct curl_slist **h, const char *name, const char *value);
+/* Appends "name:", which tells libcurl not to send a header it would
+ * add itself (Expect, Accept). 0 or -1. */
+int hr_header_suppress(struct curl_slist **h, const char *name);
+
 /* The id an item's deliveries carry: canary ids, new-id copies. */
 char *hr_attempt_event_id(const struct hr_plan_item *x);
 

@@ -1010,16 +1010,12 @@ static int handshake_headers(const struct endpoint *e, const char *id,
 
     for (i = 0; i < p->n_hs_headers && rc == 0; i++) {
         char *v = fill_template(p->hs_headers[i].value, challenge, id);
-        struct hr_buf line;
 
-        hr_buf_init(&line, 0);
-        rc = !v || hr_buf_printf(&line, "%s: %s", p->hs_headers[i].name, v);
-        if (rc == 0)
-            *h = curl_slist_append(*h, line.data);
-        hr_buf_free(&line);
+        rc = !v || hr_header_line(h, p->hs_headers[i].name, v);
         hr_free(v);
     }
-    *h = curl_slist_append(*h, "Expect:");
+    if (rc == 0)
+        rc = hr_header_suppress(h, "Expect");
     memset(&sig, 0, sizeof(sig));
     memset(&in, 0, sizeof(in));
     in.scheme = p->scheme;
@@ -1032,13 +1028,9 @@ static int handshake_headers(const struct endpoint *e, const char *id,
     if (rc || hr_sign_keyed(&in, p->key_mode, &sig, err))
         rc = -1;
     for (i = 0; i < sig.n_headers; i++) {
-        struct hr_buf line;
-
-        hr_buf_init(&line, 0);
-        if (rc == 0 && hr_buf_printf(&line, "%s: %s", sig.headers[i].name,
-                                     sig.headers[i].value) == 0)
-            *h = curl_slist_append(*h, line.data);
-        hr_buf_free(&line);
+        if (rc == 0 &&
+            hr_header_line(h, sig.headers[i].name, sig.headers[i].value))
+            rc = -1;
         hr_free(sig.headers[i].name);
         hr_free(sig.headers[i].value);
     }
