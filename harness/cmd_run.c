@@ -363,8 +363,7 @@ static int check_targets(const struct hr_scenario *s,
             return hr_errf(err, HR_EXIT_INPUT,
                            "target '%s' names no endpoint of the cassette",
                            t->endpoint);
-        p = hr_profile_load(t->profile ? t->profile
-                                       : h->endpoints[k].profile,
+        p = hr_profile_load(t->profile ? t->profile : h->endpoints[k].profile,
                             s->profile_dir, err);
         if (!p)
             return -1;

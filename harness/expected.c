@@ -9,15 +9,6 @@
 
 #include <string.h>
 
-static uint64_t hash_id(const char *s)
-{
-    uint64_t h = 1469598103934665603ULL;
-
-    while (*s)
-        h = (h ^ (unsigned char)*s++) * 1099511628211ULL;
-    return h;
-}
-
 static int reindex(struct hr_expected *t)
 {
     size_t cap = t->index_cap ? t->index_cap * 2 : 1024, i;
@@ -28,7 +19,7 @@ static int reindex(struct hr_expected *t)
     for (i = 0; i < cap; i++)
         idx[i] = SIZE_MAX;
     for (i = 0; i < t->n; i++) {
-        size_t k = hash_id(t->v[i].id) & (cap - 1);
+        size_t k = hr_hash64(t->v[i].id) & (cap - 1);
 
         while (idx[k] != SIZE_MAX)
             k = (k + 1) & (cap - 1);
@@ -47,7 +38,7 @@ const struct hr_expected_obj *hr_expected_find(const struct hr_expected *t,
 
     if (!t->index_cap)
         return NULL;
-    k = hash_id(id) & (t->index_cap - 1);
+    k = hr_hash64(id) & (t->index_cap - 1);
     while (t->index[k] != SIZE_MAX) {
         if (strcmp(t->v[t->index[k]].id, id) == 0)
             return &t->v[t->index[k]];
@@ -81,7 +72,7 @@ static struct hr_expected_obj *get_or_add(struct hr_expected *t, const char *id)
     t->n++;
     if (t->n * 2 > t->index_cap)
         return reindex(t) ? NULL : o;
-    k = hash_id(id) & (t->index_cap - 1);
+    k = hr_hash64(id) & (t->index_cap - 1);
     while (t->index[k] != SIZE_MAX)
         k = (k + 1) & (t->index_cap - 1);
     t->index[k] = t->n - 1;
@@ -144,8 +135,7 @@ static int apply(struct hr_expected *t, const struct hr_interaction *it,
     return 0;
 }
 
-static int note_event(struct hr_expected *t, const char *id,
-                      const char *object)
+static int note_event(struct hr_expected *t, const char *id, const char *object)
 {
     if (t->n_events == t->events_cap) {
         size_t cap = t->events_cap ? t->events_cap * 2 : 256;

@@ -34,7 +34,7 @@ struct hr_expected {
     size_t n, cap;
     size_t *index; /* open addressing over v, cap * 2 slots */
     size_t index_cap;
-    char **events; /* ids of every recorded webhook event */
+    char **events;        /* ids of every recorded webhook event */
     char **event_objects; /* each event's object id, or NULL */
     size_t n_events, events_cap;
 };

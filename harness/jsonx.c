@@ -109,8 +109,7 @@ void hr_text_position(const char *text, size_t off, int *line, int *col)
 }
 
 /* The first object (depth first) that has a key twice, reported. */
-static int duplicate_key(const cJSON *j, const char *origin,
-                         struct hr_err *err)
+static int duplicate_key(const cJSON *j, const char *origin, struct hr_err *err)
 {
     const cJSON *a, *b;
 
@@ -138,8 +137,7 @@ cJSON *hr_json_parse(const char *origin, const char *text, size_t len,
     if (j) {
         /* One value per file: anything but blanks after it is an error,
          * and so is a key given twice (which one would win?). */
-        for (rest = end; rest < text + len && strchr(" \t\r\n", *rest) &&
-                         *rest;
+        for (rest = end; rest < text + len && strchr(" \t\r\n", *rest) && *rest;
              rest++)
             ;
         if (rest < text + len) {

@@ -384,22 +384,13 @@ static int key_known(const struct hr_mockapi *m, const char *k, size_t len)
     return 0;
 }
 
-static uint64_t served_hash(const char *s)
-{
-    uint64_t h = 1469598103934665603ULL;
-
-    while (*s)
-        h = (h ^ (unsigned char)*s++) * 1099511628211ULL;
-    return h;
-}
-
 static struct served *served_slot(const struct hr_mockapi *m, const char *id)
 {
     size_t k;
 
     if (!m->cap_served)
         return NULL;
-    k = served_hash(id) & (m->cap_served - 1);
+    k = hr_hash64(id) & (m->cap_served - 1);
     while (m->served[k].id && strcmp(m->served[k].id, id))
         k = (k + 1) & (m->cap_served - 1);
     return &m->served[k];

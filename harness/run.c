@@ -100,15 +100,6 @@ struct loop {
     size_t n_slow;
 };
 
-static uint64_t hash_str(const char *s)
-{
-    uint64_t h = 1469598103934665603ULL;
-
-    while (*s)
-        h = (h ^ (unsigned char)*s++) * 1099511628211ULL;
-    return h;
-}
-
 static struct slot *objmap_get(struct objmap *m, const char *key)
 {
     size_t i;
@@ -129,7 +120,7 @@ static struct slot *objmap_get(struct objmap *m, const char *key)
                 hr_free(o->key); /* drop idle keys while rehashing */
                 continue;
             }
-            k = hash_str(o->key) & (bigger.cap - 1);
+            k = hr_hash64(o->key) & (bigger.cap - 1);
             while (bigger.slots[k].key)
                 k = (k + 1) & (bigger.cap - 1);
             bigger.slots[k] = *o;
@@ -138,7 +129,7 @@ static struct slot *objmap_get(struct objmap *m, const char *key)
         hr_free(m->slots);
         *m = bigger;
     }
-    i = hash_str(key) & (m->cap - 1);
+    i = hr_hash64(key) & (m->cap - 1);
     while (m->slots[i].key && strcmp(m->slots[i].key, key))
         i = (i + 1) & (m->cap - 1);
     if (!m->slots[i].key) {

@@ -57,8 +57,8 @@ struct hr_run_totals {
     struct hr_compare last;                  /* the last probe's comparison */
     int64_t curve_t_ms[256], curve_bad[256]; /* inconsistent over time */
     int n_curve;
-    int64_t lost_events; /* recorded events never applied; -1: n/a */
-    int64_t recovered;   /* dropped events applied anyway */
+    int64_t lost_events;  /* recorded events never applied; -1: n/a */
+    int64_t recovered;    /* dropped events applied anyway */
     int64_t out_of_order; /* applied after a later one of its object */
     struct hr_recovery {
         char id[96];
@@ -88,7 +88,7 @@ struct hr_check {
     double value;
     int measured;
     int passed;
-    int required; /* not measured fails the run: the scenario asked */
+    int required;         /* not measured fails the run: the scenario asked */
     const char *evidence; /* "status", "state", "self-report" */
 };
 

@@ -23,22 +23,13 @@ struct hr_truth {
     struct map ev_by_id, obj_by_id;
 };
 
-static uint64_t hash_str(const char *s)
-{
-    uint64_t h = 1469598103934665603ULL;
-
-    while (*s)
-        h = (h ^ (unsigned char)*s++) * 1099511628211ULL;
-    return h;
-}
-
 static void *map_get(const struct map *m, const char *key)
 {
     size_t i;
 
     if (!m->cap || !key)
         return NULL;
-    for (i = hash_str(key) & (m->cap - 1); m->keys[i];
+    for (i = hr_hash64(key) & (m->cap - 1); m->keys[i];
          i = (i + 1) & (m->cap - 1))
         if (strcmp(m->keys[i], key) == 0)
             return m->vals[i];
@@ -76,7 +67,7 @@ static int map_put(struct map *m, const char *key, void *val)
 
     if ((m->n + 1) * 2 > m->cap && map_grow(m))
         return -1;
-    for (i = hash_str(key) & (m->cap - 1); m->keys[i];
+    for (i = hr_hash64(key) & (m->cap - 1); m->keys[i];
          i = (i + 1) & (m->cap - 1))
         if (strcmp(m->keys[i], key) == 0) {
             m->keys[i] = key;

@@ -317,6 +317,15 @@ int hr_utf8_valid_no_nul(const unsigned char *p, size_t n)
     return 1;
 }
 
+uint64_t hr_hash64(const char *s)
+{
+    uint64_t h = 1469598103934665603ULL;
+
+    while (*s)
+        h = (h ^ (unsigned char)*s++) * 1099511628211ULL;
+    return h;
+}
+
 int hr_text_printable(const char *s)
 {
     const unsigned char *u = (const unsigned char *)s;

@@ -82,6 +82,9 @@ unsigned char *hr_b64_decode(const char *s, size_t len, size_t *out_len);
 /* Lowercase hex of n bytes into out (2n+1 bytes). */
 void hr_hex(const unsigned char *p, size_t n, char *out);
 
+/* FNV-1a of a string: the hash of every string-keyed table here. */
+uint64_t hr_hash64(const char *s);
+
 /* 1 when s (NULL counts) is valid UTF-8 without control characters:
  * text fit for ids, types, logs and reports. */
 int hr_text_printable(const char *s);
