@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Turns a planned delivery into the bytes and headers of one attempt. */
 #include "attempt.h"
+#include "rebase.h"
 #include "mutate.h"
 #include "sign.h"
 
@@ -343,40 +344,20 @@ out:
     return rc;
 }
 
-/* Shifts one time value in the body, keeping its form. */
-static void shift_pointer(struct hr_attempt_req *r, const char *ptr,
-                          enum hr_time_format fmt, int64_t delta_s)
+/* Moves the event times by one constant, in place, before signing: the
+ * rule of rebase.h, the same the mock API applies to what it serves. */
+static int rebase_body(const struct hr_attempt_ctx *c, struct hr_attempt_req *r)
 {
+    struct hr_rebase rule = {c->rebase_s, c->profile, c->rebase_pointers,
+                             c->n_rebase_pointers};
     unsigned char *nb;
-    size_t n, start, end;
+    size_t n;
 
-    if (fmt == HR_TIME_NONE) {
-        /* A scenario pointer: a number is unix seconds, a string ISO. */
-        if (hr_json_span((const char *)r->body, r->body_len, ptr, &start, &end))
-            return;
-        fmt = r->body[start] == '"' ? HR_TIME_ISO8601 : HR_TIME_UNIX_S;
-    }
-    if (hr_body_shift_time(r->body, r->body_len, ptr, delta_s, fmt, &nb, &n) ==
-        0)
+    int rc = hr_rebase_body(&rule, r->body, r->body_len, &nb, &n);
+
+    if (rc == 0)
         set_body(r, nb, n);
-}
-
-/* Moves the event times the profile names (and the scenario's extra
- * pointers) by one constant, in place, before signing. */
-static void rebase_body(const struct hr_attempt_ctx *c,
-                        struct hr_attempt_req *r)
-{
-    const struct hr_field_rule *rule = &c->profile->ev_created;
-    size_t i;
-
-    if (!c->rebase_s)
-        return;
-    for (i = 0; i < rule->n_sources; i++)
-        if (rule->sources[i].kind == HR_SRC_POINTER)
-            shift_pointer(r, rule->sources[i].pointer, rule->time_format,
-                          c->rebase_s);
-    for (i = 0; i < c->n_rebase_pointers; i++)
-        shift_pointer(r, c->rebase_pointers[i], HR_TIME_NONE, c->rebase_s);
+    return rc < 0 ? -1 : 0;
 }
 
 /* Slack-style retry headers: the attempt number and why. */
@@ -416,7 +397,8 @@ int hr_attempt_build(const struct hr_plan_item *x,
     out->event_id = hr_attempt_event_id(x);
     if (!out->event_id)
         goto oom;
-    rebase_body(c, out);
+    if (rebase_body(c, out))
+        goto oom;
     if (x->attacker && x->sig_fault == HR_SIG_TAMPERED_CODE) {
         /* A captured request with its body changed: the signature was
          * made over the recorded body, not over what is sent. */

@@ -4,6 +4,7 @@
 #include "cmd.h"
 #include "jsonx.h"
 #include "mockapi.h"
+#include "rebase.h"
 
 #include <poll.h>
 #include <signal.h>
@@ -17,6 +18,8 @@ static const char usage[] =
     "Serves the scenario's mock provider API alone: the truth (seed data,\n"
     "then each event of the cassette from its time on, at_ms / speed),\n"
     "recorded API calls, the provider's auth, errors and API faults.\n"
+    "With replay.rebase_time, every time it serves is moved so that the\n"
+    "latest event lands at the moment it starts (see docs/mock-api.md).\n"
     "Stops on SIGINT or SIGTERM and writes the journal summary.\n"
     "\n"
     "  --listen ADDR   IP:PORT, overrides api.listen (default\n"
@@ -79,8 +82,44 @@ struct served {
     cJSON *j;
     char *dir, *cassette;
     double speed;
-    const char *profile; /* a target's profile, or NULL */
+    const char *profile;    /* a target's profile, or NULL */
+    int rebase_time;        /* replay.rebase_time */
+    char **rebase_pointers; /* replay.rebase_pointers (strings in j) */
+    size_t n_rebase_pointers;
 };
+
+/* replay.rebase_time and rebase_pointers, as `run` reads them. */
+static int read_rebase(const cJSON *replay, struct served *s, const char *path,
+                       struct hr_err *err)
+{
+    const cJSON *on = cJSON_GetObjectItemCaseSensitive(replay, "rebase_time");
+    const cJSON *ptrs =
+        cJSON_GetObjectItemCaseSensitive(replay, "rebase_pointers");
+    const cJSON *p;
+
+    s->rebase_time = cJSON_IsTrue(on);
+    if (!s->rebase_time || !ptrs)
+        return 0;
+    if (!cJSON_IsArray(ptrs))
+        return hr_errf(err, HR_EXIT_INPUT,
+                       "%s: /replay/rebase_pointers: must be an array of "
+                       "JSON pointers",
+                       path);
+    s->rebase_pointers =
+        hr_calloc((size_t)cJSON_GetArraySize(ptrs) + 1, sizeof(char *));
+    if (!s->rebase_pointers)
+        return hr_errf(err, HR_EXIT_INTERNAL, "out of memory");
+    cJSON_ArrayForEach(p, ptrs)
+    {
+        if (!cJSON_IsString(p) || !hr_json_pointer_valid(p->valuestring))
+            return hr_errf(err, HR_EXIT_INPUT,
+                           "%s: /replay/rebase_pointers: must be an array "
+                           "of JSON pointers",
+                           path);
+        s->rebase_pointers[s->n_rebase_pointers++] = p->valuestring;
+    }
+    return 0;
+}
 
 static int read_scenario(const char *path, struct served *s, struct hr_err *err)
 {
@@ -112,7 +151,26 @@ static int read_scenario(const char *path, struct served *s, struct hr_err *err)
 
         s->profile = cJSON_IsString(p) ? p->valuestring : NULL;
     }
-    return 0;
+    return read_rebase(replay, s, path, err);
+}
+
+/* The shift that moves the cassette's latest event time to now. */
+static int serve_rebase(const struct served *s, struct hr_mockapi_cfg *cfg,
+                        struct hr_err *err)
+{
+    struct hr_cassette_reader *r;
+    int rc;
+
+    if (!s->rebase_time)
+        return 0;
+    r = hr_cassette_open(s->cassette, err);
+    if (!r)
+        return -1;
+    rc = hr_rebase_delta(r, hr_wall_ms() / 1000, &cfg->rebase_s, err);
+    hr_cassette_close(r);
+    cfg->rebase_pointers = s->rebase_pointers;
+    cfg->n_rebase_pointers = s->n_rebase_pointers;
+    return rc;
 }
 
 static int apply_overrides(const struct opts *o, struct served *s,
@@ -220,7 +278,8 @@ static int serve(const struct opts *o, struct hr_err *err)
                              o->scenario, s.dir, &cfg, err))
         goto out;
     r = hr_cassette_open(s.cassette, err);
-    if (!r || apply_overrides(o, &s, &cfg, hr_cassette_header(r)))
+    if (!r || apply_overrides(o, &s, &cfg, hr_cassette_header(r)) ||
+        serve_rebase(&s, &cfg, err))
         goto out;
     m = hr_mockapi_new(&cfg, err);
     if (!m || load_cassette(m, r, s.speed, err))
@@ -238,6 +297,7 @@ out:
     hr_cassette_close(r);
     hr_mockapi_cfg_free(&cfg);
     cJSON_Delete(s.j);
+    hr_free(s.rebase_pointers);
     hr_free(s.dir);
     hr_free(s.cassette);
     return rc;

@@ -5,6 +5,7 @@
 #include "cassette.h"
 #include "jsonx.h"
 #include "profile.h"
+#include "rebase.h"
 #include "scenario.h"
 
 #include <string.h>
@@ -100,15 +101,22 @@ static int deletes(const struct hr_apishape *api, const char *resource)
 
 /* Applies one recorded event to its object. */
 static int apply(struct hr_expected *t, const struct hr_interaction *it,
-                 const struct hr_profile *p, const struct hr_apishape *api)
+                 const struct hr_rebase *rb, const struct hr_apishape *api)
 {
+    const struct hr_profile *p = rb->profile;
     struct hr_expected_obj *o = get_or_add(t, it->event.object);
     cJSON *body, *state = NULL, *res;
+    unsigned char *moved = NULL;
+    size_t n;
 
-    if (!o)
+    /* The state as the webhook carries it, rebased times included. */
+    if (!o || hr_rebase_body(rb, it->request.body, it->request.body_len, &moved,
+                             &n) < 0)
         return -1;
-    body = cJSON_ParseWithLength((const char *)it->request.body,
-                                 it->request.body_len);
+    body = moved ? cJSON_ParseWithLength((const char *)moved, n)
+                 : cJSON_ParseWithLength((const char *)it->request.body,
+                                         it->request.body_len);
+    hr_free(moved);
     if (body && p->truth_state)
         state = cJSON_Duplicate(hr_json_pointer(body, p->truth_state), 1);
     res = body && p->truth_resource ? hr_json_pointer(body, p->truth_resource)
@@ -197,8 +205,8 @@ static int load_profiles(const struct hr_scenario *s,
     return 0;
 }
 
-int hr_expected_build(const struct hr_scenario *s, struct hr_expected *t,
-                      struct hr_err *err)
+int hr_expected_build(const struct hr_scenario *s, int64_t rebase_s,
+                      struct hr_expected *t, struct hr_err *err)
 {
     struct hr_cassette_reader *r;
     const struct hr_cassette_header *h;
@@ -228,6 +236,8 @@ int hr_expected_build(const struct hr_scenario *s, struct hr_expected *t,
     while ((rc = hr_cassette_next(r, &it, err)) == 1) {
         const struct hr_profile *p = profile_of(profiles, h, it.endpoint);
         const struct hr_apishape *api = NULL;
+        struct hr_rebase rb = {rebase_s, p, s->rebase_pointers,
+                               s->n_rebase_pointers};
 
         for (i = 0; i < h->n_endpoints; i++)
             if (strcmp(h->endpoints[i].name, it.endpoint) == 0)
@@ -236,7 +246,7 @@ int hr_expected_build(const struct hr_scenario *s, struct hr_expected *t,
         if (it.kind != HR_KIND_WEBHOOK || !it.has_event || !p)
             continue;
         if ((it.event.id && note_event(t, it.event.id, it.event.object)) ||
-            (it.event.object && apply(t, &it, p, api))) {
+            (it.event.object && apply(t, &it, &rb, api))) {
             rc = hr_errf(err, HR_EXIT_INTERNAL, "out of memory");
             break;
         }

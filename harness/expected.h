@@ -41,11 +41,12 @@ struct hr_expected {
 
 /*
  * Streams the scenario's cassette and builds the expected state of every
- * object, using each endpoint's profile (state and resource pointers).
- * 0, or -1 with err.
+ * object, using each endpoint's profile (state and resource pointers),
+ * with the times rebase.h's rule names moved by rebase_s (0: as
+ * recorded), as the webhooks carry them. 0, or -1 with err.
  */
-int hr_expected_build(const struct hr_scenario *s, struct hr_expected *t,
-                      struct hr_err *err);
+int hr_expected_build(const struct hr_scenario *s, int64_t rebase_s,
+                      struct hr_expected *t, struct hr_err *err);
 const struct hr_expected_obj *hr_expected_find(const struct hr_expected *t,
                                                const char *id);
 void hr_expected_free(struct hr_expected *t);

@@ -4,6 +4,7 @@
 #include "mockapi_int.h"
 
 #include <arpa/inet.h>
+#include <errno.h>
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
@@ -967,6 +968,60 @@ static int copy_cfg(struct hr_mockapi *m, const struct hr_mockapi_cfg *cfg)
     return 0;
 }
 
+/* rebase_time: the rule every served body goes through (rebase.h). */
+static int setup_rebase(struct hr_mockapi *m, const struct hr_mockapi_cfg *cfg,
+                        struct hr_err *err)
+{
+    size_t i;
+
+    if (!cfg->rebase_s)
+        return 0;
+    m->rebase_profile = hr_profile_load(cfg->profile ? cfg->profile : "stripe",
+                                        cfg->profile_dir, err);
+    if (!m->rebase_profile)
+        return -1;
+    m->rebase_pointers = hr_calloc(cfg->n_rebase_pointers + 1, sizeof(char *));
+    if (!m->rebase_pointers)
+        return hr_errf(err, HR_EXIT_INTERNAL, "out of memory");
+    for (i = 0; i < cfg->n_rebase_pointers; i++) {
+        m->rebase_pointers[i] = hr_strdup(cfg->rebase_pointers[i]);
+        if (!m->rebase_pointers[i])
+            return hr_errf(err, HR_EXIT_INTERNAL, "out of memory");
+    }
+    m->rebase = (struct hr_rebase){cfg->rebase_s, m->rebase_profile,
+                                   m->rebase_pointers, cfg->n_rebase_pointers};
+    return 0;
+}
+
+/* Seed objects, their times moved by the rebase rule when it is on. */
+static int load_seed(struct hr_mockapi *m, const char *path, struct hr_err *err)
+{
+    unsigned char *moved = NULL;
+    size_t len, moved_len;
+    char *text;
+    int rc;
+
+    if (!path)
+        return 0;
+    if (!m->rebase.delta_s)
+        return hr_truth_load_seed(m->truth, path, err);
+    text = hr_read_file(path, &len, err);
+    if (!text)
+        return -1;
+    rc = hr_rebase_body(&m->rebase, (unsigned char *)text, len, &moved,
+                        &moved_len);
+    if (rc < 0)
+        rc = hr_errf(err, HR_EXIT_INTERNAL, "out of memory");
+    else if (rc == 0)
+        rc = hr_truth_load_seed_text(m->truth, path, (char *)moved, moved_len,
+                                     err);
+    else
+        rc = hr_truth_load_seed_text(m->truth, path, text, len, err);
+    hr_free(moved);
+    hr_free(text);
+    return rc;
+}
+
 struct hr_mockapi *hr_mockapi_new(const struct hr_mockapi_cfg *cfg,
                                   struct hr_err *err)
 {
@@ -986,7 +1041,7 @@ struct hr_mockapi *hr_mockapi_new(const struct hr_mockapi_cfg *cfg,
                                 cfg->profile_dir, err);
     if (!m->shape)
         goto fail;
-    if (cfg->seed_data && hr_truth_load_seed(m->truth, cfg->seed_data, err))
+    if (setup_rebase(m, cfg, err) || load_seed(m, cfg->seed_data, err))
         goto fail;
     m->journal = hr_journal_new(cfg->journal, err);
     if (!m->journal || start_daemon(m, cfg, err))
@@ -1039,6 +1094,10 @@ void hr_mockapi_free(struct hr_mockapi *m)
     hr_journal_free(m->journal);
     hr_truth_free(m->truth);
     hr_apishape_free(m->shape);
+    hr_profile_free(m->rebase_profile);
+    for (i = 0; m->rebase_pointers && m->rebase_pointers[i]; i++)
+        hr_free(m->rebase_pointers[i]);
+    hr_free(m->rebase_pointers);
     hr_free(m);
 }
 
@@ -1048,16 +1107,30 @@ int hr_mockapi_publish(struct hr_mockapi *m, const struct hr_interaction *it,
                        int64_t visible_at_us)
 {
     const struct hr_event *ev = &it->event;
+    const unsigned char *body = it->request.body;
+    size_t len = it->request.body_len, moved_len = 0;
+    unsigned char *moved = NULL;
     struct hr_err err;
+    int rc;
 
     if (it->kind != HR_KIND_WEBHOOK || !it->has_event || !ev->id || !ev->type ||
         hr_truth_event(m->truth, ev->id, INT64_MAX))
         return 0;
-    if (hr_truth_add_event(
-            m->truth, ev->id, ev->type, ev->object,
-            ev->has_created ? ev->created : 0, (const char *)it->request.body,
-            it->request.body_len, m->shape->data_pointer,
-            m->shape->style == HR_API_CURSOR, visible_at_us, &err) == 0)
+    /* The truth holds the event as its webhook carries it: times moved
+     * by the same rule, every other byte as recorded. */
+    if (hr_rebase_body(&m->rebase, body, len, &moved, &moved_len) < 0)
+        return -1;
+    if (moved) {
+        body = moved;
+        len = moved_len;
+    }
+    rc = hr_truth_add_event(
+        m->truth, ev->id, ev->type, ev->object,
+        ev->has_created ? ev->created + m->rebase.delta_s : 0,
+        (const char *)body, len, m->shape->data_pointer,
+        m->shape->style == HR_API_CURSOR, visible_at_us, &err);
+    hr_free(moved);
+    if (rc == 0)
         return 0;
     if (err.code == HR_EXIT_INTERNAL)
         return -1;
@@ -1146,7 +1219,49 @@ static int hop_by_hop(const char *name)
            hr_strcaseeq(name, "Connection") || hr_strcaseeq(name, "Keep-Alive");
 }
 
-static int fill_recorded(struct recorded *r, const struct hr_interaction *it)
+/* A recorded time filter ("created[gte]=N") moves with the times, so a
+ * rebased client's query matches it. 0, or -1 out of memory. */
+static int rebase_query(const struct hr_rebase *rb, struct recorded *r)
+{
+    size_t i;
+
+    for (i = 0; rb->delta_s && i < r->nq; i++) {
+        char *end, buf[32];
+        long long v;
+
+        if (!hr_rebase_param(rb, r->qk[i]) || !r->qv[i][0])
+            continue;
+        errno = 0;
+        v = strtoll(r->qv[i], &end, 10);
+        if (*end || errno || r->qv[i][0] == '-' || r->qv[i][0] == '+' ||
+            __builtin_add_overflow(v, (long long)rb->delta_s, &v))
+            continue;
+        snprintf(buf, sizeof(buf), "%lld", v);
+        hr_free(r->qv[i]);
+        r->qv[i] = hr_strdup(buf);
+        if (!r->qv[i])
+            return -1;
+    }
+    return 0;
+}
+
+/* The recorded answer's body, its times moved by the rebase rule. */
+static int rebase_answer(const struct hr_rebase *rb, struct recorded *r)
+{
+    unsigned char *moved;
+    size_t n;
+    int rc = hr_rebase_body(rb, r->body, r->body_len, &moved, &n);
+
+    if (rc == 0) {
+        hr_free(r->body);
+        r->body = moved;
+        r->body_len = n;
+    }
+    return rc < 0 ? -1 : 0;
+}
+
+static int fill_recorded(struct recorded *r, const struct hr_interaction *it,
+                         const struct hr_rebase *rb)
 {
     const struct hr_message *rq = &it->request, *rs = &it->response;
     size_t i;
@@ -1170,6 +1285,8 @@ static int fill_recorded(struct recorded *r, const struct hr_interaction *it)
         r->headers[r->n_headers].name = hr_strdup(rs->headers[i].name);
         r->headers[r->n_headers++].value = hr_strdup(rs->headers[i].value);
     }
+    if (rebase_query(rb, r) || rebase_answer(rb, r))
+        return -1;
     sort_query(r);
     snprintf(r->route, sizeof(r->route), "recorded %.90s", r->path);
     return 0;
@@ -1200,7 +1317,7 @@ int hr_mockapi_add_recorded(struct hr_mockapi *m,
     m->rec = r;
     r = &m->rec[m->n_rec];
     memset(r, 0, sizeof(*r));
-    if (fill_recorded(r, it) || !(r->cached = cache_response(r))) {
+    if (fill_recorded(r, it, &m->rebase) || !(r->cached = cache_response(r))) {
         hr_mockapi_recorded_free(r);
         return -1;
     }

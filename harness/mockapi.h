@@ -65,6 +65,12 @@ struct hr_mockapi_cfg {
     struct hr_api_fault *faults;
     size_t n_faults;
     uint64_t seed; /* seeds the fault draws */
+    /* rebase_time: seconds added to the times rebase.h's rule names in
+     * every event, seed object and recorded answer served (0: none),
+     * and the scenario's extra pointers (borrowed; copied on new). */
+    int64_t rebase_s;
+    char *const *rebase_pointers;
+    size_t n_rebase_pointers;
     /* The run clock in microseconds from the start; NULL: time since
      * hr_mockapi_new. */
     int64_t (*now_us)(void *ctx);
@@ -98,13 +104,15 @@ void hr_mockapi_free(struct hr_mockapi *m);
 
 /*
  * Adds a webhook interaction's event to the truth, visible from
- * visible_at_us on the run clock. A second event with the same id (a
- * retry or copy) is ignored. Bodies that are not JSON are skipped with a
- * warning. Returns 0, or -1 out of memory.
+ * visible_at_us on the run clock, its times moved by cfg's rebase_s as
+ * rebase.h says (so it matches the webhook sent). A second event with
+ * the same id (a retry or copy) is ignored. Bodies that are not JSON are
+ * skipped with a warning. Returns 0, or -1 out of memory.
  */
 int hr_mockapi_publish(struct hr_mockapi *m, const struct hr_interaction *it,
                        int64_t visible_at_us);
-/* Adds a recorded API interaction (kind api). 0, or -1 out of memory. */
+/* Adds a recorded API interaction (kind api), its answer's times and
+ * its time filters moved by rebase_s. 0, or -1 out of memory. */
 int hr_mockapi_add_recorded(struct hr_mockapi *m,
                             const struct hr_interaction *it);
 

@@ -9,6 +9,7 @@
 #include "apishape.h"
 #include "journal.h"
 #include "mockapi.h"
+#include "rebase.h"
 #include "truth.h"
 
 #include <microhttpd.h>
@@ -88,6 +89,10 @@ struct hr_mockapi {
     int port;
     char url[80];
     int64_t skipped; /* published bodies that were not JSON */
+    /* rebase_time's rule (delta 0: off); owns its profile, pointers. */
+    struct hr_rebase rebase;
+    struct hr_profile *rebase_profile;
+    char **rebase_pointers;
     /* Ids (events and objects) the API has served, with the first time:
      * how a target that missed a webhook learned of it. */
     struct served *served;

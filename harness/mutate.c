@@ -701,6 +701,193 @@ int hr_body_shift_time(const unsigned char *b, size_t len, const char *pointer,
     return splice_buf(b, len, start, end, &r, out, out_len);
 }
 
+/* ---- named times ---- */
+
+/* A walk that collects the values of members with one of some names. */
+struct named_walk {
+    struct lex x;
+    const char *const *names;
+    size_t n_names;
+    struct hr_buf key;
+    struct hr_time_span **spans;
+    size_t *n_spans;
+};
+
+static int key_named(const struct named_walk *w)
+{
+    size_t i;
+
+    for (i = 0; i < w->n_names; i++)
+        if (strlen(w->names[i]) == w->key.len &&
+            memcmp(w->names[i], w->key.data, w->key.len) == 0)
+            return 1;
+    return 0;
+}
+
+static int add_span(struct named_walk *w, size_t start, size_t end,
+                    enum hr_time_format fmt)
+{
+    struct hr_time_span *v =
+        hr_realloc(*w->spans, (*w->n_spans + 1) * sizeof(**w->spans));
+
+    if (!v)
+        return -1;
+    v[*w->n_spans] = (struct hr_time_span){start, end, fmt};
+    *w->spans = v;
+    (*w->n_spans)++;
+    return 0;
+}
+
+static int walk_value(struct named_walk *w, int depth, int named);
+
+/* One member's name (into w->key) and the ':' after it. */
+static int walk_key(struct named_walk *w)
+{
+    struct lex *x = &w->x;
+
+    hr_buf_reset(&w->key);
+    if (peek(x) != '"' || scan_string(x, &w->key))
+        return -1;
+    skip_ws(x);
+    if (peek(x) != ':')
+        return -1;
+    x->pos++;
+    skip_ws(x);
+    return 0;
+}
+
+static int walk_container(struct named_walk *w, int depth)
+{
+    struct lex *x = &w->x;
+    int object = peek(x) == '{', close = object ? '}' : ']', more = 1;
+
+    if (depth >= MAX_DEPTH)
+        return -1;
+    x->pos++;
+    skip_ws(x);
+    if (peek(x) == close) {
+        x->pos++;
+        return 0;
+    }
+    while (more) {
+        if (object && walk_key(w))
+            return -1;
+        if (walk_value(w, depth + 1, object && key_named(w)) ||
+            after_item(x, close, &more))
+            return -1;
+    }
+    return 0;
+}
+
+static int walk_value(struct named_walk *w, int depth, int named)
+{
+    struct lex *x = &w->x;
+    size_t start = x->pos, i;
+    int c = peek(x);
+
+    if (c == '{' || c == '[')
+        return walk_container(w, depth);
+    if (skip_value(x, depth))
+        return -1;
+    if (!named)
+        return 0;
+    if (c == '"')
+        return add_span(w, start, x->pos, HR_TIME_ISO8601);
+    if (c != '-' && (c < '0' || c > '9'))
+        return 0;
+    for (i = start; i < x->pos; i++)
+        if (x->t[i] == '.' || x->t[i] == 'e' || x->t[i] == 'E')
+            return 0;
+    return add_span(w, start, x->pos, HR_TIME_UNIX_S);
+}
+
+int hr_json_named_times(const char *text, size_t len, const char *const *names,
+                        size_t n_names, struct hr_time_span **spans,
+                        size_t *n_spans)
+{
+    struct named_walk w = {{(const unsigned char *)text, len, 0},
+                           names,
+                           n_names,
+                           {0},
+                           spans,
+                           n_spans};
+    int rc;
+
+    if (!text)
+        return -1;
+    hr_buf_init(&w.key, 0);
+    skip_ws(&w.x);
+    rc = walk_value(&w, 0, 0);
+    skip_ws(&w.x);
+    hr_buf_free(&w.key);
+    return rc || w.x.pos != len ? -1 : 0;
+}
+
+static int by_span_start(const void *a, const void *b)
+{
+    const struct hr_time_span *x = a, *y = b;
+
+    if (x->start != y->start)
+        return x->start < y->start ? -1 : 1;
+    return 0;
+}
+
+/* Appends the moved value of s, or its bytes as they were. */
+static int put_moved(const unsigned char *b, const struct hr_time_span *s,
+                     int64_t delta_s, struct hr_buf *r)
+{
+    size_t mark = r->len, n = s->end - s->start;
+    int64_t delta = delta_s;
+    int rc = -1;
+
+    if (s->fmt == HR_TIME_UNIX_MS &&
+        __builtin_mul_overflow(delta_s, 1000, &delta))
+        rc = -1;
+    else if (s->fmt == HR_TIME_UNIX_S || s->fmt == HR_TIME_UNIX_MS)
+        rc = shift_unix(b + s->start, n, delta, r);
+    else if (s->fmt == HR_TIME_ISO8601)
+        rc = shift_iso(b + s->start, n, delta, r);
+    if (rc == 0)
+        return 0;
+    r->len = mark;
+    if (r->data)
+        r->data[mark] = '\0';
+    return hr_buf_add(r, b + s->start, n);
+}
+
+int hr_body_shift_times(const unsigned char *b, size_t len,
+                        struct hr_time_span *spans, size_t n_spans,
+                        int64_t delta_s, unsigned char **out, size_t *out_len)
+{
+    struct hr_buf r;
+    size_t i, done = 0;
+    int rc = 0;
+
+    out_clear(out, out_len);
+    if (n_spans)
+        qsort(spans, n_spans, sizeof(*spans), by_span_start);
+    hr_buf_init(&r, 0);
+    for (i = 0; i < n_spans && rc == 0; i++) {
+        const struct hr_time_span *s = &spans[i];
+
+        if (s->end > len || s->start > s->end)
+            rc = -1;
+        else if (s->start >= done)
+            rc = hr_buf_add(&r, b + done, s->start - done) ||
+                 put_moved(b, s, delta_s, &r);
+        if (rc == 0 && s->start >= done)
+            done = s->end;
+    }
+    if (rc == 0)
+        rc = hr_buf_add(&r, b + done, len - done);
+    if (rc) {
+        hr_buf_free(&r);
+        return -1;
+    }
+    *out = (unsigned char *)hr_buf_steal(&r, out_len);
+    return *out ? 0 : -1;
+}
+
 /* ---- payload faults ---- */
 
 int hr_mutate_unknown_type(const unsigned char *b, size_t len,

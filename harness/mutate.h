@@ -83,6 +83,35 @@ int hr_body_shift_time(const unsigned char *b, size_t len, const char *pointer,
                        int64_t delta_s, enum hr_time_format fmt,
                        unsigned char **out, size_t *out_len);
 
+/* A time value in a body: its bytes [start, end) and how it is written. */
+struct hr_time_span {
+    size_t start, end;
+    enum hr_time_format fmt;
+};
+
+/*
+ * Appends to *spans (hr_realloc'd, *n_spans entries) the value of every
+ * object member whose name is one of names[0..n_names), at any depth: an
+ * integer JSON number as HR_TIME_UNIX_S, a string as HR_TIME_ISO8601;
+ * values of other kinds are left out. 0, or -1 when text is not one
+ * JSON value or memory runs out (*spans then keeps what it held).
+ */
+int hr_json_named_times(const char *text, size_t len, const char *const *names,
+                        size_t n_names, struct hr_time_span **spans,
+                        size_t *n_spans);
+
+/*
+ * A copy of b with the time in each span moved by delta_s, each as
+ * hr_body_shift_time moves one. spans (any order) are sorted in place; a
+ * span that starts inside one already moved (the same value named twice)
+ * is skipped, and a value not of its span's form stays as it was, so
+ * the call moves what it can. -1 when a span lies beyond len or memory
+ * runs out.
+ */
+int hr_body_shift_times(const unsigned char *b, size_t len,
+                        struct hr_time_span *spans, size_t n_spans,
+                        int64_t delta_s, unsigned char **out, size_t *out_len);
+
 /*
  * Payload faults. Each takes a JSON body and returns a new one; they
  * return -1 when b is not JSON (or, for unknown_type, the pointer names

@@ -45,6 +45,7 @@ void hr_profile_free(struct hr_profile *p)
     }
     hr_free(p->default_headers);
     strv_free(p->regenerate, p->n_regenerate);
+    strv_free(p->time_fields, p->n_time_fields);
     hr_free(p->delivery_header);
     hr_free(p->canary_object);
     for (i = 0; i < p->n_hs_headers; i++) {
@@ -443,23 +444,15 @@ static int parse_truth(struct ctx *c, const cJSON *t, struct hr_profile *p)
 
 static int parse_top(struct ctx *c, const cJSON *j, struct hr_profile *p)
 {
-    static const char *const keys[] = {"hookreplay",
-                                       "version",
-                                       "name",
-                                       "signature",
-                                       "headers",
-                                       "regenerate",
-                                       "timeout_ms",
-                                       "success",
-                                       "retry",
-                                       "delivery_header",
-                                       "event",
-                                       "notes",
-                                       "canary_object",
-                                       "handshake",
-                                       "truth",
-                                       "api",
-                                       NULL};
+    static const char *const keys[] = {"hookreplay",    "version",
+                                       "name",          "signature",
+                                       "headers",       "regenerate",
+                                       "timeout_ms",    "success",
+                                       "retry",         "delivery_header",
+                                       "event",         "notes",
+                                       "canary_object", "handshake",
+                                       "truth",         "api",
+                                       "time_fields",   NULL};
     const cJSON *kind = cJSON_GetObjectItemCaseSensitive(j, "hookreplay");
     const cJSON *ver = cJSON_GetObjectItemCaseSensitive(j, "version");
     const cJSON *name = cJSON_GetObjectItemCaseSensitive(j, "name");
@@ -467,6 +460,7 @@ static int parse_top(struct ctx *c, const cJSON *j, struct hr_profile *p)
     const cJSON *dh = cJSON_GetObjectItemCaseSensitive(j, "delivery_header");
     const cJSON *regen = cJSON_GetObjectItemCaseSensitive(j, "regenerate");
     const cJSON *canary = cJSON_GetObjectItemCaseSensitive(j, "canary_object");
+    const cJSON *times = cJSON_GetObjectItemCaseSensitive(j, "time_fields");
 
     if (!cJSON_IsObject(j))
         return bad(c, "", "a profile must be a JSON object");
@@ -499,6 +493,9 @@ static int parse_top(struct ctx *c, const cJSON *j, struct hr_profile *p)
         return -1;
     if (parse_notes(c, cJSON_GetObjectItemCaseSensitive(j, "notes")) ||
         parse_truth(c, cJSON_GetObjectItemCaseSensitive(j, "truth"), p))
+        return -1;
+    if (times &&
+        get_strv(c, times, "/time_fields", &p->time_fields, &p->n_time_fields))
         return -1;
     if (regen)
         return get_strv(c, regen, "/regenerate", &p->regenerate,

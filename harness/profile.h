@@ -81,6 +81,10 @@ struct hr_profile {
     char *truth_resource;   /* pointer of the object's kind, e.g. "customer" */
     char *retry_num_header; /* e.g. X-Slack-Retry-Num, or NULL */
     char *retry_reason_header; /* e.g. X-Slack-Retry-Reason, or NULL */
+    /* Names of members holding times, at any depth of a body, that
+     * rebase_time moves (see rebase.h); none: only the event time. */
+    char **time_fields;
+    size_t n_time_fields;
 };
 
 /*

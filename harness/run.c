@@ -7,6 +7,7 @@
 #include "plan.h"
 #include "probe.h"
 #include "progress.h"
+#include "rebase.h"
 #include "jsonx.h"
 #include "expected.h"
 #include "result.h"
@@ -1455,8 +1456,6 @@ static int compute_rebase(struct loop *l, struct hr_err *err)
 {
     const struct hr_scenario *s = l->s;
     struct hr_cassette_reader *r;
-    struct hr_interaction it;
-    int64_t latest = INT64_MIN;
     int rc;
 
     if (!s->rebase_time)
@@ -1469,17 +1468,9 @@ static int compute_rebase(struct loop *l, struct hr_err *err)
                         : hr_cassette_open(s->cassette, err);
     if (!r)
         return -1;
-    hr_interaction_init(&it);
-    while ((rc = hr_cassette_next(r, &it, err)) == 1)
-        if (it.has_event && it.event.has_created && it.event.created > latest)
-            latest = it.event.created;
-    hr_interaction_clear(&it);
+    rc = hr_rebase_delta(r, hr_wall_ms() / 1000, &l->rebase_s, err);
     hr_cassette_close(r);
-    if (rc < 0)
-        return -1;
-    if (latest != INT64_MIN)
-        l->rebase_s = hr_wall_ms() / 1000 - latest;
-    return 0;
+    return rc;
 }
 
 static int64_t loop_clock_us(void *ctx)
@@ -1522,6 +1513,9 @@ static int start_api(struct loop *l, struct hr_err *err)
     if (!cfg.profile && l->n_eps)
         cfg.profile = l->eps[0].profile->name;
     cfg.seed = l->s->seed;
+    cfg.rebase_s = l->rebase_s;
+    cfg.rebase_pointers = l->s->rebase_pointers;
+    cfg.n_rebase_pointers = l->s->n_rebase_pointers;
     cfg.now_us = loop_clock_us;
     cfg.clock_ctx = l;
     l->api = hr_mockapi_new(&cfg, err);
@@ -1543,7 +1537,8 @@ static int setup_loop(struct loop *l, struct hr_err *err)
     l->t->lost_events = -1;
     if (compute_rebase(l, err))
         return -1;
-    if (s->recon.n_collections && hr_expected_build(s, &l->truth, err))
+    if (s->recon.n_collections &&
+        hr_expected_build(s, l->rebase_s, &l->truth, err))
         return -1;
     if (s->api && start_api(l, err))
         return -1;

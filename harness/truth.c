@@ -239,13 +239,21 @@ int hr_truth_load_seed(struct hr_truth *t, const char *path, struct hr_err *err)
 {
     size_t len;
     char *text = hr_read_file(path, &len, err);
-    cJSON *j, *objs, *it;
-    int rc = 0, n = 0;
+    int rc;
 
     if (!text)
         return -1;
-    j = hr_json_parse(path, text, len, 1, err);
+    rc = hr_truth_load_seed_text(t, path, text, len, err);
     hr_free(text);
+    return rc;
+}
+
+int hr_truth_load_seed_text(struct hr_truth *t, const char *path,
+                            const char *text, size_t len, struct hr_err *err)
+{
+    cJSON *j = hr_json_parse(path, text, len, 1, err), *objs, *it;
+    int rc = 0, n = 0;
+
     if (!j)
         return -1;
     objs = cJSON_GetObjectItemCaseSensitive(j, "objects");

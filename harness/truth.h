@@ -72,6 +72,9 @@ int hr_truth_add_seed(struct hr_truth *t, const cJSON *o, struct hr_err *err);
 /* Loads a seed file: {"objects": [ {...}, ... ]}. Returns 0 or -1. */
 int hr_truth_load_seed(struct hr_truth *t, const char *path,
                        struct hr_err *err);
+/* The same from text (len bytes); origin names it in errors. */
+int hr_truth_load_seed_text(struct hr_truth *t, const char *origin,
+                            const char *text, size_t len, struct hr_err *err);
 
 /* Events visible at now_us, oldest first: ev[0..*n). */
 const struct hr_truth_event *const *hr_truth_events(const struct hr_truth *t,

@@ -57,7 +57,7 @@ static void build_truth(void)
     s.cassette = "mem";
     s.cassette_mem = cassette;
     s.cassette_mem_len = strlen(cassette);
-    if (hr_expected_build(&s, &truth, &err)) {
+    if (hr_expected_build(&s, 0, &truth, &err)) {
         fprintf(stderr, "truth: %s\n", err.msg);
         exit(1);
     }
@@ -218,6 +218,35 @@ START_TEST(items_that_are_not_where_the_mapping_says_are_a_probe_error)
 }
 END_TEST
 
+START_TEST(expected_states_carry_the_rebased_times_as_webhooks_do)
+{
+    char cassette_path[] = HR_SRC_DIR "/fixtures/stripe-lifecycle.ndjson";
+    struct hr_scenario s;
+    struct hr_expected t;
+    struct hr_err err;
+    const struct hr_expected_obj *o;
+
+    hr_scenario_defaults(&s);
+    s.cassette = cassette_path;
+    ck_assert_int_eq(hr_expected_build(&s, 1000, &t, &err), 0);
+    o = hr_expected_find(&t, "sub_fakefakefakefakefake0001");
+    ck_assert_ptr_nonnull(o);
+    ck_assert_int_eq(
+        (long long)cJSON_GetObjectItem(o->state, "created")->valuedouble,
+        1598951100LL + 1000);
+    ck_assert_int_eq(
+        (long long)cJSON_GetObjectItem(o->state, "current_period_end")
+            ->valuedouble,
+        1604221500LL + 1000);
+    /* Earlier states moved too, so stale is still told from diverged. */
+    ck_assert_int_gt(o->n_past, 0);
+    ck_assert_int_eq(
+        (long long)cJSON_GetObjectItem(o->past[0], "created")->valuedouble,
+        1598951100LL + 1000);
+    hr_expected_free(&t);
+}
+END_TEST
+
 START_TEST(bad_mappings_are_refused_with_their_place)
 {
     struct hr_recon_cfg cfg;
@@ -253,6 +282,7 @@ int main(void)
     tcase_add_test(tc,
                    items_that_are_not_where_the_mapping_says_are_a_probe_error);
     tcase_add_test(tc, bad_mappings_are_refused_with_their_place);
+    tcase_add_test(tc, expected_states_carry_the_rebased_times_as_webhooks_do);
     suite_add_tcase(s, tc);
     sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
