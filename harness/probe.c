@@ -89,12 +89,23 @@ static int get_ms(const cJSON *o, const char *key, int64_t *out)
     return 0;
 }
 
+static int get_count(const cJSON *o, const char *key, int64_t *out)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+
+    if (!v)
+        return 0;
+    if (hr_json_int64(v, out) || *out < 0 || *out > 100000)
+        return -1;
+    return 0;
+}
+
 int hr_probe_parse(const cJSON *o, const char *origin, const char *dir,
                    struct hr_probe_cfg **out, struct hr_err *err)
 {
-    static const char *const keys[] = {"http",     "argv",    "timeout_ms",
-                                       "after_ms", "applied", "collections",
-                                       NULL};
+    static const char *const keys[] = {
+        "http",    "argv",        "timeout_ms",          "after_ms",
+        "applied", "collections", "duplicate_snapshots", NULL};
     const cJSON *http = cJSON_GetObjectItemCaseSensitive(o, "http");
     const cJSON *argv = cJSON_GetObjectItemCaseSensitive(o, "argv");
     struct hr_probe_cfg *p;
@@ -115,6 +126,7 @@ int hr_probe_parse(const cJSON *o, const char *origin, const char *dir,
     *out = p;
     p->timeout_ms = 5000;
     p->after_ms = 200;
+    p->duplicate_snapshots = -1;
     if (http &&
         (!cJSON_IsString(http) || strncmp(http->valuestring, "http", 4)))
         return bad(err, origin, "/http", "must be an http(s):// URL");
@@ -127,6 +139,10 @@ int hr_probe_parse(const cJSON *o, const char *origin, const char *dir,
         return bad(err, origin, "",
                    "timeout_ms and after_ms must be "
                    "integers from 0 to 3600000");
+    if (get_count(o, "duplicate_snapshots", &p->duplicate_snapshots))
+        return bad(err, origin, "/duplicate_snapshots",
+                   "must be an integer from 0 to 100000 (0 turns the "
+                   "snapshot check of duplicates off)");
     return parse_applied(cJSON_GetObjectItemCaseSensitive(o, "applied"), origin,
                          p, err);
 }
@@ -317,4 +333,25 @@ int64_t hr_probe_duplicates(const struct hr_probe_cfg *p, const cJSON *state)
             }
     }
     return extra;
+}
+
+int64_t hr_probe_applied_count(const struct hr_probe_cfg *p, const cJSON *state,
+                               const char *id)
+{
+    const cJSON *v, *it;
+    int64_t n = 0;
+
+    if (p->applied_counts) {
+        v = cJSON_GetObjectItemCaseSensitive(
+            hr_json_pointer(state, p->applied_counts), id);
+        return hr_json_int64(v, &n) == 0 ? n : (v ? 1 : 0);
+    }
+    if (!p->applied_ids)
+        return 0;
+    cJSON_ArrayForEach(it, hr_json_pointer(state, p->applied_ids))
+    {
+        if (cJSON_IsString(it) && strcmp(it->valuestring, id) == 0)
+            n++;
+    }
+    return n;
 }

@@ -19,6 +19,9 @@ struct hr_probe_cfg {
     int64_t after_ms;     /* wait before probing, default 200 */
     char *applied_ids;    /* pointer to an array of applied event ids */
     char *applied_counts; /* pointer to an object id -> times applied */
+    /* Duplicate copies judged by the object's snapshot: the first this
+     * many; -1 until the scenario settles it (8 with collections). */
+    int64_t duplicate_snapshots;
 };
 
 /* Parses a scenario's "probe" (NULL: none configured). 0 or -1. */
@@ -63,5 +66,12 @@ int64_t hr_canaries_judge(struct hr_canaries *c, const char *state_text);
  * applied mapping.
  */
 int64_t hr_probe_duplicates(const struct hr_probe_cfg *p, const cJSON *state);
+
+/*
+ * How many times the target says it applied event id: 0 when it does
+ * not list it (or the probe has no applied mapping).
+ */
+int64_t hr_probe_applied_count(const struct hr_probe_cfg *p, const cJSON *state,
+                               const char *id);
 
 #endif

@@ -404,3 +404,39 @@ int hr_compare_state(const struct hr_expected *t, const cJSON *state,
     }
     return 0;
 }
+
+/* The collection whose items hold objects of this resource, or NULL. */
+static const struct hr_collection *claiming(const struct hr_recon_cfg *cfg,
+                                            const char *resource)
+{
+    size_t i;
+
+    for (i = 0; i < cfg->n_collections; i++) {
+        const char *r = cfg->collections[i].resource;
+
+        if (strcmp(r, "*") == 0 || (resource && strcmp(r, resource) == 0))
+            return &cfg->collections[i];
+    }
+    return NULL;
+}
+
+int hr_recon_find_item(const struct hr_expected *t, const cJSON *state,
+                       const struct hr_recon_cfg *cfg, const char *id,
+                       const cJSON **item, struct hr_err *err)
+{
+    const struct hr_expected_obj *o = t ? hr_expected_find(t, id) : NULL;
+    const struct hr_collection *c = claiming(cfg, o ? o->resource : NULL);
+    const cJSON *items;
+
+    *item = NULL;
+    if (!c)
+        return 0;
+    items = hr_json_pointer(state, c->items);
+    if (!cJSON_IsArray(items) && !cJSON_IsObject(items))
+        return hr_errf(err, HR_EXIT_TARGET,
+                       "probe: %s is not an array or object in the "
+                       "target's state",
+                       c->items);
+    *item = find_item(c, items, id);
+    return *item ? 1 : 0;
+}

@@ -76,6 +76,18 @@ int hr_compare_state(const struct hr_expected *t, const cJSON *state,
                      const struct hr_recon_cfg *cfg, struct hr_compare *out,
                      struct hr_err *err);
 void hr_compare_clear(struct hr_compare *c);
+
+/*
+ * Finds object id's item in a probed state: in the first collection
+ * that claims the truth's object of that id (any "*" collection when
+ * the truth does not know it), as hr_compare_state would. Sets *item
+ * (borrowed from state) and returns 1, 0 when the target holds no such
+ * item, or -1 with err when a collection's items are not where the
+ * mapping says.
+ */
+int hr_recon_find_item(const struct hr_expected *t, const cJSON *state,
+                       const struct hr_recon_cfg *cfg, const char *id,
+                       const cJSON **item, struct hr_err *err);
 /* 1 when nothing is wrong. */
 int hr_compare_ok(const struct hr_compare *c);
 

@@ -445,7 +445,6 @@ static int plain_body(const struct hr_message *msg, struct answer *a)
     return 0;
 }
 
-/* Applies ev unless (in careful modes) its id was applied before. */
 /* Backfill mode: the event's object goes straight into the database,
  * whatever its id (0), or -1 when it cannot be written. */
 static int store_event(struct hr_reftarget *t, const struct hr_event *ev,
@@ -489,14 +488,53 @@ static int fetch_first(struct hr_reftarget *t, const struct hr_event *ev,
     return rc;
 }
 
-static int is_duplicate(struct hr_reftarget *t, const struct hr_event *ev)
+/*
+ * The change an event brings is already the object's snapshot: the same
+ * type, created and object data as the event last applied to it. A
+ * provider's copy of a change under a new event id is such an event.
+ */
+static int same_change(const struct hr_reftarget *t, const struct hr_event *ev,
+                       const struct facts *f)
 {
-    return t->mode != HR_REFTARGET_NAIVE && t->mode != HR_REFTARGET_BACKFILL &&
-           map_get(&t->applied, ev->id) != NULL;
+    const struct entry *e =
+        ev->object ? map_get(&t->objects, ev->object) : NULL;
+    const struct snapshot *s = e ? &e->snap : NULL;
+
+    if (!s || !s->event || !s->has_created || !ev->has_created || !f->data ||
+        !s->data)
+        return 0;
+    return s->created == ev->created &&
+           strcmp(s->type, ev->type ? ev->type : "") == 0 &&
+           cJSON_Compare(s->data, f->data, 1);
 }
 
-/* Applies ev unless (in careful modes) its id was applied before; then,
- * in correct mode with an API, asks for the object to be fetched. */
+/* A new id whose change was already applied is remembered as seen, so
+ * that an event the provider sends twice with one change counts as
+ * applied once. Caller holds mu. 0, or -1 on OOM. */
+static int remember_id(struct hr_reftarget *t, const struct hr_event *ev)
+{
+    struct entry *e;
+
+    if (!ev->id || map_get(&t->applied, ev->id))
+        return 0;
+    e = map_put(&t->applied, ev->id);
+    if (!e)
+        return -1;
+    e->count = 1;
+    return 0;
+}
+
+/* Careful modes key an effect by the event id and by the change. */
+static int is_duplicate(struct hr_reftarget *t, const struct hr_event *ev,
+                        const struct facts *f)
+{
+    return t->mode != HR_REFTARGET_NAIVE && t->mode != HR_REFTARGET_BACKFILL &&
+           (map_get(&t->applied, ev->id) != NULL || same_change(t, ev, f));
+}
+
+/* Applies ev unless (in careful modes) its id or its change was applied
+ * before; then, in correct mode with an API, asks for the object to be
+ * fetched. */
 static void apply_event(struct hr_reftarget *t, const struct hr_event *ev,
                         const cJSON *root, struct answer *a)
 {
@@ -510,7 +548,7 @@ static void apply_event(struct hr_reftarget *t, const struct hr_event *ev,
         return;
     }
     pthread_mutex_lock(&t->mu);
-    dup = is_duplicate(t, ev);
+    dup = is_duplicate(t, ev, &f);
     pthread_mutex_unlock(&t->mu);
     if (!dup && t->mode == HR_REFTARGET_FETCHER && fetch_first(t, ev, &f, a))
         rc = -2;
@@ -519,9 +557,10 @@ static void apply_event(struct hr_reftarget *t, const struct hr_event *ev,
         rc = -2;
     }
     pthread_mutex_lock(&t->mu);
-    if (rc == 0 && is_duplicate(t, ev)) {
+    if (rc == 0 && is_duplicate(t, ev, &f)) {
         dup = 1;
-        t->duplicates++;
+        rc = remember_id(t, ev);
+        t->duplicates += rc == 0;
         answer_set(a, 200, "duplicate ignored\n");
     } else if (rc == 0) {
         rc = apply_locked(t, ev, &f);
@@ -574,7 +613,7 @@ int hr_rt_apply_polled(struct hr_reftarget *t, const cJSON *event)
         goto out;
     }
     pthread_mutex_lock(&t->mu);
-    if (!is_duplicate(t, &it.event)) {
+    if (!is_duplicate(t, &it.event, &f)) {
         rc = apply_locked(t, &it.event, &f);
         t->polled++;
     }

@@ -2,6 +2,7 @@
 /* The streaming JSON result writer. */
 #include "result.h"
 #include "attempt.h"
+#include "dupcheck.h"
 #include "hist.h"
 #include "plan.h"
 #include "run.h"
@@ -198,9 +199,27 @@ static void add_item_fields(cJSON *o, const struct hr_plan_item *x)
         cJSON_AddItemToArray(f, cJSON_CreateString(tok));
 }
 
+/* A copy's judgement by its object's snapshot. */
+static void add_dupcheck(cJSON *o, const struct hr_dupcheck *dc)
+{
+    cJSON *d;
+
+    if (!dc || !dc->checked)
+        return;
+    d = cJSON_AddObjectToObject(o, "duplicate_check");
+    if (dc->processed >= 0)
+        cJSON_AddBoolToObject(d, "processed", dc->processed);
+    else
+        cJSON_AddNullToObject(d, "processed");
+    cJSON_AddStringToObject(d, "evidence", "state");
+    if (dc->reason[0])
+        cJSON_AddStringToObject(d, "reason", dc->reason);
+}
+
 int hr_result_event(struct hr_result *r, const struct hr_plan_item *x,
                     const char *endpoint, const struct hr_attempt *a,
-                    int n_attempts, int delivered, struct hr_err *err)
+                    int n_attempts, int delivered, const struct hr_dupcheck *dc,
+                    struct hr_err *err)
 {
     const struct hr_interaction *it = &x->it;
     cJSON *o = cJSON_CreateObject(), *arr;
@@ -217,6 +236,7 @@ int hr_result_event(struct hr_result *r, const struct hr_plan_item *x,
         cJSON_AddStringToObject(o, "object", it->event.object);
     add_item_fields(o, x);
     cJSON_AddNumberToObject(o, "planned_ms", (double)x->planned_us / 1000.0);
+    add_dupcheck(o, dc);
     cJSON_AddBoolToObject(o, "delivered", delivered);
     /* Retries stop at the first success, so it is the last attempt. */
     cJSON_AddNumberToObject(o, "first_success_attempt",
@@ -380,6 +400,15 @@ cJSON *hr_result_totals_json(const struct hr_run_totals *t)
                                 (double)t->duplicates_processed);
     else
         cJSON_AddNullToObject(o, "duplicates_processed");
+    if (t->evidence_dups[0])
+        cJSON_AddStringToObject(o, "duplicates_evidence", t->evidence_dups);
+    if (t->dups_checked) {
+        cJSON *d = cJSON_AddObjectToObject(o, "duplicates_by_state");
+
+        cJSON_AddNumberToObject(d, "checked", (double)t->dups_checked);
+        cJSON_AddNumberToObject(d, "measured", (double)t->dups_measured);
+        cJSON_AddNumberToObject(d, "processed", (double)t->dups_changed);
+    }
     cJSON_AddNumberToObject(o, "injected_failures",
                             (double)t->injected_failures);
     cJSON_AddNumberToObject(o, "handshakes", (double)t->handshakes);

@@ -42,9 +42,12 @@ struct hr_result *hr_result_open(const struct hr_scenario *s,
 const char *hr_result_path(const struct hr_result *r);
 /* Appends one finished event with its attempts. */
 struct hr_plan_item;
+struct hr_dupcheck;
+/* dc: a duplicate copy's judgement by state, or NULL. */
 int hr_result_event(struct hr_result *r, const struct hr_plan_item *x,
                     const char *endpoint, const struct hr_attempt *a,
-                    int n_attempts, int delivered, struct hr_err *err);
+                    int n_attempts, int delivered, const struct hr_dupcheck *dc,
+                    struct hr_err *err);
 /*
  * Writes totals, checks and verdict, closes and frees r. fatal, when not
  * NULL, is recorded as the reason the run stopped. 0 or -1.

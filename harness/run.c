@@ -3,6 +3,7 @@
 #include "run.h"
 #include "cassette.h"
 #include "attempt.h"
+#include "dupcheck.h"
 #include "heap.h"
 #include "plan.h"
 #include "probe.h"
@@ -32,6 +33,8 @@ volatile sig_atomic_t hr_run_stop;
 /* A slow body goes out in this many chunks, one per tick. */
 #define SLOW_CHUNKS 20
 #define SLOW_TICK_US 100000
+/* While a duplicate is checked alone, the loop wakes this often. */
+#define SNAP_POLL_MS 20
 
 struct endpoint {
     const char *name;
@@ -56,6 +59,7 @@ struct job {
     int64_t retry_after_ms;
     int64_t bytes_recv;
     int counted_in_flight;
+    struct hr_dupcheck dc; /* a copy judged by its object's snapshot */
     struct job *next;
 };
 
@@ -69,6 +73,21 @@ struct slot {
 struct objmap {
     struct slot *slots;
     size_t cap, used;
+};
+
+/* Where the snapshot check of one duplicate copy stands. */
+enum snap_phase {
+    SNAP_DRAIN = 1, /* dispatch stopped; waiting for in-flight ones */
+    SNAP_SENT,      /* the copy is out alone */
+    SNAP_ANSWERED   /* acknowledged; the second snapshot is due */
+};
+
+struct snapcheck {
+    struct job *job; /* the copy under check, or NULL */
+    enum snap_phase phase;
+    int64_t paused_at_us;
+    cJSON *before; /* its object's item before the copy, or NULL */
+    int64_t left;  /* copies still to check */
 };
 
 struct loop {
@@ -99,6 +118,9 @@ struct loop {
     size_t n_dropped, cap_dropped;
     int64_t rebase_s; /* added to event times (rebase_time) */
     size_t n_slow;
+    struct snapcheck snap;
+    int64_t pause_us; /* the replay stood still this long for checks */
+    struct hr_dupcheck_log dups;
 };
 
 static struct slot *objmap_get(struct objmap *m, const char *key)
@@ -212,7 +234,7 @@ static struct job *job_from_item(struct loop *l, struct hr_plan_item *x)
         return NULL;
     }
     j->item = x;
-    j->planned_us = x->planned_us;
+    j->planned_us = x->planned_us + l->pause_us;
     j->order = x->order;
     j->ep = find_endpoint(l, x->it.endpoint);
     if (x->it.has_event && x->it.event.object && j->ep) {
@@ -302,7 +324,7 @@ static int fill(struct loop *l, struct hr_err *err)
 
         if (hr_planner_peek(l->plan, &next, &perr))
             return hr_errf(err, HR_EXIT_INTERNAL, "%s", perr.msg);
-        if (next != INT64_MAX && next > horizon)
+        if (next != INT64_MAX && next + l->pause_us > horizon)
             break;
         rc = hr_planner_next(l->plan, &x, &perr);
         if (rc <= 0) {
@@ -334,7 +356,7 @@ static int fill(struct loop *l, struct hr_err *err)
         /* The provider's truth has the event at its recorded time,
          * whatever happens to its webhook. */
         if (l->api && x->copy == 0 && !x->attacker &&
-            hr_mockapi_publish(l->api, &x->it, x->base_us))
+            hr_mockapi_publish(l->api, &x->it, x->base_us + l->pause_us))
             return hr_errf(err, HR_EXIT_INTERNAL, "out of memory");
         count_planned(l->t, x);
         l->pending++;
@@ -525,6 +547,10 @@ static const char *retry_reason(const struct hr_attempt *a)
     return "unknown_error";
 }
 
+static int start_attempt(struct loop *l, struct job *j, struct hr_err *err);
+static int snap_wanted(const struct loop *l, const struct job *j);
+static void snap_take(struct loop *l, struct job *j);
+
 static int start_attempt(struct loop *l, struct job *j, struct hr_err *err)
 {
     struct hr_attempt *a = &j->obs[j->n_obs];
@@ -579,6 +605,8 @@ static int dispatch(struct loop *l, struct hr_err *err)
     struct job **pp, *prev = NULL;
     int64_t now = now_us(l);
 
+    if (l->snap.job)
+        return 0; /* a copy is being checked alone */
     while (heap_top(l) && heap_top(l)->planned_us <= now)
         ready_append(l, heap_pop(l));
     l->scan++;
@@ -602,6 +630,10 @@ static int dispatch(struct loop *l, struct hr_err *err)
         *pp = j->next;
         if (l->ready_tail == j)
             l->ready_tail = prev;
+        if (snap_wanted(l, j)) {
+            snap_take(l, j);
+            return 0;
+        }
         if (j->item->dropped) {
             if (finish_job(l, j, err))
                 return -1;
@@ -687,7 +719,7 @@ static int finish_job(struct loop *l, struct job *j, struct hr_err *err)
     }
     l->pending--;
     if (hr_result_event(l->res, x, j->ep ? j->ep->name : "", j->obs, j->n_obs,
-                        j->delivered, err))
+                        j->delivered, &j->dc, err))
         return -1;
     job_free(j);
     return 0;
@@ -709,6 +741,9 @@ static int64_t retry_delay_us(const struct loop *l, const struct job *j)
     return (int64_t)(ms * 1000.0);
 }
 
+static int snap_answered(struct loop *l, struct job *j,
+                         const struct hr_attempt *a);
+
 /* Judges a finished attempt; retries or finishes the job. */
 static int after_attempt(struct loop *l, struct job *j, struct hr_err *err)
 {
@@ -729,6 +764,8 @@ static int after_attempt(struct loop *l, struct job *j, struct hr_err *err)
     }
     j->delivered = a->status > 0 && !a->timed_out &&
                    hr_profile_success(j->ep->profile, a->status);
+    if (j == l->snap.job && snap_answered(l, j, a))
+        return 0; /* held until its object's second snapshot */
     delay = j->delivered ? -1 : retry_delay_us(l, j);
     if (delay < 0 || hr_run_stop)
         return finish_job(l, j, err);
@@ -856,6 +893,8 @@ static void wait_loop(struct loop *l, int timeout_ms)
     hr_mockapi_step(l->api);
 }
 
+static int snap_step(struct loop *l, struct hr_err *err);
+
 static int run_loop(struct loop *l, struct hr_err *err)
 {
     for (;;) {
@@ -874,13 +913,17 @@ static int run_loop(struct loop *l, struct hr_err *err)
         }
         hr_progress_update(l->progress, l->t->attempts, l->t->answered,
                            l->t->failed);
+        if (snap_step(l, err))
+            return -1;
         if (hr_run_stop && drain_stopped(l, err))
             return -1;
         if (loop_done(l))
             return 0;
         /* A finished delivery may have freed its object for the next
          * one, or retries may be due: dispatch again before waiting. */
-        wait_loop(l, finished ? 0 : poll_timeout_ms(l));
+        wait_loop(l, finished      ? 0
+                     : l->snap.job ? SNAP_POLL_MS
+                                   : poll_timeout_ms(l));
     }
 }
 
@@ -938,6 +981,9 @@ static void loop_free(struct loop *l)
         job_free(j);
     }
     hr_heap_free(&l->heap);
+    job_free(l->snap.job);
+    cJSON_Delete(l->snap.before);
+    hr_dupcheck_log_free(&l->dups);
     hr_planner_free(l->plan);
     for (i = 0; i < l->n_eps; i++)
         hr_profile_free(l->eps[i].profile);
@@ -1153,26 +1199,6 @@ static void call_serving(struct loop *l, void (*fn)(void *), void *arg)
     pthread_join(th, NULL);
 }
 
-/* How many times the target says it applied an event (0: never). */
-static int64_t applied_count(const struct hr_probe_cfg *p, const cJSON *state,
-                             const char *id)
-{
-    const cJSON *v, *it;
-    int64_t n = 0;
-
-    if (p->applied_counts) {
-        v = cJSON_GetObjectItemCaseSensitive(
-            hr_json_pointer(state, p->applied_counts), id);
-        return hr_json_int64(v, &n) == 0 ? n : (v ? 1 : 0);
-    }
-    cJSON_ArrayForEach(it, hr_json_pointer(state, p->applied_ids))
-    {
-        if (cJSON_IsString(it) && strcmp(it->valuestring, id) == 0)
-            n++;
-    }
-    return n;
-}
-
 /*
  * Events applied out of order, by the target's account of the order it
  * applied them in (a list of ids, or a map of counts in first-applied
@@ -1257,7 +1283,7 @@ static void judge_events(struct loop *l, const cJSON *state)
     t->lost_events = 0;
     for (i = 0; i < l->truth.n_events; i++) {
         const char *id = l->truth.events[i];
-        int64_t n = applied_count(p, state, id);
+        int64_t n = hr_probe_applied_count(p, state, id);
 
         if (n > 1 && t->n_multi < HR_MAX_RECOVERY) {
             snprintf(t->multi[t->n_multi].id, sizeof(t->multi[0].id), "%s", id);
@@ -1270,7 +1296,7 @@ static void judge_events(struct loop *l, const cJSON *state)
             t->lost_ids[t->n_lost_ids++] = hr_strdup(id);
     }
     for (i = 0; i < l->n_dropped; i++) {
-        if (applied_count(p, state, l->dropped_ids[i]) <= 0)
+        if (hr_probe_applied_count(p, state, l->dropped_ids[i]) <= 0)
             continue;
         t->recovered++;
         note_recovery(l, i);
@@ -1319,6 +1345,188 @@ static void hook_bg(void *arg)
     struct hook_call *c = arg;
 
     c->rc = hr_hook_call(c->h, &c->err);
+}
+
+/* ---- duplicates judged by their object's snapshot --------------------- */
+
+/* The first attempt of a sendable duplicate copy, while the cap lasts. */
+static int snap_wanted(const struct loop *l, const struct job *j)
+{
+    const struct hr_plan_item *x = j->item;
+
+    return l->snap.left > 0 && !l->snap.job && x->copy > 0 && !x->attacker &&
+           !x->dropped && j->n_obs == 0;
+}
+
+/* Holds copy j back and stops dispatching until it is judged. */
+static void snap_take(struct loop *l, struct job *j)
+{
+    l->snap.job = j;
+    l->snap.phase = SNAP_DRAIN;
+    l->snap.paused_at_us = now_us(l);
+    l->snap.left--;
+    j->dc.checked = 1;
+    j->dc.processed = -1;
+    l->t->dups_checked++;
+}
+
+/*
+ * Ends the check and resumes the replay where it stood: every waiting
+ * delivery moves later by the time the replay was paused.
+ */
+static void snap_end(struct loop *l)
+{
+    int64_t shift = now_us(l) - l->snap.paused_at_us;
+    struct job *j;
+    size_t i;
+
+    for (i = 0; i < l->heap.len; i++)
+        ((struct job *)l->heap.v[i])->planned_us += shift;
+    for (j = l->ready; j; j = j->next)
+        j->planned_us += shift;
+    l->pause_us += shift;
+    cJSON_Delete(l->snap.before);
+    l->snap.before = NULL;
+    l->snap.job = NULL;
+    l->snap.phase = 0;
+}
+
+/*
+ * Probes once (after probe.after_ms) for object id's item: 1 with a copy
+ * in *item, 0 when the target holds none, -1 when the probe failed;
+ * why not in reason.
+ */
+static int snap_probe(struct loop *l, const char *id, cJSON **item,
+                      char *reason, size_t cap)
+{
+    const struct hr_probe_cfg *p = l->s->probe;
+    struct probe_call pc = {p, NULL, NULL, {0, ""}, 0};
+    struct hr_err err = {0, ""};
+    const cJSON *found = NULL;
+    int rc = -1;
+
+    *item = NULL;
+    if (p->after_ms > 0)
+        serve_for(l, p->after_ms);
+    call_serving(l, probe_bg, &pc);
+    if (pc.rc == 0)
+        rc = hr_recon_find_item(&l->truth, pc.state, &l->s->recon, id, &found,
+                                &err);
+    else
+        err = pc.err;
+    if (rc < 0)
+        snprintf(reason, cap, "probe failed: %.140s", err.msg);
+    else if (rc == 0)
+        snprintf(reason, cap, "%s", "the object is not in the target's state");
+    else if (!(*item = cJSON_Duplicate(found, 1)))
+        rc = -1;
+    hr_free(pc.text);
+    cJSON_Delete(pc.state);
+    return rc;
+}
+
+/* Sends the held copy as the only delivery in flight. */
+static int snap_send(struct loop *l, struct job *j, struct hr_err *err)
+{
+    struct slot *sl = NULL;
+
+    if (j->object_key && !(sl = objmap_get(&l->objs, j->object_key)))
+        return hr_errf(err, HR_EXIT_INTERNAL, "out of memory");
+    if (sl)
+        sl->in_flight++;
+    l->snap.phase = SNAP_SENT;
+    return start_attempt(l, j, err);
+}
+
+/* Nothing else in flight: the first snapshot, then the copy alone. */
+static int snap_before(struct loop *l, struct hr_err *err)
+{
+    struct job *j = l->snap.job;
+    const char *obj = j->item->it.has_event ? j->item->it.event.object : NULL;
+
+    if (!obj)
+        snprintf(j->dc.reason, sizeof(j->dc.reason), "%s",
+                 "the event names no object");
+    else if (snap_probe(l, obj, &l->snap.before, j->dc.reason,
+                        sizeof(j->dc.reason)) < 0 &&
+             !j->dc.reason[0])
+        return hr_errf(err, HR_EXIT_INTERNAL, "out of memory");
+    return snap_send(l, j, err);
+}
+
+/*
+ * The copy's attempt ended. Returns 1 when it stays held for the second
+ * snapshot (acknowledged with 2xx and a first snapshot exists); else the
+ * copy is unmeasured, the replay resumes, and 0 lets the attempt go on
+ * as any other (retried or finished).
+ */
+static int snap_answered(struct loop *l, struct job *j,
+                         const struct hr_attempt *a)
+{
+    int acked = j->delivered && a->status >= 200 && a->status <= 299;
+
+    if (l->snap.before && acked && !hr_run_stop) {
+        l->snap.phase = SNAP_ANSWERED;
+        return 1;
+    }
+    if (!j->dc.reason[0])
+        snprintf(j->dc.reason, sizeof(j->dc.reason), "%s",
+                 acked ? "the run was stopped"
+                       : "the copy was not acknowledged with 2xx");
+    snap_end(l);
+    return 0;
+}
+
+/* The second snapshot: did the copy change its object's item? */
+static int snap_after(struct loop *l, struct hr_err *err)
+{
+    struct job *j = l->snap.job;
+    const struct hr_plan_item *x = j->item;
+    cJSON *after = NULL;
+    int rc = snap_probe(l, x->it.event.object, &after, j->dc.reason,
+                        sizeof(j->dc.reason));
+
+    if (rc < 0 && !j->dc.reason[0]) {
+        rc = hr_errf(err, HR_EXIT_INTERNAL, "out of memory");
+    } else if (rc >= 0) {
+        j->dc.reason[0] = '\0'; /* absent now: the copy removed it */
+        j->dc.processed = hr_dupcheck_changed(l->snap.before, after);
+        l->t->dups_measured++;
+        l->t->dups_changed += j->dc.processed;
+        rc = hr_dupcheck_log_add(&l->dups, x->it.event.id, x->new_id,
+                                 j->dc.processed)
+                 ? hr_errf(err, HR_EXIT_INTERNAL, "out of memory")
+                 : 0;
+    }
+    cJSON_Delete(after);
+    snap_end(l);
+    return rc < 0 ? -1 : finish_job(l, j, err);
+}
+
+/* Moves the check on; a stop abandons a copy not in flight. */
+static int snap_step(struct loop *l, struct hr_err *err)
+{
+    struct job *j = l->snap.job;
+
+    if (!j)
+        return 0;
+    if (hr_run_stop && l->snap.phase == SNAP_DRAIN) {
+        snap_end(l);
+        l->pending--; /* never attempted: not reported */
+        job_free(j);
+        return 0;
+    }
+    if (l->snap.phase == SNAP_DRAIN && l->in_flight == 0)
+        return snap_before(l, err);
+    if (l->snap.phase == SNAP_ANSWERED) {
+        if (!hr_run_stop)
+            return snap_after(l, err);
+        snprintf(j->dc.reason, sizeof(j->dc.reason), "%s",
+                 "the run was stopped");
+        snap_end(l);
+        return finish_job(l, j, err);
+    }
+    return 0;
 }
 
 /* One probe: compares and records; returns 1 when consistent. */
@@ -1442,8 +1650,10 @@ static void gather_evidence(struct loop *l)
         t->forged_accepted = hr_canaries_judge(l->canaries, text);
         snprintf(t->evidence_forged, sizeof(t->evidence_forged), "%s",
                  p->applied_ids || p->applied_counts ? "self-report" : "state");
-        t->duplicates_processed = hr_probe_duplicates(p, state);
     }
+    t->duplicates_processed =
+        hr_dupcheck_total(&l->dups, p, err.msg[0] ? NULL : state,
+                          t->evidence_dups, sizeof(t->evidence_dups));
     cJSON_Delete(state);
     hr_free(text);
 }
@@ -1552,6 +1762,10 @@ static int setup_loop(struct loop *l, struct hr_err *err)
     if (!l->multi || !l->slow || !l->canaries)
         return hr_errf(err, HR_EXIT_INTERNAL, "out of memory");
     curl_multi_setopt(l->multi, CURLMOPT_MAXCONNECTS, (long)s->max_in_flight);
+    if (s->probe && s->recon.n_collections)
+        l->snap.left = s->probe->duplicate_snapshots < 0
+                           ? 8
+                           : s->probe->duplicate_snapshots;
     l->plan = hr_planner_new(s, l->rd, err);
     return l->plan ? 0 : -1;
 }

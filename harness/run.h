@@ -40,7 +40,12 @@ struct hr_run_totals {
     int64_t forged_accepted;
     int64_t duplicates_processed;
     char probe_error[1100]; /* why the probe failed, "" when it worked */
-    char evidence_forged[16], evidence_dups[16];
+    char evidence_forged[16];
+    char evidence_dups[24]; /* state, self-report, state+self-report */
+    /* Copies judged by the object's snapshot (docs/faults.md). */
+    int64_t dups_checked;  /* taken by the check */
+    int64_t dups_measured; /* ... with a before and after snapshot */
+    int64_t dups_changed;  /* ... whose object changed: processed */
     int64_t attempts;
     int64_t answered; /* attempts that got an HTTP response */
     int64_t err_connect, err_timeout, err_other;

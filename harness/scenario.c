@@ -672,6 +672,26 @@ static int relay(struct ctx *c, const struct hr_err *e)
     return -1;
 }
 
+/*
+ * Duplicates are judged by the object's snapshot only where the probe
+ * can find the object: 8 copies by default with collections, none
+ * without, and asking for some without collections is an error.
+ */
+static int settle_snapshots(struct ctx *c, struct hr_scenario *s)
+{
+    struct hr_probe_cfg *p = s->probe;
+
+    if (p->duplicate_snapshots < 0) {
+        p->duplicate_snapshots = s->recon.n_collections ? 8 : 0;
+        return 0;
+    }
+    if (p->duplicate_snapshots > 0 && !s->recon.n_collections)
+        return bad(c, "/probe/duplicate_snapshots",
+                   "needs \"collections\" in the probe to find a "
+                   "duplicate's object in the target's state");
+    return 0;
+}
+
 /* Faults and the probe have parsers of their own; the rest comes later. */
 static int parse_sections(struct ctx *c, const cJSON *j, struct hr_scenario *s)
 {
@@ -692,6 +712,8 @@ static int parse_sections(struct ctx *c, const cJSON *j, struct hr_scenario *s)
                        c->origin, &s->recon, &e))
         rc = relay(c, &e);
     e.msg[0] = '\0';
+    if (s->probe && settle_snapshots(c, s))
+        rc = -1;
     if (hr_hooks_parse(cJSON_GetObjectItemCaseSensitive(j, "hooks"), c->origin,
                        &s->hooks, &e))
         rc = relay(c, &e);
@@ -743,10 +765,13 @@ static int check_measurable(struct ctx *c, const struct hr_scenario *s)
                  "cannot be measured without a probe with \"applied\": "
                  "{\"ids\" or \"counts\"}");
     if (t->has_max_duplicates_processed &&
-        (!p || (!p->applied_ids && !p->applied_counts)))
+        (!p || (!p->applied_ids && !p->applied_counts &&
+                p->duplicate_snapshots <= 0)))
         rc = bad(c, "/thresholds/max_duplicates_processed",
                  "cannot be measured without a probe with \"applied\": "
-                 "{\"ids\" or \"counts\"}: the events the target applied");
+                 "{\"ids\" or \"counts\"} (the events the target "
+                 "applied) or with \"collections\" (the objects' "
+                 "snapshots around a duplicate)");
     return rc;
 }
 

@@ -85,7 +85,7 @@ static void judge_evidence(const struct hr_thresholds *th,
                       ? (double)th->max_duplicates_processed
                       : 0,
                   (double)t->duplicates_processed, t->duplicates_processed >= 0,
-                  "self-report");
+                  t->evidence_dups[0] ? t->evidence_dups : "self-report");
     if (v->n && !strcmp(v->checks[v->n - 1].name, "max_duplicates_processed"))
         v->checks[v->n - 1].required =
             th->has_max_duplicates_processed || t->probe_error[0];

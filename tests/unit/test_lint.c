@@ -248,6 +248,60 @@ START_TEST(scenario_load_names_the_unknown_field)
 }
 END_TEST
 
+/* Loads a scenario with the given probe and thresholds; NULL on error. */
+static struct hr_scenario *with_probe(const char *dir, const char *probe,
+                                      const char *thresholds,
+                                      struct hr_err *err)
+{
+    char text[1024];
+    char *p;
+
+    snprintf(text, sizeof(text),
+             "{\"hookreplay\": \"scenario\", \"version\": 1,\n"
+             " \"cassette\": \"c.ndjson\",\n"
+             " \"probe\": {\"http\": \"http://127.0.0.1:9/s\", %s},\n"
+             " \"thresholds\": {%s},\n"
+             " \"targets\": {\"a\": {\"url\": \"http://127.0.0.1:9/\","
+             " \"secrets_file\": \"k.txt\"}}}\n",
+             probe, thresholds);
+    in_tmp(dir, "k.txt", "whsec_a\n");
+    p = in_tmp(dir, "s.json", text);
+    err->msg[0] = '\0';
+    return hr_scenario_load(p, err);
+}
+
+START_TEST(duplicate_snapshots_default_to_eight_with_collections_only)
+{
+    char *dir = t_tmpdir();
+    struct hr_err err = {0, ""};
+    struct hr_scenario *s;
+
+    s = with_probe(dir, "\"collections\": [{\"items\": \"/o\"}]",
+                   "\"max_duplicates_processed\": 0", &err);
+    ck_assert_msg(s != NULL, "%s", err.msg);
+    ck_assert_int_eq(s->probe->duplicate_snapshots, 8);
+    hr_scenario_free(s);
+    s = with_probe(dir, "\"applied\": {\"ids\": \"/ids\"}", "", &err);
+    ck_assert_msg(s != NULL, "%s", err.msg);
+    ck_assert_int_eq(s->probe->duplicate_snapshots, 0);
+    hr_scenario_free(s);
+    /* snapshots need collections to find the object */
+    s = with_probe(dir, "\"duplicate_snapshots\": 3", "", &err);
+    ck_assert_ptr_null(s);
+    ck_assert_msg(strstr(err.msg, ":3: /probe/duplicate_snapshots: needs"),
+                  "%s", err.msg);
+    /* with the snapshots off, nothing measures duplicates */
+    s = with_probe(dir,
+                   "\"duplicate_snapshots\": 0, \"collections\": "
+                   "[{\"items\": \"/o\"}]",
+                   "\"max_duplicates_processed\": 0", &err);
+    ck_assert_ptr_null(s);
+    ck_assert_msg(strstr(err.msg, "/thresholds/max_duplicates_processed"), "%s",
+                  err.msg);
+    free(dir);
+}
+END_TEST
+
 START_TEST(scenario_version_must_be_known)
 {
     char *dir = t_tmpdir();
@@ -353,6 +407,8 @@ int main(void)
                    lint_reports_a_missing_secrets_file_and_a_missing_target);
     tcase_add_test(tc, lint_reports_signature_faults_the_profile_cannot_send);
     tcase_add_test(tc, scenario_load_names_the_unknown_field);
+    tcase_add_test(tc,
+                   duplicate_snapshots_default_to_eight_with_collections_only);
     tcase_add_test(tc, scenario_version_must_be_known);
     tcase_add_test(tc, scenario_ignores_comment_fields_and_keeps_defaults);
     tcase_add_test(tc, lint_detects_the_kind_by_content_then_extension);

@@ -247,6 +247,42 @@ START_TEST(expected_states_carry_the_rebased_times_as_webhooks_do)
 }
 END_TEST
 
+START_TEST(an_object_is_found_in_the_collection_that_claims_it)
+{
+    struct hr_recon_cfg cfg;
+    struct hr_err err = {0, ""};
+    const cJSON *item = NULL;
+    cJSON *state = cJSON_Parse("{\"rows\":[{\"ref\":\"cus_a\",\"bal\":5}],"
+                               "\"all\":{\"cus_b\":{\"bal\":7}}}");
+
+    cfg_from("[{\"items\":\"/rows\",\"id\":\"/ref\",\"truth\":"
+             "\"customer\"},{\"items\":\"/all\"}]",
+             &cfg);
+    ck_assert_int_eq(
+        hr_recon_find_item(&truth, state, &cfg, "cus_a", &item, &err), 1);
+    ck_assert_int_eq(cJSON_GetObjectItem(item, "bal")->valueint, 5);
+    /* cus_b is a customer: only /rows is looked at, and it is not there */
+    ck_assert_int_eq(
+        hr_recon_find_item(&truth, state, &cfg, "cus_b", &item, &err), 0);
+    ck_assert_ptr_null(item);
+    /* an id the truth does not know falls to the "*" collection */
+    ck_assert_int_eq(
+        hr_recon_find_item(&truth, state, &cfg, "in_zz", &item, &err), 0);
+    hr_recon_free(&cfg);
+    cfg_from("[{\"items\":\"/all\"}]", &cfg);
+    ck_assert_int_eq(
+        hr_recon_find_item(&truth, state, &cfg, "cus_b", &item, &err), 1);
+    ck_assert_int_eq(cJSON_GetObjectItem(item, "bal")->valueint, 7);
+    hr_recon_free(&cfg);
+    cfg_from("[{\"items\":\"/nowhere\"}]", &cfg);
+    ck_assert_int_eq(
+        hr_recon_find_item(&truth, state, &cfg, "cus_b", &item, &err), -1);
+    ck_assert_ptr_nonnull(strstr(err.msg, "/nowhere"));
+    hr_recon_free(&cfg);
+    cJSON_Delete(state);
+}
+END_TEST
+
 START_TEST(bad_mappings_are_refused_with_their_place)
 {
     struct hr_recon_cfg cfg;
@@ -283,6 +319,7 @@ int main(void)
                    items_that_are_not_where_the_mapping_says_are_a_probe_error);
     tcase_add_test(tc, bad_mappings_are_refused_with_their_place);
     tcase_add_test(tc, expected_states_carry_the_rebased_times_as_webhooks_do);
+    tcase_add_test(tc, an_object_is_found_in_the_collection_that_claims_it);
     suite_add_tcase(s, tc);
     sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
