@@ -41,7 +41,8 @@ enum route {
     ROUTE_HOOK,
     ROUTE_STATE,
     ROUTE_HEALTH,
-    ROUTE_BACKFILL
+    ROUTE_BACKFILL,
+    ROUTE_OLD_HTTP /* naive: HTTP/1.0, refused by its front server */
 };
 
 /* ---- map ---------------------------------------------------------- */
@@ -777,11 +778,27 @@ static int build_message(struct MHD_Connection *c, const char *url,
     return (size_t)n_seen == m->n_headers ? 0 : -1;
 }
 
-static enum MHD_Result send_text(struct MHD_Connection *c, unsigned int status,
+/* Queues resp; naive mode's single sync worker closes every connection
+ * after its answer (no keep-alive). Destroys resp. */
+static enum MHD_Result answer_with(const struct hr_reftarget *t,
+                                   struct MHD_Connection *c,
+                                   unsigned int status,
+                                   struct MHD_Response *resp)
+{
+    enum MHD_Result rc;
+
+    if (t->mode == HR_REFTARGET_NAIVE)
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION, "close");
+    rc = MHD_queue_response(c, status, resp);
+    MHD_destroy_response(resp);
+    return rc;
+}
+
+static enum MHD_Result send_text(const struct hr_reftarget *t,
+                                 struct MHD_Connection *c, unsigned int status,
                                  const char *text)
 {
     struct MHD_Response *resp;
-    enum MHD_Result rc;
 
     resp = MHD_create_response_from_buffer(strlen(text), (void *)text,
                                            MHD_RESPMEM_MUST_COPY);
@@ -789,9 +806,7 @@ static enum MHD_Result send_text(struct MHD_Connection *c, unsigned int status,
         return MHD_NO;
     MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
                             "text/plain; charset=utf-8");
-    rc = MHD_queue_response(c, status, resp);
-    MHD_destroy_response(resp);
-    return rc;
+    return answer_with(t, c, status, resp);
 }
 
 /* Holds the answer back by slow_ms, or less when the target stops. */
@@ -841,7 +856,7 @@ static enum MHD_Result finish_delivery(struct hr_reftarget *t,
     hr_interaction_clear(&it);
     slow_down(t);
     r->answered = 1;
-    return send_text(c, a.status, a.text);
+    return send_text(t, c, a.status, a.text);
 }
 
 static void count_received(struct hr_reftarget *t)
@@ -870,7 +885,7 @@ static enum MHD_Result begin_delivery(struct hr_reftarget *t,
         r->too_big = 1;
         r->answered = 1;
         count_rejected(t);
-        return send_text(c, too_big_status(t), "body too large\n");
+        return send_text(t, c, too_big_status(t), "body too large\n");
     }
     return MHD_YES;
 }
@@ -912,10 +927,9 @@ static enum MHD_Result send_state(struct hr_reftarget *t,
 {
     char *json = hr_reftarget_state_json(t);
     struct MHD_Response *resp;
-    enum MHD_Result rc;
 
     if (!json)
-        return send_text(c, 500, "out of memory\n");
+        return send_text(t, c, 500, "out of memory\n");
     resp = MHD_create_response_from_buffer_with_free_callback(strlen(json),
                                                               json, hr_free);
     if (!resp) {
@@ -924,9 +938,7 @@ static enum MHD_Result send_state(struct hr_reftarget *t,
     }
     MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
                             "application/json");
-    rc = MHD_queue_response(c, MHD_HTTP_OK, resp);
-    MHD_destroy_response(resp);
-    return rc;
+    return answer_with(t, c, MHD_HTTP_OK, resp);
 }
 
 /* POST /admin/backfill: runs a backfill and answers when it is done. */
@@ -935,17 +947,16 @@ static enum MHD_Result send_backfill(struct hr_reftarget *t,
 {
     struct hr_err err = {0};
     struct MHD_Response *resp;
-    enum MHD_Result rc;
     char *json;
 
     if (t->mode != HR_REFTARGET_BACKFILL)
-        return send_text(c, MHD_HTTP_NOT_FOUND, "not found\n");
+        return send_text(t, c, MHD_HTTP_NOT_FOUND, "not found\n");
     json = hr_refsync_backfill(t, &err);
     if (!json) {
         char text[1100];
 
         snprintf(text, sizeof(text), "backfill failed: %s\n", err.msg);
-        return send_text(c, 502, text);
+        return send_text(t, c, 502, text);
     }
     resp = MHD_create_response_from_buffer_with_free_callback(strlen(json),
                                                               json, hr_free);
@@ -955,9 +966,7 @@ static enum MHD_Result send_backfill(struct hr_reftarget *t,
     }
     MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
                             "application/json");
-    rc = MHD_queue_response(c, MHD_HTTP_OK, resp);
-    MHD_destroy_response(resp);
-    return rc;
+    return answer_with(t, c, MHD_HTTP_OK, resp);
 }
 
 static enum route route_of(const char *url, const char *method)
@@ -977,6 +986,32 @@ static enum route route_of(const char *url, const char *method)
     return ROUTE_NONE;
 }
 
+/*
+ * Naive mode serves one request at a time, as one synchronous worker
+ * does (gunicorn's default): from its headers to its answer a request
+ * holds the worker, the others wait in arrival order, their bytes
+ * piling up unread in the kernel. MHD's connection limit cannot do this:
+ * at the limit it accepts and closes new connections.
+ */
+static void take_worker(struct hr_reftarget *t)
+{
+    uint64_t mine;
+
+    pthread_mutex_lock(&t->mu);
+    mine = t->next_ticket++;
+    while (t->serving != mine && !t->stopping)
+        pthread_cond_wait(&t->turn, &t->mu);
+    pthread_mutex_unlock(&t->mu);
+}
+
+static void release_worker(struct hr_reftarget *t)
+{
+    pthread_mutex_lock(&t->mu);
+    t->serving++;
+    pthread_cond_broadcast(&t->turn);
+    pthread_mutex_unlock(&t->mu);
+}
+
 /* Marks requests other than deliveries in *con_cls. */
 static char not_a_delivery;
 
@@ -993,6 +1028,11 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
     struct hr_reftarget *t = cls;
     enum route route = route_of(url, method);
 
+    if (t->mode == HR_REFTARGET_NAIVE && !*con_cls)
+        take_worker(t); /* released when the request completes */
+    if (t->mode == HR_REFTARGET_NAIVE &&
+        strcmp(version, MHD_HTTP_VERSION_1_0) == 0)
+        route = ROUTE_OLD_HTTP;
     if (route == ROUTE_HOOK)
         return on_delivery(t, c, url, method, data, data_size, con_cls);
     if (!*con_cls || *data_size) {
@@ -1004,14 +1044,17 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
     case ROUTE_STATE:
         return send_state(t, c);
     case ROUTE_HEALTH:
-        return send_text(c, MHD_HTTP_OK, "ok\n");
+        return send_text(t, c, MHD_HTTP_OK, "ok\n");
     case ROUTE_BACKFILL:
         return send_backfill(t, c);
     case ROUTE_BAD_METHOD:
-        return send_text(c, MHD_HTTP_METHOD_NOT_ALLOWED,
+        return send_text(t, c, MHD_HTTP_METHOD_NOT_ALLOWED,
                          "method not allowed\n");
+    case ROUTE_OLD_HTTP:
+        return send_text(t, c, MHD_HTTP_HTTP_VERSION_NOT_SUPPORTED,
+                         "HTTP Version Not Supported\n");
     default:
-        return send_text(c, MHD_HTTP_NOT_FOUND, "not found\n");
+        return send_text(t, c, MHD_HTTP_NOT_FOUND, "not found\n");
     }
 }
 
@@ -1070,6 +1113,8 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
     struct hr_reftarget *t = cls;
     struct request *r = *con_cls;
 
+    if (t->mode == HR_REFTARGET_NAIVE)
+        release_worker(t); /* every request handled took it */
     if (!r || *con_cls == &not_a_delivery)
         return;
     if (!r->answered && !naive_partial(t, c, r))
@@ -1342,6 +1387,7 @@ static void free_target(struct hr_reftarget *t)
     hr_free(t->api_key);
     hr_refdb_close(t->db);
     pthread_cond_destroy(&t->wake);
+    pthread_cond_destroy(&t->turn);
     pthread_mutex_destroy(&t->mu);
     hr_free(t);
 }
@@ -1356,7 +1402,7 @@ static int init_sync(struct hr_reftarget *t)
     if (pthread_condattr_init(&ca))
         return -1;
     rc = pthread_condattr_setclock(&ca, CLOCK_MONOTONIC) ||
-         pthread_cond_init(&t->wake, &ca);
+         pthread_cond_init(&t->wake, &ca) || pthread_cond_init(&t->turn, &ca);
     pthread_condattr_destroy(&ca);
     return rc ? -1 : 0;
 }
@@ -1379,7 +1425,8 @@ static void format_addr(struct hr_reftarget *t,
 
 /*
  * A thread per connection, so that an answer held back by slow_ms
- * delays only its own connection, as a slow real consumer would.
+ * delays only its own connection, as a slow real consumer would (naive
+ * mode then serialises them: take_worker).
  */
 static int start_daemon(struct hr_reftarget *t,
                         const struct sockaddr_storage *ss, struct hr_err *err)
@@ -1465,6 +1512,7 @@ void hr_reftarget_stop(struct hr_reftarget *t)
     pthread_mutex_lock(&t->mu);
     t->stopping = 1;
     pthread_cond_broadcast(&t->wake);
+    pthread_cond_broadcast(&t->turn);
     pthread_mutex_unlock(&t->mu);
     MHD_stop_daemon(t->daemon);
     hr_refsync_join(t);

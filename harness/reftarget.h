@@ -32,6 +32,13 @@
  *            not run), 500 for a body that is not JSON (compressed ones
  *            included), 500 for a type it does not handle; otherwise
  *            200 and applied again, every time, unverified.
+ *            Deployed as one synchronous worker without keep-alive
+ *            (gunicorn's default): one request at a time, in arrival
+ *            order, each connection closed after its answer. It reads
+ *            until the connection ends and applies a body cut off
+ *            mid-way (reset, truncated) when it holds an event id. It
+ *            sits behind a front server that speaks only HTTP/1.1: any
+ *            HTTP/1.0 request is answered 505 and never reaches it.
  *   reserializing: as correct, but verifies the signature over the body
  *            parsed and printed again compactly (JSON.stringify of the
  *            parsed body) instead of the bytes received: fails whenever

@@ -74,6 +74,9 @@ struct hr_reftarget {
     pthread_mutex_t mu; /* guards everything below */
     pthread_cond_t wake;
     int stopping;
+    /* naive mode's single worker: requests take tickets, served in turn */
+    pthread_cond_t turn;
+    uint64_t next_ticket, serving;
     int64_t received, processed, rejected, duplicates, ignored, discarded;
     int64_t stale_skipped;         /* events older than the state */
     int64_t polled, fetched;       /* events from polling, objects fetched */

@@ -35,6 +35,10 @@ volatile sig_atomic_t hr_run_stop;
 #define SLOW_TICK_US 100000
 /* While a duplicate is checked alone, the loop wakes this often. */
 #define SNAP_POLL_MS 20
+/* A reset stalls this long after half the body, then sends RST: the
+ * receiver has read the partial body by then, as when a provider's
+ * connection dies mid-way. */
+#define RESET_STALL_US 200000
 
 struct endpoint {
     const char *name;
@@ -55,7 +59,8 @@ struct job {
     struct hr_attempt_req req; /* the attempt in flight */
     size_t send_off;           /* body bytes handed to libcurl */
     size_t send_stop;          /* stop (truncate/reset) after this many */
-    int64_t resume_us;         /* slow body: next chunk's time, or 0 */
+    int64_t resume_us;         /* paused body: when to go on, or 0 */
+    int stalled;               /* reset: the stall before RST is done */
     int64_t retry_after_ms;
     int64_t bytes_recv;
     int counted_in_flight;
@@ -108,7 +113,8 @@ struct loop {
     struct objmap objs;
     struct hr_result *res;
     struct hr_canaries *canaries; /* attacker requests sent */
-    struct job **slow; /* in-flight slow bodies (max_in_flight slots) */
+    struct job **slow; /* in-flight paced bodies: slow, reset (max_in_flight
+                          slots) */
     struct hr_progress *progress;
     struct hr_expected truth; /* built when the probe has collections */
     struct hr_mockapi *api;   /* the mock provider API, or NULL */
@@ -423,10 +429,15 @@ static size_t on_read(char *buf, size_t size, size_t n, void *ud)
     struct job *j = ud;
     size_t room = size * n, left;
 
-    if (j->send_off >= j->send_stop && j->send_stop < j->req.body_len)
-        return CURL_READFUNC_ABORT; /* truncate or reset here */
-    if (j->req.step == HR_STEP_SLOW && j->resume_us > 0)
+    if (j->resume_us > 0)
         return CURL_READFUNC_PAUSE;
+    if (j->send_off >= j->send_stop && j->send_stop < j->req.body_len) {
+        if (j->req.step != HR_STEP_RESET || j->stalled)
+            return CURL_READFUNC_ABORT; /* truncate or reset here */
+        j->stalled = 1; /* stall first, so the partial body is read */
+        j->resume_us = 1;
+        return CURL_READFUNC_PAUSE;
+    }
     left = j->send_stop - j->send_off;
     if (j->req.step == HR_STEP_SLOW) {
         size_t chunk = j->req.body_len / SLOW_CHUNKS + 1;
@@ -462,6 +473,7 @@ static void set_transport(struct job *j, const struct hr_profile *p)
     j->send_off = 0;
     j->send_stop = j->req.body_len;
     j->resume_us = 0;
+    j->stalled = 0;
     curl_easy_setopt(j->easy, CURLOPT_POST, 1L);
     curl_easy_setopt(j->easy, CURLOPT_POSTFIELDSIZE_LARGE,
                      (curl_off_t)j->req.body_len);
@@ -592,7 +604,7 @@ static int start_attempt(struct loop *l, struct job *j, struct hr_err *err)
     }
     if (setup_easy(l, j, err))
         return -1;
-    if (j->req.step == HR_STEP_SLOW)
+    if (j->req.step == HR_STEP_SLOW || j->req.step == HR_STEP_RESET)
         l->slow[l->n_slow++] = j;
     l->in_flight++;
     j->counted_in_flight = 1;
@@ -814,7 +826,7 @@ static int on_done(struct loop *l, CURLMsg *m, struct hr_err *err)
     return after_attempt(l, j, err);
 }
 
-/* Un-pauses slow bodies whose next chunk is due. */
+/* Un-pauses paced bodies (slow chunks, a reset's stall) when due. */
 static void resume_slow(struct loop *l)
 {
     int64_t now = now_us(l);
@@ -824,7 +836,8 @@ static void resume_slow(struct loop *l)
         struct job *j = l->slow[i];
 
         if (j->resume_us == 1) {
-            j->resume_us = now + SLOW_TICK_US;
+            j->resume_us = now + (j->req.step == HR_STEP_RESET ? RESET_STALL_US
+                                                               : SLOW_TICK_US);
         } else if (j->resume_us > 1 && now >= j->resume_us) {
             j->resume_us = 0;
             curl_easy_pause(j->easy, CURLPAUSE_CONT);
