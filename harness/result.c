@@ -155,12 +155,16 @@ static cJSON *attempt_json(const struct hr_attempt *a, int n)
                                 "the provider gave up at its "
                                 "response timeout (injected)");
         cJSON_AddNumberToObject(o, "late_status", a->status);
-        cJSON_AddNumberToObject(o, "late_ack_ms",
-                                ms(a->answered_us - a->sent_us));
+        cJSON_AddNumberToObject(
+            o, "late_ack_ms",
+            ms(a->answered_us - hr_attempt_request_end_us(a)));
     } else if (a->answered_us >= 0) {
         cJSON_AddNumberToObject(o, "answered_ms", ms(a->answered_us));
         cJSON_AddNumberToObject(o, "status", a->status);
-        cJSON_AddNumberToObject(o, "ack_ms", ms(a->answered_us - a->sent_us));
+        if (a->body_end_us > a->sent_us + 1000)
+            cJSON_AddNumberToObject(o, "body_end_ms", ms(a->body_end_us));
+        cJSON_AddNumberToObject(
+            o, "ack_ms", ms(a->answered_us - hr_attempt_request_end_us(a)));
         cJSON_AddNumberToObject(o, "ack_from_planned_ms",
                                 ms(a->answered_us - a->planned_us));
     } else {

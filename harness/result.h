@@ -18,6 +18,7 @@ struct hr_attempt {
     int64_t planned_us;
     int64_t sent_us;
     int64_t answered_us; /* -1 when no response came */
+    int64_t body_end_us; /* the last body byte handed over, or -1 */
     int status;          /* 0 when no response came */
     int timed_out;
     int connect_failed;
@@ -29,6 +30,16 @@ struct hr_attempt {
     int64_t bytes_received;
     char error[96];
 };
+
+/*
+ * When the target had the whole request: the body's end for a body that
+ * dribbled out (slow), else the send. Ack latency counts from here, so a
+ * slow body's dribble is not charged to the target.
+ */
+static inline int64_t hr_attempt_request_end_us(const struct hr_attempt *a)
+{
+    return a->body_end_us > a->sent_us ? a->body_end_us : a->sent_us;
+}
 
 struct hr_result;
 struct hr_scenario;

@@ -60,6 +60,7 @@ struct job {
     size_t send_off;           /* body bytes handed to libcurl */
     size_t send_stop;          /* stop (truncate/reset) after this many */
     int64_t resume_us;         /* paused body: when to go on, or 0 */
+    int64_t epoch_us;          /* the run's start on the monotonic clock */
     int stalled;               /* reset: the stall before RST is done */
     int64_t retry_after_ms;
     int64_t bytes_recv;
@@ -241,6 +242,7 @@ static struct job *job_from_item(struct loop *l, struct hr_plan_item *x)
     }
     j->item = x;
     j->planned_us = x->planned_us + l->pause_us;
+    j->epoch_us = l->start_us;
     j->order = x->order;
     j->ep = find_endpoint(l, x->it.endpoint);
     if (x->it.has_event && x->it.event.object && j->ep) {
@@ -450,6 +452,8 @@ static size_t on_read(char *buf, size_t size, size_t n, void *ud)
         left = room;
     memcpy(buf, j->req.body + j->send_off, left);
     j->send_off += left;
+    if (j->send_off == j->req.body_len && j->n_obs > 0)
+        j->obs[j->n_obs - 1].body_end_us = hr_mono_us() - j->epoch_us;
     return left;
 }
 
@@ -585,6 +589,7 @@ static int start_attempt(struct loop *l, struct job *j, struct hr_err *err)
     a->planned_us = j->planned_us;
     a->sent_us = now_us(l);
     a->answered_us = -1;
+    a->body_end_us = -1;
     a->step = j->req.step;
     a->bytes_sent = (int64_t)j->req.body_len;
     j->retry_after_ms = -1;
@@ -668,7 +673,8 @@ static void count_attempt(struct loop *l, const struct job *j,
         t->answered++;
         if (a->status < HR_STATUS_MAX)
             t->status[a->status]++;
-        hr_hist_add(&t->ack_actual, a->answered_us - a->sent_us);
+        hr_hist_add(&t->ack_actual,
+                    a->answered_us - hr_attempt_request_end_us(a));
         if (!j->item->attacker)
             hr_hist_add(&t->ack_planned, a->answered_us - a->planned_us);
     }
