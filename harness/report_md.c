@@ -33,6 +33,18 @@ static void md_escape(FILE *f, const char *s)
     }
 }
 
+static int checks_have_notes(const cJSON *checks)
+{
+    const cJSON *c;
+
+    cJSON_ArrayForEach(c, checks)
+    {
+        if (hr_report_str(c, "note", NULL))
+            return 1;
+    }
+    return 0;
+}
+
 static void checks_table(FILE *f, const cJSON *res)
 {
     const cJSON *c, *checks = cJSON_GetObjectItemCaseSensitive(res, "checks");
@@ -71,6 +83,20 @@ static void checks_table(FILE *f, const cJSON *res)
         fputs(" |\n", f);
     }
     fputc('\n', f);
+    cJSON_ArrayForEach(c, checks)
+    {
+        const char *note = hr_report_str(c, "note", NULL);
+
+        if (!note)
+            continue;
+        fputs("- ", f);
+        md_escape(f, hr_report_str(c, "name", "?"));
+        fputs(": ", f);
+        md_escape(f, note);
+        fputc('\n', f);
+    }
+    if (cJSON_GetArraySize(checks) && checks_have_notes(checks))
+        fputc('\n', f);
 }
 
 static void statuses(FILE *f, const cJSON *t)

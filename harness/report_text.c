@@ -150,6 +150,8 @@ void hr_run_summary(FILE *f, const struct hr_scenario *s,
             fprintf(f, "%g %s\n", c->value, c->passed ? "pass" : "FAIL");
         else
             fprintf(f, "not measured\n");
+        if (c->note[0])
+            fprintf(f, "  %-12s   %s\n", "", c->note);
     }
     if (t->input_error)
         fprintf(f, "  %-12s %s\n", "input", t->input_msg);

@@ -465,6 +465,8 @@ cJSON *hr_result_checks_json(const struct hr_verdict_set *v)
                                              : "fail");
         cJSON_AddStringToObject(o, "evidence",
                                 c->evidence ? c->evidence : "status");
+        if (c->note[0])
+            cJSON_AddStringToObject(o, "note", c->note);
         cJSON_AddItemToArray(arr, o);
     }
     return arr;

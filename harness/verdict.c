@@ -3,6 +3,7 @@
 #include "run.h"
 #include "faults.h"
 
+#include <stdio.h>
 #include <string.h>
 
 static void add_check(struct hr_verdict_set *v, const char *name,
@@ -14,6 +15,7 @@ static void add_check(struct hr_verdict_set *v, const char *name,
     if (v->n >= HR_MAX_CHECKS)
         return;
     c = &v->checks[v->n++];
+    c->note[0] = '\0';
     c->name = name;
     c->op = op;
     c->threshold = threshold;
@@ -70,9 +72,18 @@ static void judge_evidence(const struct hr_thresholds *th,
                                               : 0,
                   (double)t->forged_accepted, t->forged_accepted >= 0,
                   t->evidence_forged[0] ? t->evidence_forged : "state");
-    if (v->n && !strcmp(v->checks[v->n - 1].name, "max_forged_accepted"))
-        v->checks[v->n - 1].required =
-            th->has_max_forged_accepted || t->probe_error[0];
+    if (v->n && !strcmp(v->checks[v->n - 1].name, "max_forged_accepted")) {
+        struct hr_check *c = &v->checks[v->n - 1];
+
+        c->required = th->has_max_forged_accepted || t->probe_error[0];
+        if (t->attacker_acknowledged > 0)
+            snprintf(c->note, sizeof(c->note),
+                     "warning: %lld of %lld forged requests were "
+                     "acknowledged (2xx) although not applied; answer "
+                     "4xx so the provider's delivery log shows them refused",
+                     (long long)t->attacker_acknowledged,
+                     (long long)t->attacker_sent);
+    }
     if (th->has_max_forged_acknowledged)
         add_check(v, "max_forged_acknowledged",
                   "<=", (double)th->max_forged_acknowledged,

@@ -33,8 +33,11 @@ static void start_target(struct t_server *s, const char *mode)
 
 /* Runs cassette with the given fault rules (a JSON list body) against a
  * fresh target of the given mode. */
-static struct outcome run_faults(const char *mode, const char *cassette,
-                                 const char *faults)
+/* Runs the cassette with the fault rules (a JSON list body) and extra
+ * top-level scenario members (",\"thresholds\":{...}" or "") against a
+ * fresh target of the given mode. */
+static struct outcome run_faults_with(const char *mode, const char *cassette,
+                                      const char *faults, const char *extra)
 {
     struct outcome o;
     struct t_server s;
@@ -52,8 +55,8 @@ static struct outcome run_faults(const char *mode, const char *cassette,
              "\"replay\":{\"pacing\":\"asap\",\"retry_time_scale\":0},"
              "\"faults\":[%s],"
              "\"probe\":{\"http\":\"%s/__state\","
-             "\"applied\":{\"counts\":\"/applied\"}}}",
-             cassette, s.url, faults, s.url);
+             "\"applied\":{\"counts\":\"/applied\"}}%s}",
+             cassette, s.url, faults, s.url, extra);
     ck_assert_int_eq(t_write_file(path, json, strlen(json)), 0);
     ck_assert_int_eq(t_run(&r, argv, env_secret, NULL, 120000), 0);
     o.exit_code = r.exit_code;
@@ -68,6 +71,12 @@ static struct outcome run_faults(const char *mode, const char *cassette,
     t_server_stop(&s);
     free(dir);
     return o;
+}
+
+static struct outcome run_faults(const char *mode, const char *cassette,
+                                 const char *faults)
+{
+    return run_faults_with(mode, cassette, faults, "");
 }
 
 static const cJSON *check(const struct outcome *o, const char *name)
@@ -258,7 +267,34 @@ START_TEST(acknowledged_forgeries_are_not_counted_as_accepted)
     ck_assert(acked > 0);
     ck_assert_int_eq(t_json_num(a.state, "discarded"), acked);
     ck_assert_int_eq(t_json_num(a.result, "totals.forged_accepted"), 0);
+    /* the warning says what was seen, and where */
+    ck_assert_ptr_nonnull(
+        strstr(cJSON_GetObjectItem(check(&a, "max_forged_accepted"), "note")
+                   ->valuestring,
+               "acknowledged"));
     outcome_free(&a);
+}
+END_TEST
+
+START_TEST(acknowledging_forgeries_fails_only_a_scenario_that_forbids_it)
+{
+    const char *faults = "{\"match\":{\"p\":0.3},\"action\":{\"signature\":"
+                         "\"forged\"}}";
+    const char *strict = ",\"thresholds\":{\"max_forged_acknowledged\":0}";
+    struct outcome a =
+        run_faults_with("ack-all", STRIPE_CASSETTE, faults, strict);
+    struct outcome c =
+        run_faults_with("correct", STRIPE_CASSETTE, faults, strict);
+
+    ck_assert_str_eq(check_result(&a, "max_forged_acknowledged"), "fail");
+    ck_assert_str_eq(check_result(&a, "max_forged_accepted"), "pass");
+    ck_assert_int_eq(a.exit_code, 1);
+    ck_assert_str_eq(check_result(&c, "max_forged_acknowledged"), "pass");
+    ck_assert_int_eq(t_json_num(c.result, "totals.forged_acknowledged"), 0);
+    ck_assert(t_json_num(c.result, "totals.forged_sent") > 0);
+    ck_assert_int_eq(c.exit_code, 0);
+    outcome_free(&a);
+    outcome_free(&c);
 }
 END_TEST
 
@@ -279,6 +315,8 @@ int main(void)
                    wrong_content_types_crash_naive_and_are_taken_by_correct);
     tcase_add_test(tc, reformatted_bodies_fail_a_reserializing_verifier_only);
     tcase_add_test(tc, acknowledged_forgeries_are_not_counted_as_accepted);
+    tcase_add_test(
+        tc, acknowledging_forgeries_fails_only_a_scenario_that_forbids_it);
     suite_add_tcase(s, tc);
     sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
