@@ -173,6 +173,7 @@ static int add_copies(struct hr_planner *p, int ri, const char *label,
             if (r->action == HR_FA_DUPLICATE) {
                 x->planned_us += (int64_t)(r->spacing_ms * 1000.0 * k);
                 x->new_id = x->new_id || r->new_id;
+                d[0]->copied = 1;
             } else {
                 x->attacker = 1;
                 x->sig_fault = r->sig_fault;

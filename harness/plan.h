@@ -29,6 +29,7 @@ struct hr_plan_item {
     int copy;                 /* 0: the recorded delivery; n: n-th copy */
     int new_id;               /* a copy under a new event id */
     int dropped;              /* planned, never sent */
+    int copied;               /* a duplicate rule planned copies of it */
     int attacker;             /* a forged/stale/tampered/... request */
     int sig_fault;            /* enum hr_sig_fault, or HR_SIG_TAMPERED_CODE */
     int rotated;              /* sign with a retired and the real secret */

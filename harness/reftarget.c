@@ -617,6 +617,8 @@ int hr_rt_apply_polled(struct hr_reftarget *t, const cJSON *event)
     if (!is_duplicate(t, &it.event, &f)) {
         rc = apply_locked(t, &it.event, &f);
         t->polled++;
+    } else {
+        rc = remember_id(t, &it.event); /* its change is applied */
     }
     pthread_mutex_unlock(&t->mu);
 out:

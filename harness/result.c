@@ -406,6 +406,9 @@ cJSON *hr_result_totals_json(const struct hr_run_totals *t)
         cJSON_AddNullToObject(o, "duplicates_processed");
     if (t->evidence_dups[0])
         cJSON_AddStringToObject(o, "duplicates_evidence", t->evidence_dups);
+    if (t->duplicates_processed >= 0)
+        cJSON_AddNumberToObject(o, "duplicates_covered",
+                                (double)t->duplicates_covered);
     if (t->dups_checked) {
         cJSON *d = cJSON_AddObjectToObject(o, "duplicates_by_state");
 

@@ -318,11 +318,18 @@ static int check_event(struct loop *l, struct hr_plan_item *x,
     return bad ? -1 : 0;
 }
 
-/* Moves planned deliveries whose time is near into the heap. */
+/*
+ * Moves planned deliveries whose time is near into the heap. Nothing is
+ * read while a copy is checked alone: the pause is not known yet, and a
+ * delivery (and its event in the mock API) read now would keep the
+ * time from before it.
+ */
 static int fill(struct loop *l, struct hr_err *err)
 {
     int64_t horizon = now_us(l) + READ_AHEAD_US;
 
+    if (l->snap.job)
+        return 0;
     while (!hr_run_stop && !l->eof && l->pending < READ_AHEAD_JOBS) {
         struct hr_plan_item *x;
         struct hr_err perr = {0, ""};
@@ -566,6 +573,7 @@ static const char *retry_reason(const struct hr_attempt *a)
 static int start_attempt(struct loop *l, struct job *j, struct hr_err *err);
 static int snap_wanted(const struct loop *l, const struct job *j);
 static void snap_take(struct loop *l, struct job *j);
+static void snap_decline(struct loop *l, struct job *j);
 
 static int start_attempt(struct loop *l, struct job *j, struct hr_err *err)
 {
@@ -647,9 +655,13 @@ static int dispatch(struct loop *l, struct hr_err *err)
         *pp = j->next;
         if (l->ready_tail == j)
             l->ready_tail = prev;
-        if (snap_wanted(l, j)) {
+        switch (snap_wanted(l, j)) {
+        case 1:
             snap_take(l, j);
             return 0;
+        case -1:
+            snap_decline(l, j);
+            break;
         }
         if (j->item->dropped) {
             if (finish_job(l, j, err))
@@ -713,10 +725,25 @@ static int note_dropped(struct loop *l, const struct hr_plan_item *x)
     return l->dropped_ids[l->n_dropped++] ? 0 : -1;
 }
 
+/*
+ * A recorded delivery with copies planned, acknowledged with 2xx while
+ * copies are still to be checked: its copies can now be judged.
+ */
+static int note_original(struct loop *l, const struct job *j)
+{
+    const struct hr_plan_item *x = j->item;
+    int status = j->n_obs ? j->obs[j->n_obs - 1].status : 0;
+
+    if (x->copy || x->attacker || !x->copied || !j->delivered || status < 200 ||
+        status > 299 || l->snap.left <= 0)
+        return 0;
+    return hr_dupcheck_ack(&l->dups, x->it.seq);
+}
+
 static int finish_job(struct loop *l, struct job *j, struct hr_err *err)
 {
     struct hr_run_totals *t = l->t;
-    const struct hr_plan_item *x = j->item;
+    struct hr_plan_item *x = j->item;
 
     if (x->attacker) {
         t->attacker_sent += j->n_obs > 0;
@@ -727,7 +754,9 @@ static int finish_job(struct loop *l, struct job *j, struct hr_err *err)
             return hr_errf(err, HR_EXIT_INTERNAL, "out of memory");
     } else if (x->copy > 0) {
         t->duplicates_sent += j->n_obs > 0;
+        t->dups_sent_new_id += j->n_obs > 0 && x->new_id;
         t->duplicates_delivered += j->delivered;
+        t->dups_checked += j->dc.checked;
     } else if (j->delivered) {
         t->delivered++;
     } else if (!x->dropped) {
@@ -735,7 +764,11 @@ static int finish_job(struct loop *l, struct job *j, struct hr_err *err)
     } else if (x->it.has_event && x->it.event.id && note_dropped(l, x)) {
         return hr_errf(err, HR_EXIT_INTERNAL, "out of memory");
     }
+    if (note_original(l, j))
+        return hr_errf(err, HR_EXIT_INTERNAL, "out of memory");
     l->pending--;
+    /* Planned as it was sent: pauses for checks moved it later. */
+    x->planned_us = j->n_obs ? j->obs[0].planned_us : j->planned_us;
     if (hr_result_event(l->res, x, j->ep ? j->ep->name : "", j->obs, j->n_obs,
                         j->delivered, &j->dc, err))
         return -1;
@@ -1368,13 +1401,41 @@ static void hook_bg(void *arg)
 
 /* ---- duplicates judged by their object's snapshot --------------------- */
 
-/* The first attempt of a sendable duplicate copy, while the cap lasts. */
-static int snap_wanted(const struct loop *l, const struct job *j)
+/*
+ * A pure copy: a duplicate that reaches the target as its original did,
+ * with no fault of its own on the first attempt (a timeout, connection
+ * step, script or payload fault would leave nothing to judge).
+ */
+static int pure_copy(const struct job *j)
 {
     const struct hr_plan_item *x = j->item;
 
-    return l->snap.left > 0 && !l->snap.job && x->copy > 0 && !x->attacker &&
-           !x->dropped && j->n_obs == 0;
+    return x->copy > 0 && !x->attacker && !x->dropped && j->n_obs == 0 &&
+           !x->timeout_first && x->conn == HR_CONN_NONE && x->n_script == 0 &&
+           x->payload == HR_PAY_NONE;
+}
+
+/*
+ * Whether copy j is checked, while the cap lasts: 1 alone between two
+ * snapshots; -1 not measured, since its original (the same recorded
+ * delivery, or the one a new-id copy copies) has not been acknowledged
+ * with 2xx yet, so the copy is the first the target sees of the change;
+ * 0 not checked.
+ */
+static int snap_wanted(const struct loop *l, const struct job *j)
+{
+    if (l->snap.left <= 0 || l->snap.job || !pure_copy(j))
+        return 0;
+    return hr_dupcheck_acked(&l->dups, j->item->it.seq) ? 1 : -1;
+}
+
+/* One check fewer to make; acknowledgements matter no more after. */
+static void snap_count(struct loop *l, struct job *j)
+{
+    if (--l->snap.left <= 0)
+        hr_dupcheck_forget_acks(&l->dups);
+    j->dc.checked = 1;
+    j->dc.processed = -1;
 }
 
 /* Holds copy j back and stops dispatching until it is judged. */
@@ -1383,10 +1444,15 @@ static void snap_take(struct loop *l, struct job *j)
     l->snap.job = j;
     l->snap.phase = SNAP_DRAIN;
     l->snap.paused_at_us = now_us(l);
-    l->snap.left--;
-    j->dc.checked = 1;
-    j->dc.processed = -1;
-    l->t->dups_checked++;
+    snap_count(l, j);
+}
+
+/* Copy j goes out as any other, not measured. */
+static void snap_decline(struct loop *l, struct job *j)
+{
+    snap_count(l, j);
+    snprintf(j->dc.reason, sizeof(j->dc.reason), "%s",
+             "the original was not delivered before the copy");
 }
 
 /*
@@ -1454,6 +1520,8 @@ static int snap_send(struct loop *l, struct job *j, struct hr_err *err)
     if (sl)
         sl->in_flight++;
     l->snap.phase = SNAP_SENT;
+    /* The wait for the first snapshot is the check's, not the target's. */
+    j->planned_us += now_us(l) - l->snap.paused_at_us;
     return start_attempt(l, j, err);
 }
 
@@ -1501,25 +1569,33 @@ static int snap_after(struct loop *l, struct hr_err *err)
 {
     struct job *j = l->snap.job;
     const struct hr_plan_item *x = j->item;
+    struct hr_dupcheck *dc = &j->dc;
     cJSON *after = NULL;
-    int rc = snap_probe(l, x->it.event.object, &after, j->dc.reason,
-                        sizeof(j->dc.reason));
+    int rc = snap_probe(l, x->it.event.object, &after, dc->reason,
+                        sizeof(dc->reason));
 
-    if (rc < 0 && !j->dc.reason[0]) {
+    if (rc < 0 && !dc->reason[0]) {
         rc = hr_errf(err, HR_EXIT_INTERNAL, "out of memory");
     } else if (rc >= 0) {
-        j->dc.reason[0] = '\0'; /* absent now: the copy removed it */
-        j->dc.processed = hr_dupcheck_changed(l->snap.before, after);
-        l->t->dups_measured++;
-        l->t->dups_changed += j->dc.processed;
-        rc = hr_dupcheck_log_add(&l->dups, x->it.event.id, x->new_id,
-                                 j->dc.processed)
-                 ? hr_errf(err, HR_EXIT_INTERNAL, "out of memory")
-                 : 0;
+        dc->reason[0] = '\0'; /* absent now: the copy removed it */
+        dc->processed = hr_dupcheck_judge(l->snap.before, after, x->new_id,
+                                          dc->reason, sizeof(dc->reason));
+        rc = 0;
+    }
+    if (rc == 0 && dc->processed >= 0) {
+        if (hr_dupcheck_log_add(&l->dups, x->it.event.id, x->new_id,
+                                dc->processed))
+            rc = hr_errf(err, HR_EXIT_INTERNAL, "out of memory");
+        l->t->dups_measured += rc == 0;
+        l->t->dups_changed += rc == 0 && dc->processed;
     }
     cJSON_Delete(after);
     snap_end(l);
-    return rc < 0 ? -1 : finish_job(l, j, err);
+    if (rc < 0) {
+        job_free(j);
+        return -1;
+    }
+    return finish_job(l, j, err);
 }
 
 /* Moves the check on; a stop abandons a copy not in flight. */
@@ -1643,6 +1719,7 @@ static void gather_evidence(struct loop *l)
 {
     const struct hr_probe_cfg *p = l->s->probe;
     struct hr_run_totals *t = l->t;
+    struct hr_dupcheck_sent sent;
     struct hr_err err = {0, ""};
     char *text = NULL;
     cJSON *state = NULL;
@@ -1670,9 +1747,11 @@ static void gather_evidence(struct loop *l)
         snprintf(t->evidence_forged, sizeof(t->evidence_forged), "%s",
                  p->applied_ids || p->applied_counts ? "self-report" : "state");
     }
-    t->duplicates_processed =
-        hr_dupcheck_total(&l->dups, p, err.msg[0] ? NULL : state,
-                          t->evidence_dups, sizeof(t->evidence_dups));
+    sent.all = t->duplicates_sent;
+    sent.new_id = t->dups_sent_new_id;
+    t->duplicates_processed = hr_dupcheck_total(
+        &l->dups, p, err.msg[0] ? NULL : state, &sent, &t->duplicates_covered,
+        t->evidence_dups, sizeof(t->evidence_dups));
     cJSON_Delete(state);
     hr_free(text);
 }

@@ -43,9 +43,11 @@ struct hr_run_totals {
     char evidence_forged[16];
     char evidence_dups[24]; /* state, self-report, state+self-report */
     /* Copies judged by the object's snapshot (docs/faults.md). */
-    int64_t dups_checked;  /* taken by the check */
-    int64_t dups_measured; /* ... with a before and after snapshot */
-    int64_t dups_changed;  /* ... whose object changed: processed */
+    int64_t dups_checked;       /* taken by the check */
+    int64_t dups_measured;      /* ... judged processed or not */
+    int64_t dups_changed;       /* ... whose object changed: processed */
+    int64_t dups_sent_new_id;   /* copies sent under a new id */
+    int64_t duplicates_covered; /* copies sent the evidence covers */
     int64_t attempts;
     int64_t answered; /* attempts that got an HTTP response */
     int64_t err_connect, err_timeout, err_other;

@@ -27,6 +27,8 @@ static char *env_secret[] = {SECRET, NULL};
 #define COLLECTIONS(truth)                                                     \
     "\"collections\":[{\"items\":\"/objects\",\"truth\":\"" truth "\","        \
     "\"fields\":{\"/status\":\"/status\"}}]"
+/* Enough snapshots for every copy the cassette gets. */
+#define EVERY_COPY "\"duplicate_snapshots\":100," COLLECTIONS("*")
 
 struct outcome {
     int exit_code;
@@ -34,9 +36,11 @@ struct outcome {
 };
 
 /* Runs the Stripe cassette with faults against a fresh target of mode;
- * probe_extra goes into the probe after its URL. */
-static struct outcome run_dups(const char *mode, const char *faults,
-                               const char *probe_extra)
+ * probe_extra goes into the probe after its URL; thresholds is the
+ * scenario's thresholds object. */
+static struct outcome run_judged(const char *mode, const char *faults,
+                                 const char *probe_extra,
+                                 const char *thresholds)
 {
     char *argv_t[] = {HR_BIN,      "target", "--mode", (char *)mode,
                       "--profile", "stripe", NULL};
@@ -57,8 +61,8 @@ static struct outcome run_dups(const char *mode, const char *faults,
              "\"faults\":[%s],"
              "\"probe\":{\"http\":\"%s/__state\",\"after_ms\":50,%s},"
              "\"reconcile\":{\"deadline_ms\":2000,\"interval_ms\":50,"
-             "\"stable_probes\":2}}",
-             STRIPE_CASSETTE, s.url, faults, s.url, probe_extra);
+             "\"stable_probes\":2},\"thresholds\":%s}",
+             STRIPE_CASSETTE, s.url, faults, s.url, probe_extra, thresholds);
     ck_assert_int_eq(t_write_file(path, json, strlen(json)), 0);
     ck_assert_int_eq(t_run(&r, argv, env_secret, NULL, 120000), 0);
     o.exit_code = r.exit_code;
@@ -70,6 +74,12 @@ static struct outcome run_dups(const char *mode, const char *faults,
     t_server_stop(&s);
     free(dir);
     return o;
+}
+
+static struct outcome run_dups(const char *mode, const char *faults,
+                               const char *probe_extra)
+{
+    return run_judged(mode, faults, probe_extra, "{}");
 }
 
 static const cJSON *check(const struct outcome *o, const char *name)
@@ -134,8 +144,8 @@ static struct tally tally_of(const struct outcome *o)
 
 START_TEST(new_id_duplicates_are_processed_by_naive_only_by_state)
 {
-    struct outcome c = run_dups("correct", NEW_ID_DUPS, COLLECTIONS("*"));
-    struct outcome n = run_dups("naive", NEW_ID_DUPS, COLLECTIONS("*"));
+    struct outcome c = run_dups("correct", NEW_ID_DUPS, EVERY_COPY);
+    struct outcome n = run_dups("naive", NEW_ID_DUPS, EVERY_COPY);
     struct tally tc = tally_of(&c), tn = tally_of(&n);
 
     ck_assert_str_eq(check_str(&c, "max_duplicates_processed", "result"),
@@ -146,6 +156,8 @@ START_TEST(new_id_duplicates_are_processed_by_naive_only_by_state)
     ck_assert_int_gt(tc.no, 0);
     ck_assert_int_eq(tc.yes, 0);
     ck_assert_int_eq(t_json_num(c.result, "totals.duplicates_processed"), 0);
+    ck_assert_int_eq(t_json_num(c.result, "totals.duplicates_covered"),
+                     t_json_num(c.result, "totals.duplicates_sent"));
 
     ck_assert_str_eq(check_str(&n, "max_duplicates_processed", "result"),
                      "fail");
@@ -182,18 +194,132 @@ START_TEST(state_and_self_report_count_a_new_id_copy_once)
 }
 END_TEST
 
-START_TEST(same_id_duplicates_pass_the_correct_target_by_state_alone)
+/* An unchanged item after a same-id copy is what a naive consumer that
+ * re-applies the event leaves too: neither target passes by state. */
+START_TEST(same_id_copies_that_change_nothing_are_inconclusive_by_state)
 {
-    struct outcome c = run_dups("correct", SAME_ID_DUPS, COLLECTIONS("*"));
-    struct tally tc = tally_of(&c);
+    struct outcome c = run_dups("correct", SAME_ID_DUPS, EVERY_COPY);
+    struct outcome n = run_dups("naive", SAME_ID_DUPS, EVERY_COPY);
+    struct tally tc = tally_of(&c), tn = tally_of(&n);
+
+    ck_assert_int_gt(tc.checked, 0);
+    ck_assert_int_eq(tc.no, 0);
+    ck_assert_int_eq(tc.unmeasured, tc.checked);
+    ck_assert_msg(strstr(tc.reason, "did not change"), "%s", tc.reason);
+    ck_assert_str_eq(check_str(&c, "max_duplicates_processed", "result"),
+                     "not_measured");
+    ck_assert_int_eq(tn.no, 0);
+    ck_assert_str_ne(check_str(&n, "max_duplicates_processed", "result"),
+                     "pass");
+    cJSON_Delete(c.result);
+    cJSON_Delete(n.result);
+}
+END_TEST
+
+START_TEST(same_id_copies_pass_the_correct_target_by_self_report)
+{
+    const char *probe = "\"applied\":{\"counts\":\"/applied\"}," EVERY_COPY;
+    struct outcome c = run_dups("correct", SAME_ID_DUPS, probe);
 
     ck_assert_str_eq(check_str(&c, "max_duplicates_processed", "result"),
                      "pass");
     ck_assert_str_eq(check_str(&c, "max_duplicates_processed", "evidence"),
-                     "state");
-    ck_assert_int_gt(tc.no, 0);
-    ck_assert_int_eq(tc.yes, 0);
+                     "self-report");
     ck_assert_int_eq(c.exit_code, 0);
+    cJSON_Delete(c.result);
+}
+END_TEST
+
+START_TEST(a_copy_that_overtakes_its_original_is_not_measured)
+{
+    /* Reordered after the copy is made: a copy may go out first. */
+    struct outcome c =
+        run_dups("correct",
+                 NEW_ID_DUPS ",{\"match\":{\"p\":1},"
+                             "\"action\":{\"reorder\":{\"window_ms\":400}}}",
+                 EVERY_COPY);
+    struct tally tc = tally_of(&c);
+    const cJSON *ev;
+    int overtaken = 0;
+
+    cJSON_ArrayForEach(ev, cJSON_GetObjectItem(c.result, "events"))
+    {
+        const cJSON *d = cJSON_GetObjectItem(ev, "duplicate_check");
+        const cJSON *why = cJSON_GetObjectItem(d, "reason");
+
+        if (cJSON_IsString(why) &&
+            !strcmp(why->valuestring,
+                    "the original was not delivered before the copy")) {
+            ck_assert(cJSON_IsNull(cJSON_GetObjectItem(d, "processed")));
+            overtaken++;
+        }
+    }
+    ck_assert_int_eq(tc.yes, 0);
+    ck_assert_int_eq(t_json_num(c.result, "totals.duplicates_processed"), 0);
+    ck_assert_str_ne(check_str(&c, "max_duplicates_processed", "result"),
+                     "fail");
+    ck_assert_int_eq(c.exit_code, 0);
+    ck_assert_int_gt(overtaken, 0);
+    ck_assert_int_gt(tc.no, 0);
+    cJSON_Delete(c.result);
+}
+END_TEST
+
+START_TEST(a_count_over_some_copies_proves_a_failure_but_never_a_pass)
+{
+    const char *one = "\"duplicate_snapshots\":1," COLLECTIONS("*");
+    struct outcome at = run_judged("naive", NEW_ID_DUPS, one,
+                                   "{\"max_duplicates_processed\":1}");
+    struct outcome over = run_judged("naive", NEW_ID_DUPS, one,
+                                     "{\"max_duplicates_processed\":0}");
+
+    /* one copy of many measured: 1 is a lower bound, not a pass */
+    ck_assert_int_gt(t_json_num(at.result, "totals.duplicates_sent"), 1);
+    ck_assert_int_eq(t_json_num(at.result, "totals.duplicates_processed"), 1);
+    ck_assert_str_eq(check_str(&at, "max_duplicates_processed", "result"),
+                     "not_measured");
+    ck_assert_int_eq(at.exit_code, 1); /* asked for, and not measured */
+    ck_assert_int_eq(t_json_num(at.result, "totals.duplicates_covered"), 1);
+    /* ... but above the limit it proves the failure */
+    ck_assert_str_eq(check_str(&over, "max_duplicates_processed", "result"),
+                     "fail");
+    ck_assert_int_eq(over.exit_code, 1);
+    cJSON_Delete(at.result);
+    cJSON_Delete(over.result);
+}
+END_TEST
+
+START_TEST(a_self_report_the_state_lacks_leaves_the_check_not_measured)
+{
+    /* The snapshots alone would pass; the self-report was asked for. */
+    const char *probe =
+        "\"applied\":{\"counts\":\"/no_such_list\"}," EVERY_COPY;
+    struct outcome c = run_judged("correct", NEW_ID_DUPS, probe,
+                                  "{\"max_duplicates_processed\":0}");
+
+    ck_assert_int_gt(tally_of(&c).no, 0);
+    ck_assert_str_eq(check_str(&c, "max_duplicates_processed", "result"),
+                     "not_measured");
+    ck_assert(cJSON_IsNull(cJSON_GetObjectItem(
+        cJSON_GetObjectItem(c.result, "totals"), "duplicates_processed")));
+    ck_assert_int_eq(c.exit_code, 1);
+    cJSON_Delete(c.result);
+}
+END_TEST
+
+START_TEST(a_copy_with_a_fault_of_its_own_is_not_checked)
+{
+    /* Every delivery, copies included, goes out over HTTP/1.0 first. */
+    struct outcome c =
+        run_dups("correct",
+                 NEW_ID_DUPS ",{\"match\":{\"p\":1},"
+                             "\"action\":{\"connection\":\"http10\"}}",
+                 EVERY_COPY);
+
+    ck_assert_int_gt(t_json_num(c.result, "totals.duplicates_sent"), 0);
+    ck_assert_int_eq(tally_of(&c).checked, 0);
+    ck_assert_ptr_null(cJSON_GetObjectItem(
+        cJSON_GetObjectItem(c.result, "totals"), "duplicates_by_state"));
     cJSON_Delete(c.result);
 }
 END_TEST
@@ -249,8 +375,15 @@ int main(void)
     tcase_set_timeout(tc, 300);
     tcase_add_test(tc, new_id_duplicates_are_processed_by_naive_only_by_state);
     tcase_add_test(tc, state_and_self_report_count_a_new_id_copy_once);
+    tcase_add_test(
+        tc, same_id_copies_that_change_nothing_are_inconclusive_by_state);
+    tcase_add_test(tc, same_id_copies_pass_the_correct_target_by_self_report);
+    tcase_add_test(tc, a_copy_that_overtakes_its_original_is_not_measured);
     tcase_add_test(tc,
-                   same_id_duplicates_pass_the_correct_target_by_state_alone);
+                   a_count_over_some_copies_proves_a_failure_but_never_a_pass);
+    tcase_add_test(tc,
+                   a_self_report_the_state_lacks_leaves_the_check_not_measured);
+    tcase_add_test(tc, a_copy_with_a_fault_of_its_own_is_not_checked);
     tcase_add_test(tc,
                    a_copy_whose_object_the_probe_cannot_find_is_not_measured);
     tcase_add_test(tc, only_the_first_n_copies_are_checked);

@@ -447,6 +447,34 @@ START_TEST(correct_target_polls_the_event_list_and_applies_missed_events)
 }
 END_TEST
 
+START_TEST(a_polled_copy_of_an_applied_change_counts_as_applied)
+{
+    struct hr_profile *p = stripe();
+    struct stub s;
+    struct hr_reftarget *t;
+    cJSON *e1, *e2;
+
+    stub_start(&s);
+    /* evt_2 brings the change evt_1 brought, under another id */
+    e1 = event("evt_1", "customer.created", 100, customer("cus_1", "a@x"));
+    e2 = event("evt_2", "customer.created", 100, customer("cus_1", "a@x"));
+    stub_event(&s, cJSON_Duplicate(e1, 1));
+    stub_event(&s, e2);
+    stub_object(&s, customer("cus_1", "a@x"));
+    t = start(p, HR_REFTARGET_CORRECT, &s, NULL);
+    ck_assert_int_eq(deliver(t, e1), 200);
+    /* found by polling, skipped as the same change, and still applied
+     * once by the target's own account */
+    ck_assert(wait_for(t, "applied.evt_2", 1));
+    ck_assert_double_eq(state_num(t, "applied.evt_1"), 1);
+    ck_assert_str_eq(email_of(t, "cus_1"), "a@x");
+    hr_reftarget_stop(t);
+    stub_stop(&s);
+    cJSON_Delete(e1);
+    hr_profile_free(p);
+}
+END_TEST
+
 START_TEST(fetcher_target_keeps_what_the_api_says_and_never_polls)
 {
     struct hr_profile *p = stripe();
@@ -631,6 +659,7 @@ int main(void)
     tcase_set_timeout(tc, 60);
     tcase_add_test(
         tc, correct_target_polls_the_event_list_and_applies_missed_events);
+    tcase_add_test(tc, a_polled_copy_of_an_applied_change_counts_as_applied);
     tcase_add_test(tc, fetcher_target_keeps_what_the_api_says_and_never_polls);
     tcase_add_test(tc, backfill_target_fills_its_database_when_asked);
     tcase_add_test(
