@@ -409,6 +409,7 @@ cJSON *hr_result_totals_json(const struct hr_run_totals *t)
     if (t->duplicates_processed >= 0)
         cJSON_AddNumberToObject(o, "duplicates_covered",
                                 (double)t->duplicates_covered);
+    cJSON_AddNumberToObject(o, "redelivered", (double)t->redelivered);
     if (t->dups_checked) {
         cJSON *d = cJSON_AddObjectToObject(o, "duplicates_by_state");
 

@@ -593,6 +593,8 @@ static int start_attempt(struct loop *l, struct job *j, struct hr_err *err)
     ctx.retry_reason = j->n_obs ? retry_reason(&j->obs[j->n_obs - 1]) : NULL;
     if (hr_attempt_build(j->item, &ctx, &j->req, err))
         return -1;
+    if (j->n_obs && !j->item->attacker && !j->obs[j->n_obs - 1].connect_failed)
+        l->t->redelivered++; /* the failed attempt may have been applied */
     memset(a, 0, sizeof(*a));
     a->planned_us = j->planned_us;
     a->sent_us = now_us(l);
@@ -1747,7 +1749,7 @@ static void gather_evidence(struct loop *l)
         snprintf(t->evidence_forged, sizeof(t->evidence_forged), "%s",
                  p->applied_ids || p->applied_counts ? "self-report" : "state");
     }
-    sent.all = t->duplicates_sent;
+    sent.all = t->duplicates_sent + t->redelivered;
     sent.new_id = t->dups_sent_new_id;
     t->duplicates_processed = hr_dupcheck_total(
         &l->dups, p, err.msg[0] ? NULL : state, &sent, &t->duplicates_covered,

@@ -48,6 +48,9 @@ struct hr_run_totals {
     int64_t dups_changed;       /* ... whose object changed: processed */
     int64_t dups_sent_new_id;   /* copies sent under a new id */
     int64_t duplicates_covered; /* copies sent the evidence covers */
+    int64_t redelivered;        /* retries after an attempt that reached the
+                                   target: same-id copies only a self-report
+                                   can judge */
     int64_t attempts;
     int64_t answered; /* attempts that got an HTTP response */
     int64_t err_connect, err_timeout, err_other;

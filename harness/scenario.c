@@ -729,6 +729,34 @@ static int parse_sections(struct ctx *c, const cJSON *j, struct hr_scenario *s)
     return rc;
 }
 
+/* 1 when a step can reach the target and still count as failed. */
+static int step_redelivers(enum hr_step st)
+{
+    return st == HR_STEP_TIMEOUT || st == HR_STEP_RESET ||
+           st == HR_STEP_TRUNCATED;
+}
+
+/*
+ * 1 when a rule makes the target see an event again under its own id: a
+ * duplicate without new_id, or a failed attempt the target may have
+ * applied before the provider's retry.
+ */
+static int rule_resends_same_id(const struct hr_fault_rule *r)
+{
+    int i;
+
+    if (r->action == HR_FA_DUPLICATE)
+        return !r->new_id;
+    if (r->action == HR_FA_TIMEOUT)
+        return 1;
+    if (r->action == HR_FA_CONNECTION)
+        return r->conn == HR_CONN_RESET || r->conn == HR_CONN_TRUNCATED;
+    for (i = 0; r->action == HR_FA_SCRIPT && i < r->n_script; i++)
+        if (step_redelivers(r->script[i]))
+            return 1;
+    return 0;
+}
+
 /* A threshold the probe cannot measure would pass silently: refuse it. */
 static int check_measurable(struct ctx *c, const struct hr_scenario *s)
 {
@@ -772,6 +800,21 @@ static int check_measurable(struct ctx *c, const struct hr_scenario *s)
                  "{\"ids\" or \"counts\"} (the events the target "
                  "applied) or with \"collections\" (the objects' "
                  "snapshots around a duplicate)");
+    else if (t->has_max_duplicates_processed && !p->applied_ids &&
+             !p->applied_counts)
+        for (i = 0; i < s->faults.n; i++)
+            if (rule_resends_same_id(&s->faults.rules[i])) {
+                char ptr[64];
+
+                snprintf(ptr, sizeof(ptr), "/faults/%zu", i);
+                rc = bad(c, ptr,
+                         "sends an event again under its own id, which "
+                         "leaves a target's state as it was whether or not "
+                         "it processed it again: max_duplicates_processed "
+                         "then needs \"probe\": {\"applied\": {\"ids\" or "
+                         "\"counts\"}} (the events the target applied)");
+                break;
+            }
     return rc;
 }
 

@@ -73,7 +73,7 @@ static int dups_measured(const struct hr_thresholds *th,
 {
     if (t->duplicates_processed < 0)
         return 0;
-    return t->duplicates_covered >= t->duplicates_sent ||
+    return t->duplicates_covered >= t->duplicates_sent + t->redelivered ||
            (double)t->duplicates_processed > dup_limit(th);
 }
 

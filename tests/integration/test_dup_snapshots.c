@@ -289,6 +289,29 @@ START_TEST(a_count_over_some_copies_proves_a_failure_but_never_a_pass)
 }
 END_TEST
 
+START_TEST(retries_after_a_failed_attempt_leave_state_alone_not_measured)
+{
+    /* Every copy is judged by state, but a reset attempt may have been
+     * applied before its retry: only a self-report can tell. */
+    struct outcome c = run_dups(
+        "correct",
+        "{\"match\":{\"type\":\"customer.*\"},\"action\":{\"duplicate\":"
+        "{\"copies\":1,\"new_id\":true}}},"
+        "{\"match\":{\"type\":\"charge.*\"},\"action\":"
+        "{\"connection\":\"reset\"}}",
+        EVERY_COPY);
+
+    ck_assert_int_gt(t_json_num(c.result, "totals.duplicates_sent"), 0);
+    ck_assert_int_eq(t_json_num(c.result, "totals.duplicates_covered"),
+                     t_json_num(c.result, "totals.duplicates_sent"));
+    ck_assert_int_gt(t_json_num(c.result, "totals.redelivered"), 0);
+    ck_assert_int_eq(t_json_num(c.result, "totals.duplicates_processed"), 0);
+    ck_assert_str_eq(check_str(&c, "max_duplicates_processed", "result"),
+                     "not_measured");
+    cJSON_Delete(c.result);
+}
+END_TEST
+
 START_TEST(a_self_report_the_state_lacks_leaves_the_check_not_measured)
 {
     /* The snapshots alone would pass; the self-report was asked for. */
@@ -383,6 +406,8 @@ int main(void)
                    a_count_over_some_copies_proves_a_failure_but_never_a_pass);
     tcase_add_test(tc,
                    a_self_report_the_state_lacks_leaves_the_check_not_measured);
+    tcase_add_test(
+        tc, retries_after_a_failed_attempt_leave_state_alone_not_measured);
     tcase_add_test(tc, a_copy_with_a_fault_of_its_own_is_not_checked);
     tcase_add_test(tc,
                    a_copy_whose_object_the_probe_cannot_find_is_not_measured);

@@ -248,10 +248,11 @@ START_TEST(scenario_load_names_the_unknown_field)
 }
 END_TEST
 
-/* Loads a scenario with the given probe and thresholds; NULL on error. */
-static struct hr_scenario *with_probe(const char *dir, const char *probe,
-                                      const char *thresholds,
-                                      struct hr_err *err)
+/* Loads a scenario with the given probe, thresholds and fault rules;
+ * NULL on error. */
+static struct hr_scenario *with_faults(const char *dir, const char *probe,
+                                       const char *thresholds,
+                                       const char *faults, struct hr_err *err)
 {
     char text[1024];
     char *p;
@@ -261,14 +262,64 @@ static struct hr_scenario *with_probe(const char *dir, const char *probe,
              " \"cassette\": \"c.ndjson\",\n"
              " \"probe\": {\"http\": \"http://127.0.0.1:9/s\", %s},\n"
              " \"thresholds\": {%s},\n"
+             " \"faults\": [%s],\n"
              " \"targets\": {\"a\": {\"url\": \"http://127.0.0.1:9/\","
              " \"secrets_file\": \"k.txt\"}}}\n",
-             probe, thresholds);
+             probe, thresholds, faults);
     in_tmp(dir, "k.txt", "whsec_a\n");
     p = in_tmp(dir, "s.json", text);
     err->msg[0] = '\0';
     return hr_scenario_load(p, err);
 }
+
+static struct hr_scenario *with_probe(const char *dir, const char *probe,
+                                      const char *thresholds,
+                                      struct hr_err *err)
+{
+    return with_faults(dir, probe, thresholds, "", err);
+}
+
+START_TEST(same_id_resends_need_a_self_report_to_judge_duplicates)
+{
+    char *dir = t_tmpdir();
+    struct hr_err err = {0, ""};
+    const char *state = "\"collections\": [{\"items\": \"/o\"}]";
+    const char *both = "\"collections\": [{\"items\": \"/o\"}], "
+                       "\"applied\": {\"ids\": \"/ids\"}";
+    const char *limit = "\"max_duplicates_processed\": 0";
+    const char *refused[] = {
+        "{\"action\": {\"duplicate\": {}}}", "{\"action\": {\"timeout\": {}}}",
+        "{\"action\": {\"connection\": \"reset\"}}",
+        "{\"action\": {\"script\": [\"refused\", \"truncated\"]}}"};
+    struct hr_scenario *s;
+    size_t i;
+
+    for (i = 0; i < sizeof(refused) / sizeof(*refused); i++) {
+        char faults[256];
+
+        /* a harmless rule first, so the pointer names the right one */
+        snprintf(faults, sizeof(faults),
+                 "{\"action\": {\"drop\": {}}, \"match\": {\"p\": 0.1}}, "
+                 "%s",
+                 refused[i]);
+        s = with_faults(dir, state, limit, faults, &err);
+        ck_assert_msg(s == NULL, "%s accepted", refused[i]);
+        ck_assert_msg(strstr(err.msg, "/faults/1: sends an event again"), "%s",
+                      err.msg);
+        s = with_faults(dir, both, limit, faults, &err);
+        ck_assert_msg(s != NULL, "%s", err.msg);
+        hr_scenario_free(s);
+    }
+    /* a new id is judged by the object's snapshot */
+    s = with_faults(dir, state, limit,
+                    "{\"action\": {\"duplicate\": {\"new_id\": true}}}, "
+                    "{\"action\": {\"connection\": \"refused\"}}",
+                    &err);
+    ck_assert_msg(s != NULL, "%s", err.msg);
+    hr_scenario_free(s);
+    free(dir);
+}
+END_TEST
 
 START_TEST(duplicate_snapshots_default_to_eight_with_collections_only)
 {
@@ -409,6 +460,7 @@ int main(void)
     tcase_add_test(tc, scenario_load_names_the_unknown_field);
     tcase_add_test(tc,
                    duplicate_snapshots_default_to_eight_with_collections_only);
+    tcase_add_test(tc, same_id_resends_need_a_self_report_to_judge_duplicates);
     tcase_add_test(tc, scenario_version_must_be_known);
     tcase_add_test(tc, scenario_ignores_comment_fields_and_keeps_defaults);
     tcase_add_test(tc, lint_detects_the_kind_by_content_then_extension);
