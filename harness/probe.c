@@ -355,3 +355,158 @@ int64_t hr_probe_applied_count(const struct hr_probe_cfg *p, const cJSON *state,
     }
     return n;
 }
+
+/* How many times needle occurs in hay (overlaps counted once). */
+static int64_t occurrences(const char *hay, const char *needle)
+{
+    size_t n = strlen(needle);
+    int64_t k = 0;
+
+    while (hay && n && (hay = strstr(hay, needle))) {
+        k++;
+        hay += n;
+    }
+    return k;
+}
+
+int64_t hr_canaries_judge_since(struct hr_canaries *c, const char *state_text,
+                                const char *base_text, const char *since_text)
+{
+    int64_t n = 0;
+    size_t i;
+
+    if (!base_text)
+        return hr_canaries_judge(c, state_text);
+    for (i = 0; i < c->n; i++) {
+        const char *k = c->v[i].canary;
+
+        c->v[i].accepted =
+            occurrences(state_text, k) > occurrences(base_text, k) ||
+            (since_text && strstr(since_text, k));
+        n += c->v[i].accepted;
+    }
+    return n;
+}
+
+/* Reduces a counts object by base's counts of the same ids. */
+static void counts_since(cJSON *counts, const cJSON *base, int keep_seen)
+{
+    cJSON *it = counts ? counts->child : NULL;
+
+    while (it) {
+        cJSON *next = it->next;
+        int64_t k, b = 0;
+
+        if (hr_json_int64(it, &k) == 0 &&
+            hr_json_int64(cJSON_GetObjectItemCaseSensitive(base, it->string),
+                          &b) == 0 &&
+            b > 0) {
+            if (k - b > 0 || (keep_seen && k > 0))
+                cJSON_SetNumberValue(it, (double)(k - b > 0 ? k - b : 1));
+            else
+                cJSON_Delete(cJSON_DetachItemViaPointer(counts, it));
+        }
+        it = next;
+    }
+}
+
+/* One string of an ids list, where it stands. */
+struct idref {
+    const char *id;
+    size_t at;
+    cJSON *node;
+};
+
+static int idref_cmp(const void *a, const void *b)
+{
+    const struct idref *x = a, *y = b;
+    int c = strcmp(x->id, y->id);
+
+    return c ? c : (x->at > y->at) - (x->at < y->at);
+}
+
+/* The strings of list (an array) into *out (hr_free), sorted by id
+ * then position; *n of them. 0, or -1 when memory runs out. */
+static int sorted_ids(const cJSON *list, struct idref **out, size_t *n)
+{
+    size_t cap = (size_t)cJSON_GetArraySize(list), at = 0;
+    struct idref *v = cap ? hr_calloc(cap, sizeof(*v)) : NULL;
+    cJSON *it;
+
+    *out = v;
+    *n = 0;
+    if (cap && !v)
+        return -1;
+    for (it = cap ? list->child : NULL; it; it = it->next, at++)
+        if (cJSON_IsString(it)) {
+            v[*n].id = it->valuestring;
+            v[*n].at = at;
+            v[(*n)++].node = it;
+        }
+    if (*n)
+        qsort(v, *n, sizeof(*v), idref_cmp);
+    return 0;
+}
+
+/* How many of the sorted refs v[0..n) hold id. */
+static size_t count_in(const struct idref *v, size_t n, const char *id)
+{
+    size_t lo = 0, hi = n, k = 0;
+
+    while (lo < hi) { /* the first ref not below id */
+        size_t mid = lo + (hi - lo) / 2;
+
+        if (strcmp(v[mid].id, id) < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    while (lo + k < n && strcmp(v[lo + k].id, id) == 0)
+        k++;
+    return k;
+}
+
+/* Removes from an ids list the earliest occurrences the base (an array)
+ * holds. 0, or -1 when memory runs out. */
+static int ids_since(cJSON *list, const cJSON *base, int keep_seen)
+{
+    struct idref *v = NULL, *b = NULL;
+    size_t n = 0, nb = 0, i = 0, j;
+    int rc = sorted_ids(list, &v, &n) || sorted_ids(base, &b, &nb) ? -1 : 0;
+
+    while (rc == 0 && i < n) {
+        size_t run = count_in(v + i, n - i, v[i].id);
+        size_t drop = nb ? count_in(b, nb, v[i].id) : 0;
+
+        if (drop >= run)
+            drop = keep_seen ? run - 1 : run;
+        for (j = 0; j < drop; j++)
+            cJSON_Delete(cJSON_DetachItemViaPointer(list, v[i + j].node));
+        i += run;
+    }
+    hr_free(v);
+    hr_free(b);
+    return rc;
+}
+
+cJSON *hr_probe_since(const struct hr_probe_cfg *p, const cJSON *base,
+                      const cJSON *state, int keep_seen)
+{
+    cJSON *out = cJSON_Duplicate(state, 1);
+    cJSON *ids, *counts, *base_ids;
+
+    if (!out || !base)
+        return out;
+    counts = p->applied_counts ? hr_json_pointer(out, p->applied_counts) : NULL;
+    if (cJSON_IsObject(counts))
+        counts_since(counts, hr_json_pointer(base, p->applied_counts),
+                     keep_seen);
+    ids = p->applied_ids ? hr_json_pointer(out, p->applied_ids) : NULL;
+    base_ids = p->applied_ids ? hr_json_pointer(base, p->applied_ids) : NULL;
+    if (cJSON_IsArray(ids) && cJSON_IsArray(base_ids) &&
+        ids_since(ids, base_ids, keep_seen)) {
+        cJSON_Delete(out);
+        return NULL;
+    }
+    return out;
+}

@@ -61,6 +61,31 @@ void hr_canaries_free(struct hr_canaries *c);
 int64_t hr_canaries_judge(struct hr_canaries *c, const char *state_text);
 
 /*
+ * Like hr_canaries_judge, against a baseline probe taken before the run
+ * (base_text; NULL: none, and then the same as hr_canaries_judge): a
+ * canary counts as accepted when it occurs more often in state_text than
+ * in base_text, or occurs at all in since_text (the self-report of what
+ * was applied since the baseline, printed; may be NULL). A canary left
+ * in the target by an earlier run is so not taken for this run's.
+ */
+int64_t hr_canaries_judge_since(struct hr_canaries *c, const char *state_text,
+                                const char *base_text, const char *since_text);
+
+/*
+ * The state with its self-report (applied counts and ids) reduced to
+ * what the target applied since base, a baseline probe taken before the
+ * first delivery: a count loses base's count of the same id; an ids list
+ * loses, per id, as many of its earliest occurrences as base holds. An
+ * id left with nothing is dropped or, with keep_seen, kept once (count
+ * 1, its latest occurrence), so that an event applied before the run is
+ * not taken for lost. The rest of the state is copied as it is. Returns
+ * a new tree (cJSON_Delete): a plain copy when base is NULL; NULL when
+ * memory runs out.
+ */
+cJSON *hr_probe_since(const struct hr_probe_cfg *p, const cJSON *base,
+                      const cJSON *state, int keep_seen);
+
+/*
  * Extra applications of recorded events by the target's own count: the
  * sum over ids of (times applied - 1), or -1 when the probe has no
  * applied mapping.

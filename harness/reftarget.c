@@ -33,6 +33,7 @@ struct answer {
     unsigned int status;
     const char *text;  /* static text, or reason below */
     char reason[1100]; /* room for an hr_err message and a prefix */
+    int json;          /* text is JSON rather than plain text */
 };
 
 enum route {
@@ -673,14 +674,78 @@ static int naive_parser_runs(const struct hr_reftarget *t,
     return strcmp(got_type, want_type) == 0;
 }
 
+/* The provider's handshake a delivery is, if any. */
+enum handshake { HS_NONE, HS_SLACK, HS_GITHUB };
+
+/*
+ * Slack's url_verification ({"type":"url_verification","challenge":..})
+ * and GitHub's ping (X-GitHub-Event: ping) come when an endpoint is set
+ * up; they carry no event to apply. Read as their providers document
+ * them, so only for those profiles.
+ */
+static enum handshake handshake_of(const struct hr_reftarget *t,
+                                   const struct hr_message *msg,
+                                   const cJSON *root)
+{
+    const char *name = t->profile->name ? t->profile->name : "";
+    const cJSON *type = cJSON_GetObjectItemCaseSensitive(root, "type");
+    const char *event;
+
+    if (strcmp(name, "slack") == 0 && cJSON_IsString(type) &&
+        strcmp(type->valuestring, "url_verification") == 0)
+        return HS_SLACK;
+    event = hr_message_header(msg, "X-GitHub-Event");
+    if (strcmp(name, "github") == 0 && event && strcmp(event, "ping") == 0)
+        return HS_GITHUB;
+    return HS_NONE;
+}
+
+/* Careful modes answer a verified handshake: Slack's challenge comes
+ * back as {"challenge": ...}, GitHub's ping gets a 200. Nothing is
+ * applied. */
+static void answer_handshake(struct hr_reftarget *t, enum handshake kind,
+                             const cJSON *root, struct answer *a)
+{
+    const cJSON *ch = cJSON_GetObjectItemCaseSensitive(root, "challenge");
+    cJSON *o;
+    char *text;
+
+    if (kind == HS_SLACK && !cJSON_IsString(ch)) {
+        reject(t, a, 400, "url_verification without a challenge\n");
+        return;
+    }
+    pthread_mutex_lock(&t->mu);
+    t->handshakes++;
+    pthread_mutex_unlock(&t->mu);
+    if (kind == HS_GITHUB) {
+        answer_set(a, 200, "pong\n");
+        return;
+    }
+    o = cJSON_CreateObject();
+    text = o && cJSON_AddStringToObject(o, "challenge", ch->valuestring)
+               ? cJSON_PrintUnformatted(o)
+               : NULL;
+    cJSON_Delete(o);
+    if (!text || strlen(text) >= sizeof(a->reason)) {
+        answer_set(a, text ? 400 : 500,
+                   text ? "challenge too long\n" : "out of memory\n");
+    } else {
+        snprintf(a->reason, sizeof(a->reason), "%s", text);
+        answer_set(a, 200, a->reason);
+        a->json = 1;
+    }
+    cJSON_free(text);
+}
+
 /*
  * Naive mode, written the way a quick Express or Flask handler is: the
  * JSON body parser runs only for the JSON content type (otherwise the
  * body is undefined and reading its id throws), JSON.parse throws on
  * bytes that are not JSON (compressed ones included: Content-Encoding is
  * never looked at), a switch on the type throws for a type it has no
- * case for, and one catch-all error handler turns every throw into 500.
- * Nothing is verified or deduplicated.
+ * case for (the provider's handshake included: Slack's url_verification,
+ * GitHub's ping), and one catch-all error handler turns every throw into
+ * 500. Nothing is verified or deduplicated.
  */
 static void handle_naive(struct hr_reftarget *t, struct hr_interaction *it,
                          const cJSON *root, struct answer *a)
@@ -689,6 +754,10 @@ static void handle_naive(struct hr_reftarget *t, struct hr_interaction *it,
 
     if (!naive_parser_runs(t, &it->request)) {
         reject(t, a, 500, "TypeError: body is undefined\n");
+        return;
+    }
+    if (handshake_of(t, &it->request, root) != HS_NONE) {
+        reject(t, a, 500, "Error: unhandled event type\n");
         return;
     }
     if (!root || hr_profile_event(t->profile, &it->request, &it->event, &err)) {
@@ -706,12 +775,14 @@ static void handle_naive(struct hr_reftarget *t, struct hr_interaction *it,
  * Careful modes: refuse compressed bodies (415), verify the raw bytes
  * (400, or 200 and discard in ack-all mode), parse them whatever the
  * Content-Type says (400 when they are not JSON or carry no event id),
- * acknowledge and ignore unknown types, deduplicate by event id.
+ * answer the provider's handshake, acknowledge and ignore unknown
+ * types, deduplicate by event id.
  */
 static void handle_careful(struct hr_reftarget *t, struct hr_interaction *it,
                            const cJSON *root, struct answer *a)
 {
     struct hr_err err = {0};
+    enum handshake hs;
 
     if (!plain_body(&it->request, a)) {
         count_rejected(t);
@@ -721,6 +792,10 @@ static void handle_careful(struct hr_reftarget *t, struct hr_interaction *it,
         return;
     if (!root) {
         reject(t, a, 400, "body is not JSON\n");
+        return;
+    }
+    if ((hs = handshake_of(t, &it->request, root)) != HS_NONE) {
+        answer_handshake(t, hs, root, a);
         return;
     }
     if (hr_profile_event(t->profile, &it->request, &it->event, &err)) {
@@ -796,9 +871,9 @@ static enum MHD_Result answer_with(const struct hr_reftarget *t,
     return rc;
 }
 
-static enum MHD_Result send_text(const struct hr_reftarget *t,
-                                 struct MHD_Connection *c, unsigned int status,
-                                 const char *text)
+static enum MHD_Result send_typed(const struct hr_reftarget *t,
+                                  struct MHD_Connection *c, unsigned int status,
+                                  const char *text, const char *content_type)
 {
     struct MHD_Response *resp;
 
@@ -806,9 +881,15 @@ static enum MHD_Result send_text(const struct hr_reftarget *t,
                                            MHD_RESPMEM_MUST_COPY);
     if (!resp)
         return MHD_NO;
-    MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
-                            "text/plain; charset=utf-8");
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, content_type);
     return answer_with(t, c, status, resp);
+}
+
+static enum MHD_Result send_text(const struct hr_reftarget *t,
+                                 struct MHD_Connection *c, unsigned int status,
+                                 const char *text)
+{
+    return send_typed(t, c, status, text, "text/plain; charset=utf-8");
 }
 
 /* Holds the answer back by slow_ms, or less when the target stops. */
@@ -858,7 +939,9 @@ static enum MHD_Result finish_delivery(struct hr_reftarget *t,
     hr_interaction_clear(&it);
     slow_down(t);
     r->answered = 1;
-    return send_text(t, c, a.status, a.text);
+    return send_typed(t, c, a.status, a.text,
+                      a.json ? "application/json"
+                             : "text/plain; charset=utf-8");
 }
 
 static void count_received(struct hr_reftarget *t)
@@ -1222,6 +1305,7 @@ static cJSON *state_locked(const struct hr_reftarget *t)
     cJSON_AddNumberToObject(root, "ignored", (double)t->ignored);
     cJSON_AddNumberToObject(root, "discarded", (double)t->discarded);
     cJSON_AddNumberToObject(root, "stale_skipped", (double)t->stale_skipped);
+    cJSON_AddNumberToObject(root, "handshakes", (double)t->handshakes);
     if (add_sync_counts(t, root) ||
         (t->mode != HR_REFTARGET_BACKFILL && add_maps(t, root))) {
         cJSON_Delete(root);

@@ -79,6 +79,7 @@ struct hr_reftarget {
     uint64_t next_ticket, serving;
     int64_t received, processed, rejected, duplicates, ignored, discarded;
     int64_t stale_skipped;         /* events older than the state */
+    int64_t handshakes;            /* provider handshakes answered */
     int64_t polled, fetched;       /* events from polling, objects fetched */
     int64_t api_calls, api_errors; /* every GET, and those that failed */
     int64_t backfills;

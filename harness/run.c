@@ -128,6 +128,8 @@ struct loop {
     struct snapcheck snap;
     int64_t pause_us; /* the replay stood still this long for checks */
     struct hr_dupcheck_log dups;
+    cJSON *base;     /* the probe before the first delivery, or NULL */
+    char *base_text; /* ... as the target answered it */
 };
 
 static struct slot *objmap_get(struct objmap *m, const char *key)
@@ -1038,6 +1040,8 @@ static void loop_free(struct loop *l)
     job_free(l->snap.job);
     cJSON_Delete(l->snap.before);
     hr_dupcheck_log_free(&l->dups);
+    cJSON_Delete(l->base);
+    hr_free(l->base_text);
     hr_planner_free(l->plan);
     for (i = 0; i < l->n_eps; i++)
         hr_profile_free(l->eps[i].profile);
@@ -1656,6 +1660,10 @@ static int probe_once(struct loop *l, int64_t at_ms, cJSON **keep)
     hr_free(text);
     cJSON_Delete(*keep);
     *keep = state;
+    if (state && l->base) { /* applied since the baseline, none lost */
+        *keep = hr_probe_since(l->s->probe, l->base, state, 1);
+        cJSON_Delete(state);
+    }
     return ok;
 }
 
@@ -1716,6 +1724,26 @@ static void consistency(struct loop *l)
     cJSON_Delete(state);
 }
 
+/* Where the probe finds the self-report, printed (NULL: none). */
+static char *applied_text(const struct hr_probe_cfg *p, const cJSON *state)
+{
+    const char *ptr = p->applied_counts ? p->applied_counts : p->applied_ids;
+    const cJSON *v = ptr ? hr_json_pointer(state, ptr) : NULL;
+
+    return v ? cJSON_PrintUnformatted(v) : NULL;
+}
+
+/* Forged requests the target accepted during this run: against the
+ * baseline when one was taken (since: the state reduced to it). */
+static void judge_canaries(struct loop *l, const char *text, const cJSON *since)
+{
+    char *applied = since ? applied_text(l->s->probe, since) : NULL;
+
+    l->t->forged_accepted =
+        hr_canaries_judge_since(l->canaries, text, l->base_text, applied);
+    cJSON_free(applied);
+}
+
 /* Reads the target's state once the deliveries are done, if asked. */
 static void gather_evidence(struct loop *l)
 {
@@ -1724,7 +1752,7 @@ static void gather_evidence(struct loop *l)
     struct hr_dupcheck_sent sent;
     struct hr_err err = {0, ""};
     char *text = NULL;
-    cJSON *state = NULL;
+    cJSON *state = NULL, *since = NULL;
 
     t->forged_accepted = -1;
     t->duplicates_processed = -1;
@@ -1742,20 +1770,85 @@ static void gather_evidence(struct loop *l)
         if (pc.rc)
             err.code = err.code ? err.code : HR_EXIT_TARGET;
     }
+    if (!err.msg[0] && l->base &&
+        !(since = hr_probe_since(p, l->base, state, 0)))
+        hr_errf(&err, HR_EXIT_INTERNAL, "out of memory");
     if (err.msg[0]) {
         snprintf(t->probe_error, sizeof(t->probe_error), "%s", err.msg);
     } else {
-        t->forged_accepted = hr_canaries_judge(l->canaries, text);
+        judge_canaries(l, text, since);
         snprintf(t->evidence_forged, sizeof(t->evidence_forged), "%s",
                  p->applied_ids || p->applied_counts ? "self-report" : "state");
     }
     sent.all = t->duplicates_sent + t->redelivered;
     sent.new_id = t->dups_sent_new_id;
-    t->duplicates_processed = hr_dupcheck_total(
-        &l->dups, p, err.msg[0] ? NULL : state, &sent, &t->duplicates_covered,
-        t->evidence_dups, sizeof(t->evidence_dups));
+    t->duplicates_processed =
+        hr_dupcheck_total(&l->dups, p,
+                          err.msg[0] ? NULL
+                          : since    ? since
+                                     : state,
+                          &sent, &t->duplicates_covered, t->evidence_dups,
+                          sizeof(t->evidence_dups));
+    cJSON_Delete(since);
     cJSON_Delete(state);
     hr_free(text);
+}
+
+/* How many events of the cassette the baseline already lists as
+ * applied (0 when the cassette cannot be read twice: stdin). */
+static int64_t seen_before(struct loop *l)
+{
+    const struct hr_scenario *s = l->s;
+    struct hr_cassette_reader *r;
+    struct hr_interaction it;
+    struct hr_err err = {0, ""};
+    int64_t n = 0;
+
+    if (!s->cassette_mem && strcmp(s->cassette, "-") == 0)
+        return 0;
+    r = open_cassette(s, &err);
+    if (!r)
+        return 0;
+    hr_interaction_init(&it);
+    while (hr_cassette_next(r, &it, &err) == 1)
+        if (it.kind == HR_KIND_WEBHOOK && it.has_event && it.event.id)
+            n += hr_probe_applied_count(s->probe, l->base, it.event.id) > 0;
+    hr_interaction_clear(&it);
+    hr_cassette_close(r);
+    return n;
+}
+
+/*
+ * With a self-report, probes once before the first delivery, so that
+ * what the target applied before this run (an earlier run against the
+ * same target) is not counted as this run's. Warns when the target
+ * already holds events of this cassette: it was not reset.
+ */
+static void take_baseline(struct loop *l)
+{
+    const struct hr_probe_cfg *p = l->s->probe;
+    struct probe_call pc = {p, NULL, NULL, {0, ""}, 0};
+    int64_t seen;
+
+    if (!p || (!p->applied_ids && !p->applied_counts))
+        return;
+    call_serving(l, probe_bg, &pc);
+    if (pc.rc) {
+        hr_log(1, "baseline probe: %s; applied counts are taken as they are",
+               pc.err.msg);
+        hr_free(pc.text);
+        cJSON_Delete(pc.state);
+        return;
+    }
+    l->base = pc.state;
+    l->base_text = pc.text;
+    seen = seen_before(l);
+    if (seen > 0)
+        hr_log(1,
+               "the target lists %lld events of this cassette as applied "
+               "before the run: it was not reset (a hooks.reset command "
+               "does that); only what it applies from now on is counted",
+               (long long)seen);
 }
 
 /*
@@ -1909,6 +2002,7 @@ int hr_run(const struct hr_scenario *s, struct hr_run_totals *t,
 
         l.progress = hr_progress_start(&po);
     }
+    take_baseline(&l);
     l.start_us = hr_mono_us();
     rc = send_handshakes(&l, err);
     if (rc == 0)
