@@ -2,6 +2,7 @@
 /* `hookreplay init`: writes a commented starter scenario and cassette. */
 #include "cmd.h"
 #include "embedded.h"
+#include "lint.h"
 #include "util.h"
 
 #include <errno.h>
@@ -16,20 +17,24 @@ static const char usage[] =
     "usage: hookreplay init [FILE] [--target URL] [--force]\n"
     "\n"
     "Writes a starter scenario to FILE (default scenario.json) and, next\n"
-    "to it, the bundled Stripe cassette it replays (" STARTER_CASSETTE ")\n"
-    "unless that file exists. The scenario spells out every field with its\n"
-    "default, explained in \"//\" comment fields (hookreplay ignores \"//\"\n"
-    "in any scenario object; any other unknown field is an error). It\n"
-    "lints clean: hookreplay lint FILE.\n"
+    "to it, the bundled Stripe cassette it replays (" STARTER_CASSETTE ").\n"
+    "A valid cassette already there is kept; a file there that is not a\n"
+    "valid cassette is refused (--force replaces it). The scenario spells\n"
+    "out every field with its default, explained in \"//\" comment fields\n"
+    "(hookreplay ignores \"//\" in scenario objects; any other unknown\n"
+    "field is an error). With the bundled cassette it lints clean\n"
+    "(hookreplay lint FILE); init lints it and prints any problem, as a\n"
+    "kept cassette of your own may not match it.\n"
     "\n"
     "Options:\n"
     "  --target URL  where the deliveries go (default\n"
     "                http://127.0.0.1:8080/webhooks/stripe)\n"
-    "  --force       overwrite FILE if it exists\n"
+    "  --force       overwrite FILE if it exists, and a cassette next to\n"
+    "                it that is not valid\n"
     "  -h, --help    show this help\n"
     "\n"
-    "Exit codes: 0 written; 2 bad usage or FILE exists; 4 could not "
-    "write.\n";
+    "Exit codes: 0 written; 2 bad usage, FILE exists, or an invalid\n"
+    "cassette is in the way; 4 could not write.\n";
 
 static const char starter_head[] =
     "{\n"
@@ -155,25 +160,82 @@ static int write_scenario(const char *path, const char *url, int force)
     return rc;
 }
 
-/* The starter cassette next to the scenario, unless one is there. */
-static int write_cassette(const char *scenario_path)
+/* Keeps the first problem lint finds, and counts them. */
+struct problems {
+    char first[512];
+    int n;
+};
+
+static void note_problem(void *ud, const char *msg)
 {
-    const struct hr_embedded *e = hr_embedded_find(STARTER_CASSETTE);
+    struct problems *p = ud;
+
+    if (p->n++ == 0)
+        snprintf(p->first, sizeof(p->first), "%s", msg);
+}
+
+static void print_problem(void *ud, const char *msg)
+{
+    (void)ud;
+    fprintf(stderr, "  %s\n", msg);
+}
+
+/* The starter cassette's path next to the scenario (hr_free it). */
+static char *cassette_path(const char *scenario_path)
+{
     char *dir = hr_dirname(scenario_path);
     char *path = dir ? hr_path_join(dir, STARTER_CASSETTE) : NULL;
-    int rc = HR_EXIT_INTERNAL;
 
-    if (e && path) {
-        rc = access(path, F_OK) == 0
-                 ? 0
-                 : write_new(path, (const char *)e->data, e->len, 0);
-        if (rc == 0)
-            printf("wrote %s (a Stripe customer and payment lifecycle)\n",
-                   path);
-    }
-    hr_free(path);
     hr_free(dir);
+    return path;
+}
+
+enum cas_state { CAS_NONE, CAS_VALID, CAS_INVALID };
+
+/* What is at path; an invalid one's first problem goes to p. */
+static enum cas_state cassette_state(const char *path, struct problems *p)
+{
+    if (access(path, F_OK) != 0)
+        return CAS_NONE;
+    if (hr_lint_detect(path) == HR_LINT_CASSETTE &&
+        hr_lint_file(path, NULL, note_problem, p) == 0)
+        return CAS_VALID;
+    if (!p->n)
+        note_problem(p, "not a hookreplay cassette");
+    return CAS_INVALID;
+}
+
+/* The starter cassette next to the scenario, unless a valid one is. */
+static int write_cassette(const char *path, enum cas_state state)
+{
+    const struct hr_embedded *e = hr_embedded_find(STARTER_CASSETTE);
+    int rc;
+
+    if (state == CAS_VALID) {
+        printf("kept existing %s (a valid cassette; not overwritten)\n", path);
+        return 0;
+    }
+    if (!e)
+        return HR_EXIT_INTERNAL;
+    rc = write_new(path, (const char *)e->data, e->len, state == CAS_INVALID);
+    if (rc == 0)
+        printf("%s %s (a Stripe customer and payment lifecycle)\n",
+               state == CAS_INVALID ? "replaced" : "wrote", path);
     return rc;
+}
+
+/* Lints the new scenario: a kept cassette may not fit it. */
+static void lint_written(const char *file)
+{
+    struct problems p = {"", 0};
+
+    if (hr_lint_file(file, NULL, note_problem, &p) == 0)
+        return;
+    fprintf(stderr,
+            "hookreplay init: %s does not lint clean with the "
+            "cassette next to it:\n",
+            file);
+    hr_lint_file(file, NULL, print_problem, NULL);
 }
 
 static int url_ok(const char *u)
@@ -185,7 +247,10 @@ int cmd_init(int argc, char **argv)
 {
     const char *file = NULL;
     const char *url = "http://127.0.0.1:8080/webhooks/stripe";
+    struct problems p = {"", 0};
+    enum cas_state state;
     int i, force = 0, rc;
+    char *cas;
 
     for (i = 1; i < argc; i++) {
         if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
@@ -206,13 +271,28 @@ int cmd_init(int argc, char **argv)
     }
     if (!file)
         file = "scenario.json";
+    cas = cassette_path(file);
+    if (!cas)
+        return HR_EXIT_INTERNAL;
+    state = cassette_state(cas, &p);
+    if (state == CAS_INVALID && !force) {
+        fprintf(stderr,
+                "hookreplay init: %s exists and is not a valid cassette "
+                "(%s): move it away, or --force replaces it with the "
+                "starter cassette\n",
+                cas, p.first);
+        hr_free(cas);
+        return HR_EXIT_INPUT;
+    }
     rc = write_scenario(file, url, force);
+    if (rc == 0)
+        printf("wrote %s\n", file);
+    if (rc == 0)
+        rc = write_cassette(cas, state);
+    hr_free(cas);
     if (rc)
         return rc;
-    printf("wrote %s\n", file);
-    rc = write_cassette(file);
-    if (rc)
-        return rc;
+    lint_written(file);
     printf("next: hookreplay lint %s\n"
            "      HOOKREPLAY_SECRET=whsec_... hookreplay run %s\n",
            file, file);

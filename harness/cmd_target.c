@@ -237,7 +237,9 @@ static int serve(const struct hr_reftarget_opts *o)
     signal(SIGPIPE, SIG_IGN);
     t = hr_reftarget_start(o, &err);
     if (!t) {
-        fprintf(stderr, "hookreplay target: %s\n", err.msg);
+        /* the library names itself; say it once */
+        fprintf(stderr, "hookreplay target: %s\n",
+                strncmp(err.msg, "target: ", 8) ? err.msg : err.msg + 8);
         return err.code ? err.code : HR_EXIT_INTERNAL;
     }
     printf("listening on %s\n", hr_reftarget_addr(t));
@@ -262,6 +264,15 @@ static int run_target(const struct target_args *a, struct hr_reftarget_opts *o)
         return err.code ? err.code : HR_EXIT_INPUT;
     }
     rc = load_secrets(a, &secrets, &n_secrets);
+    if (rc == 0 && n_secrets == 0 && o->mode != HR_REFTARGET_NAIVE &&
+        p->scheme != HR_SCHEME_NONE) {
+        fprintf(stderr,
+                "hookreplay target: --mode %s needs a secret to verify "
+                "signatures: set HOOKREPLAY_SECRET (one per line) or give "
+                "--secret-file F\n",
+                hr_reftarget_mode_name(o->mode));
+        rc = HR_EXIT_INPUT;
+    }
     if (rc == 0) {
         o->profile = p;
         o->secrets = (const char *const *)secrets;

@@ -37,6 +37,10 @@ enum hr_dist {
 
 #define HR_MAX_PCTS 8
 #define HR_MAX_SCRIPT 16
+/* One event fans out to at most this many deliveries (docs/faults.md). */
+#define HR_MAX_DELIVERIES_PER_EVENT 64
+/* A duplicate rule's copies: the original and its copies fit the above. */
+#define HR_MAX_COPIES (HR_MAX_DELIVERIES_PER_EVENT - 1)
 
 /* A delay distribution; every parameter is in milliseconds. */
 struct hr_delay {
@@ -109,9 +113,26 @@ struct hr_faults {
 /* The signature fault code for a tampered body (not a signer fault). */
 #define HR_SIG_TAMPERED_CODE (-1)
 
+/* Receives one problem: ptr is the RFC 6901 pointer of the value at
+ * fault (keys escaped: "~" as "~0", "/" as "~1"), what says why. */
+typedef void (*hr_fault_problem_fn)(void *ud, const char *ptr,
+                                    const char *what);
+
+/*
+ * Parses a "faults" array found at pointer where ("/faults"), sending
+ * every problem of every rule to fn, not just the first. Returns the
+ * number of problems (0: out holds the rules). out is filled as far as
+ * it parsed either way: release it with hr_faults_free.
+ */
+int hr_faults_parse_each(const cJSON *arr, const char *where,
+                         hr_fault_problem_fn fn, void *ud,
+                         struct hr_faults *out);
+
 /*
  * Parses a "faults" array. origin and where name the place in errors
- * ("scenario.json", "/faults"). Returns 0 or -1 with err.
+ * ("scenario.json", "/faults"): the first problem goes to err as
+ * "ORIGIN: POINTER: what". Returns 0 or -1 with err; out is released
+ * with hr_faults_free either way.
  */
 int hr_faults_parse(const cJSON *arr, const char *origin, const char *where,
                     struct hr_faults *out, struct hr_err *err);

@@ -2,6 +2,7 @@
 /* Lint: reports every problem of a cassette, scenario or profile file. */
 #include "lint.h"
 #include "cassette.h"
+#include "jsonx.h"
 #include "profile.h"
 #include "sign.h"
 
@@ -21,8 +22,6 @@ struct ep {
     char *name;
     struct hr_profile *profile; /* NULL when it did not load */
     int used;                   /* webhooks go to it */
-    int64_t *unsendable;        /* per fault rule: deliveries it may reach that
-                                   the profile's scheme cannot fault that way */
 };
 
 static void problem(struct lint *l, const char *fmt, ...)
@@ -201,7 +200,6 @@ static void free_eps(struct ep *eps, size_t n)
     for (i = 0; i < n; i++) {
         hr_free(eps[i].name);
         hr_profile_free(eps[i].profile);
-        hr_free(eps[i].unsendable);
     }
     hr_free(eps);
 }
@@ -240,7 +238,35 @@ static struct ep *load_eps(struct lint *l, const char *path,
     return eps;
 }
 
-/* 1 when rule r can pick delivery it (p > 0 may draw it). */
+/* ---- signature rules a scheme cannot express -------------------------- */
+
+/* Why scheme s cannot carry signature fault f, or NULL when it can. */
+static const char *inexpressible(enum hr_scheme s, int f)
+{
+    if (f != HR_SIG_STALE && f != HR_SIG_ROTATED)
+        return NULL;
+    if (hr_sig_fault_applies(s, (enum hr_sig_fault)f))
+        return NULL;
+    if (f == HR_SIG_STALE)
+        return "its signature covers no timestamp, so no signature can be "
+               "made too old";
+    return "its header carries one signature, so a retired secret's "
+           "signature cannot go beside the real one";
+}
+
+static int has_sig_rules(const struct hr_scenario *s)
+{
+    size_t i;
+
+    for (i = 0; i < s->faults.n; i++)
+        if (s->faults.rules[i].action == HR_FA_SIGNATURE &&
+            (s->faults.rules[i].sig_fault == HR_SIG_STALE ||
+             s->faults.rules[i].sig_fault == HR_SIG_ROTATED))
+            return 1;
+    return 0;
+}
+
+/* 1 when rule r matches delivery it, whatever its p. */
 static int may_match(const struct hr_fault_rule *r,
                      const struct hr_interaction *it)
 {
@@ -251,60 +277,135 @@ static int may_match(const struct hr_fault_rule *r,
         return 0;
     if (r->object && strcmp(r->object, obj))
         return 0;
-    return it->seq >= r->seq_lo && it->seq <= r->seq_hi && r->p > 0;
+    return it->seq >= r->seq_lo && it->seq <= r->seq_hi;
 }
 
-/*
- * Counts, per signature rule, the deliveries of endpoint e it may pick
- * that e's scheme cannot fault that way: the run would send them with
- * a forged signature instead, which tests something else.
- */
-static void count_unsendable(struct lint *l, const struct hr_interaction *it,
-                             struct ep *e)
+/* The line of pointer ptr in file path, or 0. */
+static int line_of(const char *path, const char *ptr)
 {
-    const struct hr_faults *f = l->s ? &l->s->faults : NULL;
+    struct hr_err err = {0, ""};
+    size_t len = 0, off;
+    char *text = path ? hr_read_file(path, &len, &err) : NULL;
+    int line = 0, col;
+
+    off = text ? hr_json_locate(text, len, ptr) : HR_JSON_NOT_FOUND;
+    if (off != HR_JSON_NOT_FOUND)
+        hr_text_position(text, off, &line, &col);
+    hr_free(text);
+    return line;
+}
+
+/* Each endpoint's profile where a target sends to it, else NULL. */
+static struct hr_profile **sig_profiles(const struct hr_scenario *s,
+                                        const struct hr_cassette_header *h,
+                                        const char *dir)
+{
+    struct hr_profile **p = hr_calloc(h->n_endpoints + 1, sizeof(*p));
     size_t i;
 
-    for (i = 0; f && i < f->n; i++) {
-        const struct hr_fault_rule *r = &f->rules[i];
+    for (i = 0; p && i < h->n_endpoints; i++) {
+        struct hr_target_cfg *t =
+            hr_scenario_target((struct hr_scenario *)s, h->endpoints[i].name);
+        struct hr_err err = {0, ""};
 
-        if (r->action != HR_FA_SIGNATURE || r->sig_fault <= 0 ||
-            hr_sig_fault_applies(e->profile->scheme,
-                                 (enum hr_sig_fault)r->sig_fault) ||
-            !may_match(r, it))
+        if (t) /* a profile that does not load is reported elsewhere */
+            p[i] = hr_profile_load(
+                t->profile ? t->profile : h->endpoints[i].profile, dir, &err);
+    }
+    return p;
+}
+
+/* Marks hit[endpoint * n_rules + rule] for each delivery a rule the
+ * endpoint's scheme cannot express matches. */
+static void sig_scan(const struct hr_scenario *s, struct hr_cassette_reader *r,
+                     struct hr_profile **p, unsigned char *hit)
+{
+    const struct hr_cassette_header *h = hr_cassette_header(r);
+    struct hr_interaction it;
+    struct hr_err err = {0, ""};
+    size_t i, e, nr = s->faults.n;
+
+    hr_interaction_init(&it);
+    while (hr_cassette_next(r, &it, &err) == 1) {
+        for (e = 0; e < h->n_endpoints; e++)
+            if (strcmp(h->endpoints[e].name, it.endpoint) == 0)
+                break;
+        if (it.kind != HR_KIND_WEBHOOK || e == h->n_endpoints || !p[e])
             continue;
-        if (!e->unsendable)
-            e->unsendable = hr_calloc(f->n, sizeof(int64_t));
-        if (e->unsendable)
-            e->unsendable[i]++;
+        for (i = 0; i < nr; i++) {
+            const struct hr_fault_rule *f = &s->faults.rules[i];
+
+            if (f->action == HR_FA_SIGNATURE &&
+                inexpressible(p[e]->scheme, f->sig_fault) && may_match(f, &it))
+                hit[e * nr + i] = 1;
+        }
+    }
+    hr_interaction_clear(&it);
+}
+
+static void sig_report(struct lint *l, const struct hr_scenario *s,
+                       const struct hr_cassette_header *h,
+                       struct hr_profile **p, const unsigned char *hit)
+{
+    size_t i, e, nr = s->faults.n;
+
+    for (i = 0; i < nr; i++) {
+        const struct hr_fault_rule *f = &s->faults.rules[i];
+        char ptr[64], at[32] = "";
+        int line;
+
+        snprintf(ptr, sizeof(ptr), "/faults/%zu/action/signature", i);
+        for (e = 0; e < h->n_endpoints; e++) {
+            if (!hit[e * nr + i])
+                continue;
+            line = line_of(s->path, ptr);
+            if (line)
+                snprintf(at, sizeof(at), ":%d", line);
+            problem(l,
+                    "%s%s: %s: \"%s\" cannot be sent to endpoint '%s' "
+                    "(profile %s): %s. The rule matches deliveries to it "
+                    "(whatever its p): narrow its match (type, object, "
+                    "seq) to other endpoints' events, or drop it",
+                    s->path, at, ptr,
+                    hr_sig_fault_name((enum hr_sig_fault)f->sig_fault),
+                    h->endpoints[e].name, p[e]->name,
+                    inexpressible(p[e]->scheme, f->sig_fault));
+        }
     }
 }
 
-static void report_unsendable(struct lint *l, const struct ep *eps, size_t n)
+int hr_lint_sig_rules(const struct hr_scenario *s, const char *profile_dir,
+                      hr_problem_fn fn, void *ud)
 {
-    const struct hr_faults *f = &l->s->faults;
-    size_t i, k;
+    struct lint l = {fn, ud, 0, s};
+    struct hr_err err = {0, ""};
+    struct hr_cassette_reader *r;
+    const struct hr_cassette_header *h;
+    struct hr_profile **p = NULL;
+    unsigned char *hit = NULL;
+    size_t i;
 
-    for (k = 0; k < n; k++) {
-        for (i = 0; eps[k].unsendable && i < f->n; i++) {
-            int stale = f->rules[i].sig_fault == HR_SIG_STALE;
-
-            if (!eps[k].unsendable[i])
-                continue;
-            problem(l,
-                    "%s: /faults/%zu/action/signature: \"%s\" needs %s, "
-                    "but endpoint '%s' (profile %s) has %s: %lld "
-                    "matching deliveries to it would be sent with a "
-                    "forged signature instead",
-                    l->s->path, i,
-                    hr_sig_fault_name((enum hr_sig_fault)f->rules[i].sig_fault),
-                    stale ? "a signed timestamp"
-                          : "several signatures in one header",
-                    eps[k].name, eps[k].profile->name,
-                    stale ? "none" : "one signature only",
-                    (long long)eps[k].unsendable[i]);
-        }
+    if (!has_sig_rules(s) || !s->cassette ||
+        (!s->cassette_mem && strcmp(s->cassette, "-") == 0))
+        return 0;
+    r = s->cassette_mem ? hr_cassette_open_mem(s->cassette, s->cassette_mem,
+                                               s->cassette_mem_len, &err)
+                        : hr_cassette_open(s->cassette, &err);
+    if (!r)
+        return 0; /* the cassette's own problem is reported where read */
+    h = hr_cassette_header(r);
+    p = sig_profiles(s, h, profile_dir);
+    hit = hr_calloc(h->n_endpoints * s->faults.n + 1, 1);
+    if (p && hit) {
+        sig_scan(s, r, p, hit);
+        sig_report(&l, s, h, p, hit);
     }
+    for (i = 0; p && i < h->n_endpoints; i++)
+        hr_profile_free(p[i]);
+    hr_free(p);
+    hr_free(hit);
+    hr_cassette_close(r);
+    return l.n_problems;
 }
 
 static void lint_interactions(struct lint *l, struct hr_cassette_reader *r,
@@ -332,8 +433,6 @@ static void lint_interactions(struct lint *l, struct hr_cassette_reader *r,
             e->used = 1;
         if (e && e->profile)
             check_event(l, path, &it, e->profile);
-        if (e && e->profile)
-            count_unsendable(l, &it, e);
     }
     hr_interaction_clear(&it);
 }
@@ -430,12 +529,12 @@ static void lint_scenario(struct lint *l, const char *path, const char *dir)
         l->s = s;
         lint_cassette(l, s->cassette, s, s->profile_dir ? s->profile_dir : dir,
                       &eps, &n);
-        if (eps) {
+        if (eps)
             check_targets(l, s, eps, n);
-            report_unsendable(l, eps, n);
-        }
         free_eps(eps, n);
         l->s = NULL;
+        l->n_problems += hr_lint_sig_rules(
+            s, s->profile_dir ? s->profile_dir : dir, l->fn, l->ud);
     }
     hr_scenario_free(s);
 }

@@ -32,4 +32,14 @@ enum hr_lint_kind hr_lint_detect(const char *path);
 int hr_lint_file(const char *path, const char *profile_dir, hr_problem_fn fn,
                  void *ud);
 
+/*
+ * The signature rules ("stale", "rotated") that match deliveries to an
+ * endpoint whose scheme cannot express them, whatever the rules' p: each
+ * (rule, endpoint) goes to fn. A run refuses what this finds, so lint
+ * and run agree. Reads s's cassette (not stdin); profiles come from
+ * profile_dir first. Returns the number of problems.
+ */
+int hr_lint_sig_rules(const struct hr_scenario *s, const char *profile_dir,
+                      hr_problem_fn fn, void *ud);
+
 #endif

@@ -2,11 +2,12 @@
 /* The streaming planner: pacing, reorder windows and fault rules. */
 #include "plan.h"
 #include "heap.h"
+#include "lint.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-#define MAX_DRAFTS 64
+#define MAX_DRAFTS HR_MAX_DELIVERIES_PER_EVENT
 
 struct held {
     struct hr_interaction it;
@@ -492,6 +493,15 @@ static int needs_empirical(const struct hr_scenario *s)
     return 0;
 }
 
+/* Keeps the first problem found by a check shared with lint. */
+static void first_problem(void *ud, const char *msg)
+{
+    struct hr_err *err = ud;
+
+    if (!err->msg[0])
+        hr_errf(err, HR_EXIT_INPUT, "%s", msg);
+}
+
 struct hr_planner *hr_planner_new(const struct hr_scenario *s,
                                   struct hr_cassette_reader *r,
                                   struct hr_err *err)
@@ -506,6 +516,11 @@ struct hr_planner *hr_planner_new(const struct hr_scenario *s,
     p->rd = r;
     p->group_rule = -1;
     p->heap.before = item_before_v;
+    err->msg[0] = '\0';
+    if (hr_lint_sig_rules(s, s->profile_dir, first_problem, err)) {
+        hr_free(p);
+        return NULL;
+    }
     if (needs_empirical(s) &&
         (strcmp(s->cassette, "-") == 0 && !s->cassette_mem)) {
         hr_errf(err, HR_EXIT_INPUT,

@@ -82,6 +82,7 @@ struct ctx {
     hr_problem_fn fn; /* lint: every problem goes here */
     void *ud;
     int n_problems;
+    int probe_failed; /* a probe was given but did not parse */
 };
 
 /* Reports a problem at JSON pointer ptr; returns -1. */
@@ -692,6 +693,12 @@ static int settle_snapshots(struct ctx *c, struct hr_scenario *s)
     return 0;
 }
 
+/* A fault rule's problem, located like every other one. */
+static void fault_problem(void *ud, const char *ptr, const char *what)
+{
+    bad(ud, ptr, what);
+}
+
 /* Faults and the probe have parsers of their own; the rest comes later. */
 static int parse_sections(struct ctx *c, const cJSON *j, struct hr_scenario *s)
 {
@@ -700,12 +707,13 @@ static int parse_sections(struct ctx *c, const cJSON *j, struct hr_scenario *s)
     struct hr_err e = {0, ""};
     int rc = 0;
 
-    if (hr_faults_parse(cJSON_GetObjectItemCaseSensitive(j, "faults"),
-                        c->origin, "/faults", &s->faults, &e))
+    if (hr_faults_parse_each(cJSON_GetObjectItemCaseSensitive(j, "faults"),
+                             "/faults", fault_problem, c, &s->faults))
+        rc = -1;
+    if (hr_probe_parse(probe, c->origin, c->dir, &s->probe, &e)) {
+        c->probe_failed = 1;
         rc = relay(c, &e);
-    e.msg[0] = '\0';
-    if (hr_probe_parse(probe, c->origin, c->dir, &s->probe, &e))
-        rc = relay(c, &e);
+    }
     e.msg[0] = '\0';
     if (hr_recon_parse(cJSON_GetObjectItemCaseSensitive(probe, "collections"),
                        cJSON_GetObjectItemCaseSensitive(j, "reconcile"),
@@ -764,6 +772,8 @@ static int check_measurable(struct ctx *c, const struct hr_scenario *s)
     const struct hr_probe_cfg *p = s->probe;
     int rc = 0;
 
+    if (c->probe_failed)
+        return 0; /* its own problem is reported: no guesses after it */
     if (t->has_max_forged_accepted && !p)
         rc = bad(c, "/thresholds/max_forged_accepted",
                  "cannot be measured without a probe (\"probe\": {\"http\": "
@@ -897,7 +907,7 @@ static struct hr_scenario *parse_file(struct ctx *c, const char *path)
 
 struct hr_scenario *hr_scenario_load(const char *path, struct hr_err *err)
 {
-    struct ctx c = {path, NULL, err, NULL, 0, NULL, NULL, 0};
+    struct ctx c = {path, NULL, err, NULL, 0, NULL, NULL, 0, 0};
     struct hr_scenario *s = parse_file(&c, path);
 
     if (s && c.n_problems) {
@@ -911,7 +921,7 @@ int hr_scenario_lint(const char *path, hr_problem_fn fn, void *ud,
                      struct hr_scenario **out)
 {
     struct hr_err err = {0, ""};
-    struct ctx c = {path, NULL, &err, NULL, 0, fn, ud, 0};
+    struct ctx c = {path, NULL, &err, NULL, 0, fn, ud, 0, 0};
     struct hr_scenario *s = parse_file(&c, path);
 
     if (out)

@@ -193,9 +193,9 @@ static const char sig_faults[] =
     " {\"match\": {\"type\": \"no.such\"},"
     "  \"action\": {\"signature\": \"stale\"}}]";
 
-START_TEST(lint_reports_signature_faults_the_profile_cannot_send)
+START_TEST(lint_refuses_signature_faults_the_profile_cannot_send_whatever_p)
 {
-    char *dir = t_tmpdir(), cas[600];
+    char *dir = t_tmpdir(), cas[600], *scen;
     struct hr_err err;
     struct seen s;
     FILE *f;
@@ -207,21 +207,151 @@ START_TEST(lint_reports_signature_faults_the_profile_cannot_send)
     ck_assert_int_eq(
         hr_import_github(HR_SRC_DIR "/tests/data/github-payloads", f, &err), 0);
     fclose(f);
-    ck_assert_int_eq(
-        lint(fault_scenario(dir, "gh.ndjson", "github", sig_faults), &s), 2);
-    ck_assert_msg(strstr(s.text, "/faults/0/action/signature: \"stale\" "
-                                 "needs a signed timestamp, but endpoint "
-                                 "'github' (profile github) has none"),
+    scen = fault_scenario(dir, "gh.ndjson", "github", sig_faults);
+    /* rules 0, 1 and 3 (p 0.1 and p 0 too) match GitHub deliveries;
+     * rule 4 matches none */
+    ck_assert_int_eq(lint(scen, &s), 3);
+    ck_assert_msg(strstr(s.text, ":4: /faults/0/action/signature: \"stale\" "
+                                 "cannot be sent to endpoint 'github' "
+                                 "(profile github): its signature covers "
+                                 "no timestamp"),
                   "%s", s.text);
-    ck_assert_msg(strstr(s.text, "/faults/1/action/signature: \"rotated\" "
-                                 "needs several signatures in one header"),
+    ck_assert_msg(strstr(s.text, ":4: /faults/1/action/signature: "
+                                 "\"rotated\" cannot be sent to endpoint "
+                                 "'github' (profile github): its header "
+                                 "carries one signature"),
                   "%s", s.text);
+    ck_assert_msg(strstr(s.text, "/faults/3/action/signature: \"stale\""), "%s",
+                  s.text);
+    ck_assert_ptr_null(strstr(s.text, "forged signature instead"));
+    ck_assert_ptr_null(strstr(s.text, "/faults/4/"));
     /* a Stripe endpoint signs a timestamp and can carry several */
     ck_assert_int_eq(
         lint(fault_scenario(dir, HR_SRC_DIR "/fixtures/stripe-lifecycle.ndjson",
                             "stripe", sig_faults),
              &s),
         0);
+    free(dir);
+}
+END_TEST
+
+/* The problems of a scenario with these fault rules (a JSON list). */
+static int lint_faults(const char *dir, const char *faults, struct seen *s)
+{
+    char text[4096];
+
+    snprintf(text, sizeof(text),
+             "{\"hookreplay\": \"scenario\", \"version\": 1,\n"
+             " \"cassette\": \"%s\",\n"
+             " \"targets\": {\"stripe\": {\"url\": "
+             "\"http://127.0.0.1:9/\"}},\n"
+             " \"faults\": %s}\n",
+             HR_SRC_DIR "/fixtures/stripe-lifecycle.ndjson", faults);
+    return lint(in_tmp(dir, "f.json", text), s);
+}
+
+START_TEST(lint_reports_every_problem_of_every_fault_rule_with_its_line)
+{
+    char *dir = t_tmpdir();
+    struct seen s;
+
+    ck_assert_int_eq(
+        lint_faults(dir,
+                    "[\n"
+                    "{\"action\": {\"reorder\": {\"window\": 1}}},\n"
+                    "{\"action\": {\"duplicate\": {\"copies\": 0}}},\n"
+                    "{\"//\": \"x\", \"action\": {\"drop\": {}}},\n"
+                    "{\"action\": {\"connection\": \"cut\"}},\n"
+                    "{\"match\": {\"p\": 2, \"type\": 3},\n"
+                    " \"action\": {\"timeout\": 1}},\n"
+                    "{\"action\": {\"script\": [\"deliver\", \"x\"]}},\n"
+                    "{\"action\": {\"signature\": \"nope\"}},\n"
+                    "{\"action\": {\"a/b~\": {}}},\n"
+                    "{\"action\": {\"drop\": {}, \"timeout\": {}}}\n"
+                    "]",
+                    &s),
+        11);
+    ck_assert_msg(strstr(s.text, ":5: /faults/0/action/reorder/window: "), "%s",
+                  s.text);
+    ck_assert_msg(strstr(s.text, ":6: /faults/1/action/duplicate/copies: "),
+                  "%s", s.text);
+    ck_assert_msg(strstr(s.text, ":7: /faults/2/~1~1: fault rules do not "
+                                 "accept \"//\" comments"),
+                  "%s", s.text);
+    ck_assert_msg(strstr(s.text, ":8: /faults/3/action/connection: "), "%s",
+                  s.text);
+    ck_assert_msg(strstr(s.text, ":9: /faults/4/match/type: "), "%s", s.text);
+    ck_assert_msg(strstr(s.text, ":9: /faults/4/match/p: "), "%s", s.text);
+    ck_assert_msg(strstr(s.text, ":10: /faults/4/action/timeout: "), "%s",
+                  s.text);
+    ck_assert_msg(strstr(s.text, ":11: /faults/5/action/script/1: "), "%s",
+                  s.text);
+    ck_assert_msg(strstr(s.text, ":12: /faults/6/action/signature: "), "%s",
+                  s.text);
+    ck_assert_msg(strstr(s.text, ":13: /faults/7/action/a~1b~0: unknown "
+                                 "action"),
+                  "%s", s.text);
+    ck_assert_msg(strstr(s.text, ":14: /faults/8/action: must be an object "
+                                 "with exactly one action"),
+                  "%s", s.text);
+    free(dir);
+}
+END_TEST
+
+START_TEST(fault_limits_agree_with_the_plan_and_forms_do_not_mix)
+{
+    char *dir = t_tmpdir();
+    struct seen s;
+
+    ck_assert_int_eq(
+        lint_faults(dir, "[{\"action\": {\"duplicate\": {\"copies\": 64}}}]",
+                    &s),
+        1);
+    ck_assert_msg(strstr(s.text, "/faults/0/action/duplicate/copies: must be "
+                                 "an integer from 1 to 63: an event fans "
+                                 "out to at most 64 deliveries"),
+                  "%s", s.text);
+    ck_assert_int_eq(
+        lint_faults(dir, "[{\"action\": {\"duplicate\": {\"copies\": 63}}}]",
+                    &s),
+        0);
+    ck_assert_int_eq(
+        lint_faults(dir,
+                    "[{\"action\": {\"delay\": {\"ms\": 1, \"sd_ms\": 4}}},"
+                    " {\"action\": {\"delay\": {\"min_ms\": 1, "
+                    "\"max_ms\": 4, \"shape\": 2}}},"
+                    " {\"action\": {\"delay\": {\"mean_ms\": 5, "
+                    "\"sd_ms\": 1}}}]",
+                    &s),
+        2);
+    ck_assert_msg(strstr(s.text, "/faults/0/action/delay/sd_ms: does not "
+                                 "belong to a fixed delay (ms)"),
+                  "%s", s.text);
+    ck_assert_msg(strstr(s.text, "/faults/1/action/delay/shape: does not "
+                                 "belong to a uniform delay (min_ms, max_ms)"),
+                  "%s", s.text);
+    free(dir);
+}
+END_TEST
+
+START_TEST(a_probe_that_failed_to_parse_brings_no_follow_on_errors)
+{
+    char *dir = t_tmpdir();
+    struct seen s;
+    char text[1024];
+
+    snprintf(text, sizeof(text),
+             "{\"hookreplay\": \"scenario\", \"version\": 1,\n"
+             " \"cassette\": \"%s\",\n"
+             " \"targets\": {\"stripe\": {\"url\": "
+             "\"http://127.0.0.1:9/\"}},\n"
+             " \"probe\": {\"//\": \"c\", \"http\": \"http://127.0.0.1:9/s\",\n"
+             "   \"applied\": {\"counts\": \"/counts\"}},\n"
+             " \"thresholds\": {\"max_duplicates_processed\": 0}}\n",
+             HR_SRC_DIR "/fixtures/stripe-lifecycle.ndjson");
+    ck_assert_int_eq(lint(in_tmp(dir, "p.json", text), &s), 1);
+    ck_assert_msg(strstr(s.text, "/probe"), "%s", s.text);
+    ck_assert_ptr_null(strstr(s.text, "max_duplicates_processed"));
     free(dir);
 }
 END_TEST
@@ -456,7 +586,12 @@ int main(void)
     tcase_add_test(tc, lint_reports_every_scenario_problem_by_pointer_and_line);
     tcase_add_test(tc,
                    lint_reports_a_missing_secrets_file_and_a_missing_target);
-    tcase_add_test(tc, lint_reports_signature_faults_the_profile_cannot_send);
+    tcase_add_test(
+        tc, lint_refuses_signature_faults_the_profile_cannot_send_whatever_p);
+    tcase_add_test(
+        tc, lint_reports_every_problem_of_every_fault_rule_with_its_line);
+    tcase_add_test(tc, fault_limits_agree_with_the_plan_and_forms_do_not_mix);
+    tcase_add_test(tc, a_probe_that_failed_to_parse_brings_no_follow_on_errors);
     tcase_add_test(tc, scenario_load_names_the_unknown_field);
     tcase_add_test(tc,
                    duplicate_snapshots_default_to_eight_with_collections_only);
