@@ -176,8 +176,10 @@ START_TEST(resets_mid_body_are_applied_by_naive_then_again_on_retry)
     ck_assert_str_eq(first_step(event_at(&n, 3)), "reset");
     ck_assert_int_eq(t_json_num(n.result, "totals.injected_failures"), 3);
     ck_assert_str_eq(check_result(&n, "max_duplicates_processed"), "fail");
-    /* all three: without the stall the RST often beats the reader */
-    ck_assert_int_eq(check_value(&n, "max_duplicates_processed"), 3);
+    /* up to all three; on a loaded machine the RST can still beat the
+     * reader of a request the single worker has not reached */
+    ck_assert_int_ge(check_value(&n, "max_duplicates_processed"), 1);
+    ck_assert_int_le(check_value(&n, "max_duplicates_processed"), 3);
     ck_assert_int_eq(n.exit_code, 1);
     ck_assert_str_eq(check_result(&c, "max_duplicates_processed"), "pass");
     ck_assert_str_eq(check_result(&c, "min_delivery_rate"), "pass");
