@@ -670,6 +670,12 @@ START_TEST(journal_counts_match_the_requests_made)
     ck_assert_int_eq((int)t_json_num(j, "retry_after.given"), 2);
     ck_assert_int_eq((int)t_json_num(j, "retry_after.honoured"), 1);
     ck_assert_int_eq((int)t_json_num(j, "retry_after.violated"), 1);
+    ck_assert_int_eq(
+        (int)t_json_num(j, "retry_after.violated_per_route./v1/customers"), 1);
+    ck_assert_int_eq(
+        cJSON_GetArraySize(cJSON_GetObjectItem(
+            cJSON_GetObjectItem(j, "retry_after"), "violated_per_route")),
+        1);
     ck_assert_int_eq((int)t_json_num(j, "calls_per_status.429"), 2);
     ck_assert(t_json_num(j, "polling_rate_per_s") > 0);
     assert_calls_over_time(j, 11);
