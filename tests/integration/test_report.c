@@ -785,6 +785,86 @@ static int charted_calls(const char *html)
     return total;
 }
 
+/* Occurrences of needle in hay. */
+static int count_of(const char *hay, const char *needle)
+{
+    int n = 0;
+
+    while ((hay = strstr(hay, needle))) {
+        n++;
+        hay += strlen(needle);
+    }
+    return n;
+}
+
+/*
+ * Deliveries are worded as in the text summary: delivered of sendable,
+ * dropped counted apart, and each dropped event labelled in the
+ * timeline.
+ */
+static void check_delivery_wording(const char *dir, const cJSON *res)
+{
+    char *html = slurp(path_in(dir, "report.html"));
+    char *md = slurp(path_in(dir, "report.md")), want[200];
+    double events = t_json_num(res, "totals.events");
+    double dropped = t_json_num(res, "totals.dropped");
+    const cJSON *ev;
+    int originals = 0;
+
+    ck_assert(dropped > 1);
+    snprintf(want, sizeof(want),
+             "**Deliveries:** %g of %g sendable events delivered (",
+             t_json_num(res, "totals.delivered"), events - dropped);
+    ck_assert_msg(strstr(md, want) != NULL, "%s", md);
+    snprintf(want, sizeof(want),
+             "; %g dropped on purpose (never sent: only the API has them)",
+             dropped);
+    ck_assert_msg(strstr(md, want) != NULL, "%s", md);
+    snprintf(want, sizeof(want), "delivered of %g sendable (%g dropped)",
+             events - dropped, dropped);
+    ck_assert_ptr_nonnull(strstr(html, want));
+    cJSON_ArrayForEach(ev, cJSON_GetObjectItem(res, "events"))
+    {
+        originals += cJSON_IsTrue(cJSON_GetObjectItem(ev, "dropped")) &&
+                     t_json_num(ev, "copy") == 0;
+    }
+    ck_assert_int_eq(originals, (int)dropped);
+    ck_assert_int_eq(count_of(html, ">dropped: only the API has it</text>"),
+                     originals);
+    free(html);
+    free(md);
+}
+
+/* Retry-After violations, when there are any, show with their routes. */
+static void check_retry_after_shown(const char *dir, const cJSON *res)
+{
+    char *html = slurp(path_in(dir, "report.html"));
+    char *md = slurp(path_in(dir, "report.md")), want[200];
+    const cJSON *api = cJSON_GetObjectItem(res, "api"), *r;
+    const cJSON *per = cJSON_GetObjectItem(
+        cJSON_GetObjectItem(api, "retry_after"), "violated_per_route");
+    double violated = t_json_num(api, "retry_after.violated"), sum = 0;
+
+    ck_assert(cJSON_IsObject(per));
+    cJSON_ArrayForEach(r, per)
+    {
+        sum += r->valuedouble;
+        snprintf(want, sizeof(want), "%s x%g", r->string, r->valuedouble);
+        ck_assert_msg(strstr(md, want) != NULL, "%s", md);
+        snprintf(want, sizeof(want),
+                 "on <span class=\"id\">%s</span></td><td class=\"badv\">"
+                 "%g</td>",
+                 r->string, r->valuedouble);
+        ck_assert_msg(strstr(html, want) != NULL, "%s", want);
+    }
+    ck_assert(sum == violated);
+    snprintf(want, sizeof(want),
+             violated > 0 ? "**violated %g** (" : "violated %g.", violated);
+    ck_assert_msg(strstr(md, want) != NULL, "%s", md);
+    free(html);
+    free(md);
+}
+
 static void check_naive_renders(const char *dir, const cJSON *res)
 {
     char *html = slurp(path_in(dir, "report.html"));
@@ -864,6 +944,9 @@ START_TEST(demo_results_match_the_schema_and_render_state_and_api)
         cJSON_GetObjectItem(rn, "reconciliation"), "consistent")));
     check_naive_renders(naive, rn);
     check_correct_renders(correct, rc);
+    check_delivery_wording(naive, rn);
+    check_delivery_wording(correct, rc);
+    check_retry_after_shown(correct, rc);
     cJSON_Delete(rn);
     cJSON_Delete(rc);
 }
@@ -898,6 +981,89 @@ static void hostile_state(const char *from, const char *to)
     free(txt);
     cJSON_Delete(res);
 }
+
+/* Sets a number at a dotted path of an existing object. */
+static void set_num(cJSON *root, const char *parent, const char *key, double v)
+{
+    cJSON *o = root;
+    char buf[64], *part, *save = NULL;
+
+    snprintf(buf, sizeof(buf), "%s", parent);
+    for (part = strtok_r(buf, ".", &save); part && o;
+         part = strtok_r(NULL, ".", &save))
+        o = cJSON_GetObjectItem(o, part);
+    ck_assert_ptr_nonnull(o);
+    if (cJSON_GetObjectItem(o, key))
+        cJSON_ReplaceItemInObject(o, key, cJSON_CreateNumber(v));
+    else
+        cJSON_AddNumberToObject(o, key, v);
+}
+
+/* Renders res in fmt to dir/name; returns the text (caller frees). */
+static char *render(const char *res, const char *fmt, const char *to)
+{
+    char *argv[] = {HR_BIN,      "report", "render",   (char *)res, "--format",
+                    (char *)fmt, "-o",     (char *)to, NULL};
+    struct t_result r;
+
+    ck_assert_int_eq(run_cmd(argv, &r), 0);
+    t_result_free(&r);
+    return slurp(to);
+}
+
+START_TEST(reports_say_one_event_in_the_singular_and_name_violated_routes)
+{
+    char *out = demo_run(), *dir = tmpdir();
+    char *one = path_in(dir, "one.json"), *md, *html, *xml, *txt;
+    cJSON *res = t_read_json(path_in(out, "naive/result.json")), *ra;
+
+    ck_assert_ptr_nonnull(res);
+    set_num(res, "totals", "dropped", 1);
+    set_num(res, "totals", "retries", 1);
+    set_num(res, "totals", "attempts", 1);
+    set_num(res, "reconciliation", "lost_events", 1);
+    set_num(res, "reconciliation", "objects", 1);
+    set_num(res, "reconciliation", "consistent_objects", 0);
+    set_num(res, "reconciliation", "extra", 0);
+    set_num(res, "api", "calls", 1);
+    ra = cJSON_GetObjectItem(cJSON_GetObjectItem(res, "api"), "retry_after");
+    set_num(res, "api.retry_after", "given", 3);
+    set_num(res, "api.retry_after", "violated", 3);
+    cJSON_ReplaceItemInObject(ra, "honoured_all", cJSON_CreateFalse());
+    cJSON_DeleteItemFromObject(ra, "violated_per_route");
+    cJSON_AddNumberToObject(cJSON_AddObjectToObject(ra, "violated_per_route"),
+                            "/v1/events", 3);
+    txt = cJSON_Print(res);
+    ck_assert_int_eq(t_write_file(one, txt, strlen(txt)), 0);
+    free(txt);
+    md = render(one, "md", path_in(dir, "one.md"));
+    html = render(one, "html", path_in(dir, "one.html"));
+    xml = render(one, "junit", path_in(dir, "one.xml"));
+    ck_assert_msg(strstr(md, "; 1 dropped on purpose (never sent: only the "
+                             "API has it)") != NULL,
+                  "%s", md);
+    ck_assert_msg(strstr(md, "1 attempt, 1 retry.") != NULL, "%s", md);
+    ck_assert_msg(strstr(md, "of 1 object wrong") != NULL, "%s", md);
+    ck_assert_msg(strstr(md, ". 1 event never applied.") != NULL, "%s", md);
+    ck_assert_msg(strstr(md, "**Provider API:** 1 call by") != NULL, "%s", md);
+    ck_assert_msg(strstr(md, "**violated 3** (/v1/events x3).") != NULL, "%s",
+                  md);
+    ck_assert_ptr_nonnull(strstr(html, "on <span class=\"id\">/v1/events"
+                                       "</span></td><td class=\"badv\">3<"));
+    ck_assert_ptr_nonnull(strstr(html, "dropped: never sent, only the API "
+                                       "has it"));
+    ck_assert_ptr_nonnull(strstr(html, "of 1 object wrong"));
+    ck_assert_ptr_nonnull(strstr(xml, "1 event never applied: "));
+    ck_assert_ptr_nonnull(strstr(xml, "of 1 object wrong"));
+    ck_assert_ptr_null(strstr(md, " 1 events"));
+    ck_assert_ptr_null(strstr(html, " 1 events"));
+    ck_assert_ptr_null(strstr(xml, " 1 events"));
+    free(md);
+    free(html);
+    free(xml);
+    cJSON_Delete(res);
+}
+END_TEST
 
 START_TEST(state_sections_escape_hostile_ids_details_and_routes)
 {
@@ -957,6 +1123,8 @@ int main(void)
     tcase_add_test(tc, scenario_report_formats_are_written_and_checked);
     tcase_add_test(tc, demo_results_match_the_schema_and_render_state_and_api);
     tcase_add_test(tc, state_sections_escape_hostile_ids_details_and_routes);
+    tcase_add_test(
+        tc, reports_say_one_event_in_the_singular_and_name_violated_routes);
     suite_add_tcase(s, tc);
     sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
