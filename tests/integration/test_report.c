@@ -584,6 +584,25 @@ static void assert_sum(const cJSON *m, const char *a, const char *b,
     cJSON_Delete(rb);
 }
 
+/* The merged check called name has result and a note containing note. */
+static void assert_check(const cJSON *m, const char *name, const char *result,
+                         const char *note)
+{
+    const cJSON *c;
+
+    cJSON_ArrayForEach(c, cJSON_GetObjectItem(m, "checks"))
+    {
+        if (strcmp(cJSON_GetObjectItem(c, "name")->valuestring, name))
+            continue;
+        ck_assert_str_eq(cJSON_GetObjectItem(c, "result")->valuestring, result);
+        ck_assert_msg(
+            strstr(cJSON_GetObjectItem(c, "note")->valuestring, note) != NULL,
+            "%s: %s", name, cJSON_GetObjectItem(c, "note")->valuestring);
+        return;
+    }
+    ck_abort_msg("no check %s in the merge", name);
+}
+
 START_TEST(merge_adds_shards_exactly_and_recomputes_percentiles)
 {
     static const char *keys[] = {"totals.events",
@@ -654,7 +673,7 @@ START_TEST(merge_fails_when_a_shard_fails_and_never_judges_dishonestly)
             ->valuestring,
         "fail");
     cJSON_Delete(m);
-    /* a shard judged against other thresholds cannot be re-judged */
+    /* a check one shard lacks is kept, not measured, naming the shard */
     res = t_read_json(a);
     cJSON_DeleteItemFromArray(cJSON_GetObjectItem(res, "checks"), 1);
     txt = cJSON_Print(res);
@@ -665,16 +684,55 @@ START_TEST(merge_fails_when_a_shard_fails_and_never_judges_dishonestly)
     t_result_free(&r);
     assert_schema_valid(merged);
     m = t_read_json(merged);
-    ck_assert_str_eq(
-        cJSON_GetObjectItem(
-            cJSON_GetArrayItem(cJSON_GetObjectItem(m, "checks"), 0), "result")
-            ->valuestring,
-        "not_measured");
-    ck_assert_ptr_nonnull(strstr(
-        cJSON_GetObjectItem(
-            cJSON_GetArrayItem(cJSON_GetObjectItem(m, "checks"), 0), "note")
-            ->valuestring,
-        "different checks"));
+    assert_check(m, "min_delivery_rate", "pass", "merged totals");
+    assert_check(m, "max_ack_p99_ms", "not_measured", "odd.json lacked");
+    cJSON_Delete(m);
+}
+END_TEST
+
+/* A shard run with the given threshold flags (NULL-terminated). */
+static char *shard_with(const char *cassette, char **extra)
+{
+    struct t_server s;
+    char url[200], *out = tmpdir();
+
+    start_target(&s, NULL);
+    snprintf(url, sizeof(url), "%s/webhooks/stripe", s.url);
+    replay(cassette, url, out, env_secret, extra);
+    t_server_stop(&s);
+    return path_in(out, "result.json");
+}
+
+START_TEST(merge_judges_shared_checks_and_keeps_the_others_unmeasured)
+{
+    static char *p99_2s[] = {"--max-ack-p99-ms", "2000", NULL};
+    static char *p99_3s[] = {"--max-ack-p99-ms", "3000", NULL};
+    char *dir = tmpdir(), *merged = path_in(dir, "merged.json");
+    char *ca = path_in(dir, "a.ndjson"), *cb = path_in(dir, "b.ndjson");
+    char *a, *b, *c, lacked[700];
+    struct t_result r;
+    cJSON *m;
+
+    cassette_part(ca, 1, 17);
+    cassette_part(cb, 17, 1000);
+    a = shard_with(ca, p99_2s);
+    b = shard_with(cb, NULL);
+    c = shard_with(cb, p99_3s);
+    ck_assert_int_eq(report_cmd("merge", a, b, "-o", merged, &r), 1);
+    t_result_free(&r);
+    assert_schema_valid(merged);
+    m = t_read_json(merged);
+    ck_assert_int_eq(cJSON_GetArraySize(cJSON_GetObjectItem(m, "checks")), 2);
+    assert_check(m, "min_delivery_rate", "pass", "merged totals");
+    snprintf(lacked, sizeof(lacked), "%s lacked this check", b);
+    assert_check(m, "max_ack_p99_ms", "not_measured", lacked);
+    ck_assert_str_eq(cJSON_GetObjectItem(m, "verdict")->valuestring, "fail");
+    cJSON_Delete(m);
+    ck_assert_int_eq(report_cmd("merge", a, c, "-o", merged, &r), 1);
+    t_result_free(&r);
+    m = t_read_json(merged);
+    assert_check(m, "min_delivery_rate", "pass", "merged totals");
+    assert_check(m, "max_ack_p99_ms", "not_measured", "different thresholds");
     cJSON_Delete(m);
 }
 END_TEST
@@ -926,6 +984,25 @@ static void check_correct_renders(const char *dir, const cJSON *res)
     free(md);
 }
 
+/* Merging a result with drops keeps its delivery rate of the sendable. */
+static void check_merge_counts_drops(const char *dir, const cJSON *res)
+{
+    char *one = path_in(dir, "result.json"), *to = path_in(dir, "twice.json");
+    struct t_result r;
+    cJSON *m;
+
+    report_cmd("merge", one, one, "-o", to, &r);
+    t_result_free(&r);
+    m = t_read_json(to);
+    ck_assert_ptr_nonnull(m);
+    ck_assert(t_json_num(m, "totals.dropped") ==
+              2 * t_json_num(res, "totals.dropped"));
+    ck_assert(t_json_num(m, "totals.delivery_rate") ==
+              t_json_num(res, "totals.delivery_rate"));
+    assert_check(m, "min_delivery_rate", "pass", "merged totals");
+    cJSON_Delete(m);
+}
+
 START_TEST(demo_results_match_the_schema_and_render_state_and_api)
 {
     char *out = demo_run(), naive[100], correct[100];
@@ -947,6 +1024,7 @@ START_TEST(demo_results_match_the_schema_and_render_state_and_api)
     check_delivery_wording(naive, rn);
     check_delivery_wording(correct, rc);
     check_retry_after_shown(correct, rc);
+    check_merge_counts_drops(correct, rc);
     cJSON_Delete(rn);
     cJSON_Delete(rc);
 }
@@ -1120,6 +1198,8 @@ int main(void)
     tcase_add_test(tc, merge_adds_shards_exactly_and_recomputes_percentiles);
     tcase_add_test(tc,
                    merge_fails_when_a_shard_fails_and_never_judges_dishonestly);
+    tcase_add_test(tc,
+                   merge_judges_shared_checks_and_keeps_the_others_unmeasured);
     tcase_add_test(tc, scenario_report_formats_are_written_and_checked);
     tcase_add_test(tc, demo_results_match_the_schema_and_render_state_and_api);
     tcase_add_test(tc, state_sections_escape_hostile_ids_details_and_routes);
