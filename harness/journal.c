@@ -14,6 +14,7 @@ struct route_stat {
     char *route;
     int64_t calls, faults;
     int64_t ra_until_us; /* pending Retry-After deadline, or -1 */
+    int64_t ra_violated; /* calls that came before that deadline */
 };
 
 struct fault_stat {
@@ -122,8 +123,10 @@ static void judge_retry_after(struct hr_journal *j, struct route_stat *r,
     if (r->ra_until_us >= 0) {
         if (e->t_us >= r->ra_until_us)
             j->ra_honoured++;
-        else
+        else {
             j->ra_violated++;
+            r->ra_violated++;
+        }
         r->ra_until_us = -1;
     }
     if (e->status == 429 && e->retry_after_s >= 0) {
@@ -323,6 +326,19 @@ static cJSON *by_fault(const struct hr_journal *j)
     return o;
 }
 
+/* {"route": violations} for each route with at least one. */
+static cJSON *violations_by_route(const struct hr_journal *j)
+{
+    cJSON *o = cJSON_CreateObject();
+    size_t i;
+
+    for (i = 0; o && i < j->n_routes; i++)
+        if (j->routes[i].ra_violated)
+            cJSON_AddNumberToObject(o, j->routes[i].route,
+                                    (double)j->routes[i].ra_violated);
+    return o;
+}
+
 static cJSON *retry_after(const struct hr_journal *j)
 {
     cJSON *o = cJSON_CreateObject();
@@ -336,6 +352,7 @@ static cJSON *retry_after(const struct hr_journal *j)
         cJSON_AddNullToObject(o, "honoured_all");
     else
         cJSON_AddBoolToObject(o, "honoured_all", j->ra_violated == 0);
+    cJSON_AddItemToObject(o, "violated_per_route", violations_by_route(j));
     return o;
 }
 

@@ -49,11 +49,13 @@ int64_t hr_journal_calls(const struct hr_journal *j);
 
 /*
  * The summary for a result file's "api" section, with the polling rate
- * over elapsed_us of run time, and "calls_over_time": {"bucket_ms",
- * "counts"}, calls per bucket of run time from 0 to elapsed_us (or to
- * the last call, if later). Buckets start 50 ms wide and double as the
- * run grows, so there are at most 120 and the counts add up to "calls".
- * NULL out of memory.
+ * over elapsed_us of run time; "retry_after": {"given", "honoured",
+ * "violated", "honoured_all", "violated_per_route": {route: count}} (an
+ * empty object when nothing was violated); and "calls_over_time":
+ * {"bucket_ms", "counts"}, calls per bucket of run time from 0 to
+ * elapsed_us (or to the last call, if later). Buckets start 50 ms wide
+ * and double as the run grows, so there are at most 120 and the counts
+ * add up to "calls". NULL out of memory.
  */
 cJSON *hr_journal_summary(const struct hr_journal *j, int64_t elapsed_us);
 

@@ -33,6 +33,7 @@ struct req {
     int status;
     int64_t retry_after_s;
     int reset;
+    int journaled; /* a hung call, journaled when it was held */
     char route[112];
     char path[208];
     char method[12];
@@ -41,6 +42,7 @@ struct req {
 
 static int parse_listen(const char *s, struct sockaddr_storage *ss,
                         struct hr_err *err);
+static void journal_req(struct hr_mockapi *m, struct req *rq, int status);
 
 static int listen_check(const char *s, struct hr_err *err)
 {
@@ -719,7 +721,10 @@ static enum MHD_Result answer(struct hr_mockapi *m, struct MHD_Connection *c,
             rq->reset = 1;
             return MHD_NO;
         }
+        /* A hung call ends only when the client gives up or the server
+         * stops, which may be after the summary: journal it now. */
         rq->state = RQ_HANG;
+        journal_req(m, rq, 0);
         MHD_suspend_connection(c);
         return add_hung(m, c) ? MHD_NO : MHD_YES;
     }
@@ -817,26 +822,37 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
     return answer(m, c, rq, url, method);
 }
 
+/* Journals rq with the status it ended with (0: no answer was sent). */
+static void journal_req(struct hr_mockapi *m, struct req *rq, int status)
+{
+    struct hr_journal_entry e;
+
+    e.t_us = rq->t_us;
+    e.method = rq->method;
+    e.route = rq->route;
+    e.path = rq->path;
+    e.status = status;
+    e.latency_us = hr_mono_us() - rq->start_us;
+    e.fault = rq->fault[0] ? rq->fault : NULL;
+    e.retry_after_s = rq->retry_after_s;
+    hr_journal_record(m->journal, &e);
+    rq->journaled = 1;
+}
+
 static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
                          enum MHD_RequestTerminationCode toe)
 {
     struct hr_mockapi *m = cls;
     struct req *rq = *con_cls;
-    struct hr_journal_entry e;
+    int status;
 
     if (!rq)
         return;
-    e.t_us = rq->t_us;
-    e.method = rq->method;
-    e.route = rq->route;
-    e.path = rq->path;
-    e.status = toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? rq->status : 0;
+    status = toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? rq->status : 0;
     if (rq->reset == 2)
-        e.status = 413;
-    e.latency_us = hr_mono_us() - rq->start_us;
-    e.fault = rq->fault[0] ? rq->fault : NULL;
-    e.retry_after_s = rq->retry_after_s;
-    hr_journal_record(m->journal, &e);
+        status = 413;
+    if (!rq->journaled)
+        journal_req(m, rq, status);
     if (rq->resp && rq->resp_owned)
         MHD_destroy_response(rq->resp);
     hr_buf_free(&rq->body);

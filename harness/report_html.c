@@ -121,8 +121,9 @@ static void verdict_header(FILE *f, const cJSON *res)
     fputs(" pacing &middot; started ", f);
     esc(f, hr_report_str(res, "started_at", "?"));
     if (cJSON_IsArray(merged))
-        fprintf(f, " &middot; merged from %d results",
-                cJSON_GetArraySize(merged));
+        fprintf(f, " &middot; merged from %d result%s",
+                cJSON_GetArraySize(merged),
+                cJSON_GetArraySize(merged) == 1 ? "" : "s");
     fputs("</p></div></header>\n", f);
 }
 
@@ -148,6 +149,12 @@ static void banners(FILE *f, const cJSON *res)
         esc(f, why);
         fputs("</div>\n", f);
     }
+}
+
+/* "s" unless n is exactly one. */
+static const char *plural(double n)
+{
+    return n == 1 ? "" : "s";
 }
 
 static void tile(FILE *f, const char *value, const char *label)
@@ -193,7 +200,10 @@ static void fault_tiles(FILE *f, const cJSON *t)
              hr_report_num(t, "forged_acknowledged", 0), m);
     tile_cls(f, hr_report_num(t, "forged_accepted", 0) > 0, v, l);
     snprintf(v, sizeof(v), "%g", hr_report_num(t, "dropped", 0));
-    tile_cls(f, 0, v, "dropped: never sent, only the API has them");
+    tile_cls(f, 0, v,
+             hr_report_num(t, "dropped", 0) == 1
+                 ? "dropped: never sent, only the API has it"
+                 : "dropped: never sent, only the API has them");
     snprintf(v, sizeof(v), "%g", hr_report_num(t, "injected_failures", 0));
     tile_cls(f, 0, v, "attempts failed on purpose, then retried");
     snprintf(v, sizeof(v), "%g / %g", hs_ok, hs);
@@ -214,14 +224,22 @@ static void tiles(FILE *f, const cJSON *t)
     const cJSON *lat = cJSON_GetObjectItemCaseSensitive(
         cJSON_GetObjectItemCaseSensitive(t, "ack_latency_ms"), "from_actual");
     int answered = hr_report_num(lat, "count", 0) > 0;
-    char v[64];
+    double events = hr_report_num(t, "events", 0);
+    double dropped = hr_report_num(t, "dropped", 0);
+    char v[64], l[96];
 
     fputs("<section><h2>Deliveries</h2><div class=\"tiles\">", f);
-    snprintf(v, sizeof(v), "%g", hr_report_num(t, "events", 0));
-    tile(f, v, "events");
+    snprintf(v, sizeof(v), "%g", events);
+    tile(f, v, events == 1 ? "event" : "events");
     snprintf(v, sizeof(v), "%g (%.1f%%)", hr_report_num(t, "delivered", 0),
              100.0 * hr_report_num(t, "delivery_rate", 0));
-    tile(f, v, "delivered");
+    /* The rate is of the events sent; dropped ones are counted apart. */
+    if (dropped > 0)
+        snprintf(l, sizeof(l), "delivered of %g sendable (%g dropped)",
+                 events - dropped, dropped);
+    else
+        snprintf(l, sizeof(l), "delivered");
+    tile(f, v, l);
     snprintf(v, sizeof(v), "%g", hr_report_num(t, "failed", 0));
     tile(f, v, "failed (never acknowledged)");
     snprintf(v, sizeof(v), "%g / %g", hr_report_num(t, "attempts", 0),
@@ -571,6 +589,20 @@ static void attempt_mark(FILE *f, const cJSON *a, double y, double span)
     fputs("</title></rect>\n", f);
 }
 
+/* A dropped event has no attempt to draw: say why its row is empty. */
+static void dropped_label(FILE *f, const cJSON *ev, double y)
+{
+    if (!cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(ev, "dropped")))
+        return;
+    fprintf(f,
+            "<text x=\"%.1f\" y=\"%.1f\" style=\"fill:#6b7280;"
+            "font-style:italic\">%s</text>\n",
+            TX0 + 4, y + 12,
+            hr_report_num(ev, "copy", 0) > 0
+                ? "dropped with its event: never sent"
+                : "dropped: only the API has it");
+}
+
 static void timeline_row(FILE *f, const cJSON *ev, int row, double span)
 {
     const cJSON *as = cJSON_GetObjectItemCaseSensitive(ev, "attempts");
@@ -592,6 +624,7 @@ static void timeline_row(FILE *f, const cJSON *ev, int row, double span)
     fputs("</title>", f);
     esc_cut(f, hr_report_str(ev, "id", "(no id)"), 36);
     fputs("</text>\n", f);
+    dropped_label(f, ev, y);
     a = cJSON_GetArrayItem(as, 0);
     if (a && last != a)
         fprintf(f,
@@ -671,9 +704,9 @@ static void timeline(FILE *f, const cJSON *res)
     timeline_legend(f);
     if (rows < total)
         fprintf(f,
-                "<p class=\"note\">Showing %d of %d events: those retried "
+                "<p class=\"note\">Showing %d of %d event%s: those retried "
                 "or never delivered first, then the rest in order.</p>\n",
-                rows, total);
+                rows, total, plural(total));
     fputs("<p class=\"note\">One row per event, x is time since the run "
           "started; hover a mark for its status and latency.</p>"
           "</section>\n",

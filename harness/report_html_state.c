@@ -30,6 +30,12 @@ struct axes {
     double x_span, y_max;
 };
 
+/* "s" unless n is exactly one. */
+static const char *plural(double n)
+{
+    return n == 1 ? "" : "s";
+}
+
 static double px(const struct axes *a, double x)
 {
     return CX0 + x / a->x_span * (CX1 - CX0);
@@ -292,20 +298,24 @@ static void curve_headline(FILE *f, const cJSON *rec,
         hr_report_fmt_ms(lbl, sizeof(lbl), ci->stable);
         fprintf(f,
                 "<p class=\"headline ok\">Consistent %s after the replay: "
-                "all %g objects match the provider.</p>\n",
+                "%s %g object%s match%s the provider.</p>\n",
                 ci->stable == 0 ? "right" : lbl,
-                hr_report_num(rec, "objects", 0));
+                hr_report_num(rec, "objects", 0) == 1 ? "the" : "all",
+                hr_report_num(rec, "objects", 0),
+                plural(hr_report_num(rec, "objects", 0)),
+                hr_report_num(rec, "objects", 0) == 1 ? "es" : "");
         return;
     }
     hr_report_fmt_ms(lbl, sizeof(lbl), ci->deadline >= 0 ? ci->deadline : 0);
     fprintf(f,
             "<p class=\"headline bad\">NOT consistent by the %s deadline: "
-            "%g of %g objects wrong (",
+            "%g of %g object%s wrong (",
             lbl,
             hr_report_num(rec, "objects", 0) -
                 hr_report_num(rec, "consistent_objects", 0) +
                 hr_report_num(rec, "extra", 0),
-            hr_report_num(rec, "objects", 0));
+            hr_report_num(rec, "objects", 0),
+            plural(hr_report_num(rec, "objects", 0)));
     kinds(f, rec);
     fputs(").</p>\n", f);
 }
@@ -368,10 +378,11 @@ void hr_report_html_consistency(FILE *f, const cJSON *res)
     fputs("</svg>\n", f);
     curve_legend(f, &ci, deadline_on);
     fprintf(f,
-            "<p class=\"note\">%g probes after the last delivery; an object "
-            "counts as consistent when every mapped field matches the "
-            "provider's API.</p></section>\n",
-            hr_report_num(rec, "probes", 0));
+            "<p class=\"note\">%g probe%s after the last delivery; an "
+            "object counts as consistent when every mapped field matches "
+            "the provider's API.</p></section>\n",
+            hr_report_num(rec, "probes", 0),
+            plural(hr_report_num(rec, "probes", 0)));
 }
 
 /* ---- API calls over time ---- */
@@ -481,6 +492,21 @@ static void api_routes(FILE *f, const cJSON *api)
                 cJSON_GetArraySize(routes));
 }
 
+/* One row per route where a call came before its Retry-After. */
+static void api_violations(FILE *f, const cJSON *ra)
+{
+    const cJSON *r;
+
+    cJSON_ArrayForEach(
+        r, cJSON_GetObjectItemCaseSensitive(ra, "violated_per_route"))
+    {
+        fputs("<tr><td>&nbsp;&nbsp;on <span class=\"id\">", f);
+        esc(f, r->string);
+        fprintf(f, "</span></td><td class=\"badv\">%g</td></tr>\n",
+                cJSON_IsNumber(r) ? r->valuedouble : 0);
+    }
+}
+
 static void api_facts(FILE *f, const cJSON *api)
 {
     const cJSON *ra = cJSON_GetObjectItemCaseSensitive(api, "retry_after");
@@ -493,14 +519,16 @@ static void api_facts(FILE *f, const cJSON *api)
             "<tr><td>answered 429</td><td>%g</td></tr>\n"
             "<tr><td>Retry-After given</td><td>%g</td></tr>\n"
             "<tr><td>Retry-After honoured</td><td>%g</td></tr>\n"
-            "<tr><td>Retry-After violated</td><td%s>%g</td></tr>\n"
-            "<tr><td>calls hit by API faults</td><td>%g</td></tr>\n"
-            "<tr><td>unmatched (404)</td><td>%g</td></tr>\n</table>\n",
+            "<tr><td>Retry-After violated</td><td%s>%g</td></tr>\n",
             hr_report_num(api, "calls", 0),
             hr_report_num(api, "polling_rate_per_s", 0),
             hr_report_num(api, "calls_per_status.429", 0),
             hr_report_num(ra, "given", 0), hr_report_num(ra, "honoured", 0),
-            violated > 0 ? " class=\"badv\"" : "", violated,
+            violated > 0 ? " class=\"badv\"" : "", violated);
+    api_violations(f, ra);
+    fprintf(f,
+            "<tr><td>calls hit by API faults</td><td>%g</td></tr>\n"
+            "<tr><td>unmatched (404)</td><td>%g</td></tr>\n</table>\n",
             hr_report_num(api, "calls_with_faults", 0),
             hr_report_num(api, "unmatched", 0));
 }
@@ -569,8 +597,9 @@ static void lost_list(FILE *f, const cJSON *rec)
     }
     fputs("</p>\n", f);
     if (n > cJSON_GetArraySize(lost))
-        fprintf(f, "<p class=\"note\">The first %d are listed.</p>\n",
-                cJSON_GetArraySize(lost));
+        fprintf(f, "<p class=\"note\">The first %d %s listed.</p>\n",
+                cJSON_GetArraySize(lost),
+                cJSON_GetArraySize(lost) == 1 ? "is" : "are");
 }
 
 void hr_report_html_wrong(FILE *f, const cJSON *res)
@@ -590,15 +619,16 @@ void hr_report_html_wrong(FILE *f, const cJSON *res)
         wrong_rows(f, wrong);
     if (bad > n)
         fprintf(f,
-                "<p class=\"note\">The first %d are listed; the counts "
+                "<p class=\"note\">The first %d %s listed; the counts "
                 "above are exact.</p>\n",
-                n);
+                n, n == 1 ? "is" : "are");
     if (lost > 0)
         lost_list(f, rec);
     if (hr_report_num(rec, "recovered", 0) > 0)
         fprintf(f,
-                "<p class=\"note\">%g dropped events were recovered "
+                "<p class=\"note\">%g dropped event%s recovered "
                 "through the API.</p>\n",
-                hr_report_num(rec, "recovered", 0));
+                hr_report_num(rec, "recovered", 0),
+                hr_report_num(rec, "recovered", 0) == 1 ? " was" : "s were");
     fputs("</section>\n", f);
 }

@@ -79,7 +79,8 @@ static void list_lost(FILE *f, const cJSON *rec)
     if (hr_report_num(rec, "lost_events", 0) <= 0)
         return;
     fprintf(
-        f, "; %g events never applied: ", hr_report_num(rec, "lost_events", 0));
+        f, "; %g event%s never applied: ", hr_report_num(rec, "lost_events", 0),
+        hr_report_num(rec, "lost_events", 0) == 1 ? "" : "s");
     cJSON_ArrayForEach(id, cJSON_GetObjectItemCaseSensitive(rec, "lost"))
     {
         if (i == WORST_EVENTS || !cJSON_IsString(id))
@@ -100,11 +101,12 @@ static void list_state(FILE *f, const cJSON *res, const char *name)
         list_lost(f, rec);
         return;
     }
-    fprintf(f, "; %g of %g objects wrong",
+    fprintf(f, "; %g of %g object%s wrong",
             hr_report_num(rec, "objects", 0) -
                 hr_report_num(rec, "consistent_objects", 0) +
                 hr_report_num(rec, "extra", 0),
-            hr_report_num(rec, "objects", 0));
+            hr_report_num(rec, "objects", 0),
+            hr_report_num(rec, "objects", 0) == 1 ? "" : "s");
     list_wrong(f, rec);
     list_lost(f, rec);
 }

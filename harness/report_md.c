@@ -33,6 +33,12 @@ static void md_escape(FILE *f, const char *s)
     }
 }
 
+/* "s" unless n is exactly one: "1 event", "2 events", "0 events". */
+static const char *plural(double n)
+{
+    return n == 1 ? "" : "s";
+}
+
 static int checks_have_notes(const cJSON *checks)
 {
     const cJSON *c;
@@ -130,18 +136,39 @@ static void latency_row(FILE *f, const char *label, const cJSON *lat)
             hr_report_num(lat, "p99", 0), hr_report_num(lat, "max", 0));
 }
 
+/*
+ * "26 of 26 sendable events delivered (100.0%); 5 dropped ...": the rate
+ * is of the events that were sent, as in the text summary, and dropped
+ * events are counted apart so the numbers add up to the events.
+ */
+static void delivered_line(FILE *f, const cJSON *t)
+{
+    double events = hr_report_num(t, "events", 0);
+    double dropped = hr_report_num(t, "dropped", 0);
+    double sendable = events - dropped;
+    double attempts = hr_report_num(t, "attempts", 0);
+    double retries = hr_report_num(t, "retries", 0);
+
+    fprintf(f, "**Deliveries:** %g of %g %sevent%s delivered (%.1f%%)",
+            hr_report_num(t, "delivered", 0), sendable,
+            dropped > 0 ? "sendable " : "", plural(sendable),
+            100.0 * hr_report_num(t, "delivery_rate", 0));
+    if (dropped > 0)
+        fprintf(f,
+                "; %g dropped on purpose (never sent: only the API "
+                "has %s)",
+                dropped, dropped == 1 ? "it" : "them");
+    fprintf(f, "; %g failed, %g attempt%s, %g retr%s.\n",
+            hr_report_num(t, "failed", 0), attempts, plural(attempts), retries,
+            retries == 1 ? "y" : "ies");
+}
+
 static void deliveries(FILE *f, const cJSON *res)
 {
     const cJSON *t = cJSON_GetObjectItemCaseSensitive(res, "totals");
     const cJSON *lat = cJSON_GetObjectItemCaseSensitive(t, "ack_latency_ms");
 
-    fprintf(f,
-            "**Deliveries:** %g of %g events delivered (%.1f%%), %g "
-            "failed, %g attempts, %g retries.\n",
-            hr_report_num(t, "delivered", 0), hr_report_num(t, "events", 0),
-            100.0 * hr_report_num(t, "delivery_rate", 0),
-            hr_report_num(t, "failed", 0), hr_report_num(t, "attempts", 0),
-            hr_report_num(t, "retries", 0));
+    delivered_line(f, t);
     statuses(f, t);
     fputs("| ack latency (ms) | p50 | p95 | p99 | max |\n"
           "|---|---|---|---|---|\n",
@@ -180,8 +207,9 @@ static void wrong_objects(FILE *f, const cJSON *rec)
 static void consistency(FILE *f, const cJSON *res)
 {
     const cJSON *rec = cJSON_GetObjectItemCaseSensitive(res, "reconciliation");
-    double bad = hr_report_num(rec, "objects", 0) -
-                 hr_report_num(rec, "consistent_objects", 0) +
+    double objects = hr_report_num(rec, "objects", 0);
+    double lost = hr_report_num(rec, "lost_events", 0);
+    double bad = objects - hr_report_num(rec, "consistent_objects", 0) +
                  hr_report_num(rec, "extra", 0);
 
     if (!cJSON_IsObject(rec))
@@ -189,41 +217,62 @@ static void consistency(FILE *f, const cJSON *res)
     if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(rec, "consistent")))
         fprintf(f,
                 "**Consistency:** consistent %g ms after the replay, "
-                "%g objects",
-                hr_report_num(rec, "stable_match_ms", 0),
-                hr_report_num(rec, "objects", 0));
+                "%g object%s",
+                hr_report_num(rec, "stable_match_ms", 0), objects,
+                plural(objects));
     else {
         fprintf(f,
                 "**Consistency:** NOT consistent by the %g ms deadline, "
-                "%g of %g objects wrong",
-                hr_report_num(rec, "deadline_ms", 0), bad,
-                hr_report_num(rec, "objects", 0));
+                "%g of %g object%s wrong",
+                hr_report_num(rec, "deadline_ms", 0), bad, objects,
+                plural(objects));
         wrong_objects(f, rec);
         if (bad > MAX_WRONG_NAMED)
             fprintf(f, "; and %g more", bad - MAX_WRONG_NAMED);
     }
-    if (hr_report_num(rec, "lost_events", 0) > 0)
-        fprintf(f, ". %g events never applied",
-                hr_report_num(rec, "lost_events", 0));
+    if (lost > 0)
+        fprintf(f, ". %g event%s never applied", lost, plural(lost));
     fputs(".\n\n", f);
+}
+
+/* "; violated 3 (/v1/events x3)": the routes where a call came early. */
+static void retry_after_routes(FILE *f, const cJSON *api)
+{
+    const cJSON *ra = cJSON_GetObjectItemCaseSensitive(api, "retry_after");
+    const cJSON *r,
+        *per = cJSON_GetObjectItemCaseSensitive(ra, "violated_per_route");
+    double violated = hr_report_num(ra, "violated", 0);
+    int any = 0;
+
+    fprintf(f, ", %s%g%s", violated > 0 ? "**violated " : "violated ", violated,
+            violated > 0 ? "**" : "");
+    cJSON_ArrayForEach(r, per)
+    {
+        fputs(any ? ", " : " (", f);
+        md_escape(f, r->string);
+        fprintf(f, " x%g", cJSON_IsNumber(r) ? r->valuedouble : 0);
+        any = 1;
+    }
+    if (any)
+        fputc(')', f);
 }
 
 static void api_line(FILE *f, const cJSON *res)
 {
     const cJSON *api = cJSON_GetObjectItemCaseSensitive(res, "api");
+    double calls = hr_report_num(api, "calls", 0);
 
     if (!cJSON_IsObject(api))
         return;
     fprintf(f,
-            "**Provider API:** %g calls by the target (%.1f/s), %g hit by "
-            "faults, %g answered 429; Retry-After honoured %g, violated "
-            "%g.\n\n",
-            hr_report_num(api, "calls", 0),
-            hr_report_num(api, "polling_rate_per_s", 0),
+            "**Provider API:** %g call%s by the target (%.1f/s), %g hit by "
+            "faults, %g answered 429; Retry-After honoured %g",
+            calls, plural(calls), hr_report_num(api, "polling_rate_per_s", 0),
             hr_report_num(api, "calls_with_faults", 0),
             hr_report_num(api, "calls_per_status.429", 0),
-            hr_report_num(api, "retry_after.honoured", 0),
-            hr_report_num(api, "retry_after.violated", 0));
+            hr_report_num(api, "retry_after.honoured", 0));
+    retry_after_routes(f, api);
+    fputs(".\n\n", f);
 }
 
 static void failed_events(FILE *f, const cJSON *res)
@@ -258,7 +307,8 @@ int hr_report_markdown(FILE *f, const cJSON *res)
         hr_report_str(res, "input_error", hr_report_str(res, "error", NULL));
 
     fprintf(f, "### hookreplay: **%s**\n\n", hr_report_verdict_label(res));
-    fprintf(f, "%g events from ", hr_report_num(res, "totals.events", 0));
+    fprintf(f, "%g event%s from ", hr_report_num(res, "totals.events", 0),
+            plural(hr_report_num(res, "totals.events", 0)));
     md_escape(f, hr_report_str(res, "cassette", "?"));
     fprintf(f, ", seed %.0f, ", hr_report_num(res, "seed", 0));
     md_escape(f, hr_report_str(res, "pacing", "?"));

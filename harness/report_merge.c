@@ -2,9 +2,10 @@
 /*
  * Exact merge of shard results: counts add, histograms merge bucket by
  * bucket, percentiles come from the merged histogram, events are
- * concatenated, and checks are judged again on the merged totals by the
- * same code a run uses; a check that cannot be recomputed that way is
- * reported as not measured, with a note saying why.
+ * concatenated, and the checks every shard shares (same op, same
+ * threshold) are judged again on the merged totals by the same code a
+ * run uses; a check only some shards have, or one that cannot be
+ * recomputed that way, is kept as not measured, with a note saying why.
  */
 #include "report.h"
 #include "result.h"
@@ -58,6 +59,10 @@ static int add_totals(struct hr_run_totals *t, const cJSON *res)
     int64_t dur = num64(o, "duration_ms");
 
     t->events += num64(o, "events");
+    /* The delivery rate is of the sendable events: dropped ones add up
+     * too, or a merge of shards with drops could never reach 1. */
+    t->dropped += num64(o, "dropped");
+    t->skipped += num64(o, "skipped");
     t->delivered += num64(o, "delivered");
     t->failed += num64(o, "failed");
     t->attempts += num64(o, "attempts");
@@ -99,31 +104,35 @@ static int known_threshold(struct hr_thresholds *th, const cJSON *c)
     return 0;
 }
 
-/* 1 when every result lists the same checks with the same thresholds. */
-static int same_checks(cJSON *const *res, size_t n)
+/* The check named name in res, or NULL. */
+static const cJSON *check_named(const cJSON *res, const char *name)
 {
-    const cJSON *a = cJSON_GetObjectItemCaseSensitive(res[0], "checks");
-    size_t i;
+    const cJSON *c;
 
-    for (i = 1; i < n; i++) {
-        const cJSON *b = cJSON_GetObjectItemCaseSensitive(res[i], "checks");
-        const cJSON *x, *y = b ? b->child : NULL;
-
-        if (cJSON_GetArraySize(a) != cJSON_GetArraySize(b))
-            return 0;
-        cJSON_ArrayForEach(x, a)
-        {
-            if (strcmp(hr_report_str(x, "name", ""),
-                       hr_report_str(y, "name", "")) ||
-                strcmp(hr_report_str(x, "op", ""),
-                       hr_report_str(y, "op", "")) ||
-                hr_report_num(x, "threshold", 0) !=
-                    hr_report_num(y, "threshold", 0))
-                return 0;
-            y = y->next;
-        }
+    cJSON_ArrayForEach(c, cJSON_GetObjectItemCaseSensitive(res, "checks"))
+    {
+        if (strcmp(hr_report_str(c, "name", ""), name) == 0)
+            return c;
     }
-    return 1;
+    return NULL;
+}
+
+static int same_check(const cJSON *a, const cJSON *b)
+{
+    return strcmp(hr_report_str(a, "op", ""), hr_report_str(b, "op", "")) ==
+               0 &&
+           hr_report_num(a, "threshold", 0) == hr_report_num(b, "threshold", 0);
+}
+
+/* 1 when an earlier shard (before shard i) already listed c's name. */
+static int seen_before(cJSON *const *res, size_t i, const cJSON *c)
+{
+    size_t k;
+
+    for (k = 0; k < i; k++)
+        if (check_named(res[k], hr_report_str(c, "name", "")))
+            return 1;
+    return 0;
 }
 
 static cJSON *unjudged(const cJSON *c, const char *note)
@@ -142,26 +151,77 @@ static cJSON *unjudged(const cJSON *c, const char *note)
 }
 
 /*
- * Judges the merged totals with hr_run_judge; sets *code. Returns the
- * checks array: re-judged checks carry a note saying so, the others are
- * not measured with the reason.
+ * Why check c (first listed by some shard) cannot be judged on the merged
+ * totals, written to note; 0 when it can (every shard has it with the
+ * same op and threshold). Shards that lack it are named.
  */
-static cJSON *judge(cJSON *const *res, size_t n, const struct hr_run_totals *t,
-                    int *code)
+static int why_unjudged(cJSON *const *res, const char *const *names, size_t n,
+                        const cJSON *c, struct hr_buf *note)
 {
-    const cJSON *c, *first = cJSON_GetObjectItemCaseSensitive(res[0], "checks");
+    const char *name = hr_report_str(c, "name", "");
+    size_t i, missing = 0, differ = 0;
+
+    for (i = 0; i < n; i++) {
+        const cJSON *o = check_named(res[i], name);
+
+        if (!o) {
+            hr_buf_printf(note, "%s%s", missing++ ? ", " : "", names[i]);
+            continue;
+        }
+        differ += !same_check(o, c);
+    }
+    if (missing) {
+        hr_buf_printf(note, " lacked this check, so it is not judged on "
+                            "the merged totals");
+        return -1;
+    }
+    if (differ) {
+        hr_buf_printf(note, "the shards set different thresholds for it");
+        return -1;
+    }
+    return 0;
+}
+
+/* Adds a not-measured copy of c with note to arr; a merge fails on it. */
+static void add_unjudged(cJSON *arr, const cJSON *c, const char *note,
+                         int *code)
+{
+    cJSON_AddItemToArray(arr, unjudged(c, note));
+    /* A run fails a check it could not measure; so does a merge. */
+    if (*code == HR_EXIT_OK)
+        *code = HR_EXIT_THRESHOLD;
+}
+
+/*
+ * Judges the merged totals with hr_run_judge against every check that
+ * all shards share with the same op and threshold; sets *code. Returns
+ * the checks array: re-judged checks carry a note saying so; a check
+ * only some shards have, or one whose thresholds differ, or one the
+ * totals cannot recompute, is kept as not measured with the reason.
+ */
+static cJSON *judge(cJSON *const *res, const char *const *names, size_t n,
+                    const struct hr_run_totals *t, int *code)
+{
     struct hr_scenario s;
     struct hr_verdict_set v;
-    int same = same_checks(res, n);
+    struct hr_buf note;
+    const cJSON *c;
     cJSON *arr, *it;
+    size_t i;
 
     hr_scenario_defaults(&s);
     memset(&s.thresholds, 0, sizeof(s.thresholds));
-    cJSON_ArrayForEach(c, first)
-    {
-        if (same)
-            known_threshold(&s.thresholds, c);
-    }
+    for (i = 0; i < n; i++)
+        cJSON_ArrayForEach(c,
+                           cJSON_GetObjectItemCaseSensitive(res[i], "checks"))
+        {
+            if (seen_before(res, i, c))
+                continue;
+            hr_buf_init(&note, 0);
+            if (!why_unjudged(res, names, n, c, &note))
+                known_threshold(&s.thresholds, c);
+            hr_buf_free(&note);
+        }
     hr_run_judge(&s, t, &v);
     *code = v.exit_code;
     arr = hr_result_checks_json(&v);
@@ -171,23 +231,23 @@ static cJSON *judge(cJSON *const *res, size_t n, const struct hr_run_totals *t,
                                 "judged again on the merged "
                                 "totals");
     }
-    cJSON_ArrayForEach(c, first)
-    {
-        struct hr_thresholds probe;
+    for (i = 0; i < n; i++)
+        cJSON_ArrayForEach(c,
+                           cJSON_GetObjectItemCaseSensitive(res[i], "checks"))
+        {
+            struct hr_thresholds probe;
 
-        memset(&probe, 0, sizeof(probe));
-        if (!same)
-            cJSON_AddItemToArray(arr, unjudged(c, "the shards were judged "
-                                                  "against different checks"));
-        else if (known_threshold(&probe, c))
-            cJSON_AddItemToArray(arr, unjudged(c, "cannot be recomputed from "
-                                                  "merged totals"));
-        else
-            continue;
-        /* A run fails a check it could not measure; so does a merge. */
-        if (*code == HR_EXIT_OK)
-            *code = HR_EXIT_THRESHOLD;
-    }
+            if (seen_before(res, i, c))
+                continue;
+            memset(&probe, 0, sizeof(probe));
+            hr_buf_init(&note, 0);
+            if (why_unjudged(res, names, n, c, &note))
+                add_unjudged(arr, c, note.data ? note.data : "", code);
+            else if (known_threshold(&probe, c))
+                add_unjudged(arr, c, "cannot be recomputed from merged totals",
+                             code);
+            hr_buf_free(&note);
+        }
     return arr;
 }
 
@@ -305,7 +365,7 @@ cJSON *hr_report_merge(cJSON *const *res, const char *const *names, size_t n,
     head(out, res, names, n);
     concat_events(out, res, n);
     cJSON_AddItemToObject(out, "totals", hr_result_totals_json(t));
-    checks = judge(res, n, t, &code);
+    checks = judge(res, names, n, t, &code);
     cJSON_AddItemToObject(out, "checks", checks);
     carry_errors(out, res, names, n, &code);
     cJSON_AddStringToObject(out, "verdict", hr_result_verdict_name(code));

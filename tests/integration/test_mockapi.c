@@ -670,6 +670,12 @@ START_TEST(journal_counts_match_the_requests_made)
     ck_assert_int_eq((int)t_json_num(j, "retry_after.given"), 2);
     ck_assert_int_eq((int)t_json_num(j, "retry_after.honoured"), 1);
     ck_assert_int_eq((int)t_json_num(j, "retry_after.violated"), 1);
+    ck_assert_int_eq(
+        (int)t_json_num(j, "retry_after.violated_per_route./v1/customers"), 1);
+    ck_assert_int_eq(
+        cJSON_GetArraySize(cJSON_GetObjectItem(
+            cJSON_GetObjectItem(j, "retry_after"), "violated_per_route")),
+        1);
     ck_assert_int_eq((int)t_json_num(j, "calls_per_status.429"), 2);
     ck_assert(t_json_num(j, "polling_rate_per_s") > 0);
     assert_calls_over_time(j, 11);
@@ -682,6 +688,63 @@ START_TEST(journal_counts_match_the_requests_made)
         t_result_free(&tr);
     }
     free(text);
+    free(dir);
+}
+END_TEST
+
+START_TEST(hung_and_reset_calls_count_in_the_summary)
+{
+    struct t_server s;
+    char *dir = t_tmpdir();
+    char api[1024], sum[512], jpath[512];
+    struct resp r;
+    cJSON *j;
+
+    snprintf(jpath, sizeof(jpath), "%s/journal.ndjson", dir);
+    snprintf(sum, sizeof(sum), "%s/summary.json", dir);
+    snprintf(api, sizeof(api),
+             "{\"key_env\":\"HR_TEST_API_KEY\",\"journal\":\"%s\","
+             "\"faults\":[{\"match\":{\"route\":\"/v1/charges\"},"
+             "\"action\":{\"hang\":true}},{\"match\":{\"route\":"
+             "\"/v1/refunds\"},\"action\":{\"reset\":true}}]}",
+             jpath);
+    serve(&s, scenario(dir, STRIPE_CASSETTE, 10000, api), sum);
+    r = get(&s, "/v1/charges", "Bearer " KEY, 500);
+    ck_assert_int_eq(r.rc, CURLE_OPERATION_TIMEDOUT);
+    free(r.body);
+    free(aget(&s, "/v1/refunds").body);
+    free(aget(&s, "/v1/events?limit=1").body);
+    t_server_stop(&s);
+    j = t_read_json(sum);
+    ck_assert_ptr_nonnull(j);
+    ck_assert_int_eq((int)t_json_num(j, "calls"), 3);
+    ck_assert_int_eq((int)t_json_num(j, "calls_per_route./v1/charges"), 1);
+    ck_assert_int_eq((int)t_json_num(j, "calls_per_route./v1/refunds"), 1);
+    ck_assert_int_eq((int)t_json_num(j, "calls_per_status.0"), 2);
+    ck_assert_int_eq((int)t_json_num(j, "calls_per_status.200"), 1);
+    ck_assert_int_eq((int)t_json_num(j, "calls_with_faults"), 2);
+    ck_assert_int_eq((int)t_json_num(j, "faults.hang"), 1);
+    ck_assert_int_eq((int)t_json_num(j, "faults.reset"), 1);
+    {
+        const cJSON *c, *o = cJSON_GetObjectItem(j, "calls_over_time");
+        int total = 0;
+
+        cJSON_ArrayForEach(c, cJSON_GetObjectItem(o, "counts"))
+        {
+            total += c->valueint;
+        }
+        ck_assert_int_eq(total, 3);
+    }
+    cJSON_Delete(j);
+    {
+        char *argv[] = {"grep", "-c", "\"status\":0,.*\"fault\":\"hang\"",
+                        jpath, NULL};
+        struct t_result tr;
+
+        ck_assert_int_eq(t_run(&tr, argv, NULL, NULL, 5000), 0);
+        ck_assert_int_eq(atoi(tr.out), 1);
+        t_result_free(&tr);
+    }
     free(dir);
 }
 END_TEST
@@ -978,6 +1041,7 @@ int main(void)
     tcase_add_test(tc, pagination_shift_inserts_events_while_a_client_pages);
     tcase_add_test(tc, truncated_json_is_cut_short);
     tcase_add_test(tc, journal_counts_match_the_requests_made);
+    tcase_add_test(tc, hung_and_reset_calls_count_in_the_summary);
     tcase_add_test(tc, malformed_requests_get_clean_4xx_and_serving_goes_on);
     tcase_add_test(tc, twelve_kb_of_headers_are_served_on_one_connection);
     tcase_add_test(tc, journal_lines_carry_each_request_field);

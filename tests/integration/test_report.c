@@ -584,6 +584,25 @@ static void assert_sum(const cJSON *m, const char *a, const char *b,
     cJSON_Delete(rb);
 }
 
+/* The merged check called name has result and a note containing note. */
+static void assert_check(const cJSON *m, const char *name, const char *result,
+                         const char *note)
+{
+    const cJSON *c;
+
+    cJSON_ArrayForEach(c, cJSON_GetObjectItem(m, "checks"))
+    {
+        if (strcmp(cJSON_GetObjectItem(c, "name")->valuestring, name))
+            continue;
+        ck_assert_str_eq(cJSON_GetObjectItem(c, "result")->valuestring, result);
+        ck_assert_msg(
+            strstr(cJSON_GetObjectItem(c, "note")->valuestring, note) != NULL,
+            "%s: %s", name, cJSON_GetObjectItem(c, "note")->valuestring);
+        return;
+    }
+    ck_abort_msg("no check %s in the merge", name);
+}
+
 START_TEST(merge_adds_shards_exactly_and_recomputes_percentiles)
 {
     static const char *keys[] = {"totals.events",
@@ -654,7 +673,7 @@ START_TEST(merge_fails_when_a_shard_fails_and_never_judges_dishonestly)
             ->valuestring,
         "fail");
     cJSON_Delete(m);
-    /* a shard judged against other thresholds cannot be re-judged */
+    /* a check one shard lacks is kept, not measured, naming the shard */
     res = t_read_json(a);
     cJSON_DeleteItemFromArray(cJSON_GetObjectItem(res, "checks"), 1);
     txt = cJSON_Print(res);
@@ -665,16 +684,55 @@ START_TEST(merge_fails_when_a_shard_fails_and_never_judges_dishonestly)
     t_result_free(&r);
     assert_schema_valid(merged);
     m = t_read_json(merged);
-    ck_assert_str_eq(
-        cJSON_GetObjectItem(
-            cJSON_GetArrayItem(cJSON_GetObjectItem(m, "checks"), 0), "result")
-            ->valuestring,
-        "not_measured");
-    ck_assert_ptr_nonnull(strstr(
-        cJSON_GetObjectItem(
-            cJSON_GetArrayItem(cJSON_GetObjectItem(m, "checks"), 0), "note")
-            ->valuestring,
-        "different checks"));
+    assert_check(m, "min_delivery_rate", "pass", "merged totals");
+    assert_check(m, "max_ack_p99_ms", "not_measured", "odd.json lacked");
+    cJSON_Delete(m);
+}
+END_TEST
+
+/* A shard run with the given threshold flags (NULL-terminated). */
+static char *shard_with(const char *cassette, char **extra)
+{
+    struct t_server s;
+    char url[200], *out = tmpdir();
+
+    start_target(&s, NULL);
+    snprintf(url, sizeof(url), "%s/webhooks/stripe", s.url);
+    replay(cassette, url, out, env_secret, extra);
+    t_server_stop(&s);
+    return path_in(out, "result.json");
+}
+
+START_TEST(merge_judges_shared_checks_and_keeps_the_others_unmeasured)
+{
+    static char *p99_2s[] = {"--max-ack-p99-ms", "2000", NULL};
+    static char *p99_3s[] = {"--max-ack-p99-ms", "3000", NULL};
+    char *dir = tmpdir(), *merged = path_in(dir, "merged.json");
+    char *ca = path_in(dir, "a.ndjson"), *cb = path_in(dir, "b.ndjson");
+    char *a, *b, *c, lacked[700];
+    struct t_result r;
+    cJSON *m;
+
+    cassette_part(ca, 1, 17);
+    cassette_part(cb, 17, 1000);
+    a = shard_with(ca, p99_2s);
+    b = shard_with(cb, NULL);
+    c = shard_with(cb, p99_3s);
+    ck_assert_int_eq(report_cmd("merge", a, b, "-o", merged, &r), 1);
+    t_result_free(&r);
+    assert_schema_valid(merged);
+    m = t_read_json(merged);
+    ck_assert_int_eq(cJSON_GetArraySize(cJSON_GetObjectItem(m, "checks")), 2);
+    assert_check(m, "min_delivery_rate", "pass", "merged totals");
+    snprintf(lacked, sizeof(lacked), "%s lacked this check", b);
+    assert_check(m, "max_ack_p99_ms", "not_measured", lacked);
+    ck_assert_str_eq(cJSON_GetObjectItem(m, "verdict")->valuestring, "fail");
+    cJSON_Delete(m);
+    ck_assert_int_eq(report_cmd("merge", a, c, "-o", merged, &r), 1);
+    t_result_free(&r);
+    m = t_read_json(merged);
+    assert_check(m, "min_delivery_rate", "pass", "merged totals");
+    assert_check(m, "max_ack_p99_ms", "not_measured", "different thresholds");
     cJSON_Delete(m);
 }
 END_TEST
@@ -785,6 +843,86 @@ static int charted_calls(const char *html)
     return total;
 }
 
+/* Occurrences of needle in hay. */
+static int count_of(const char *hay, const char *needle)
+{
+    int n = 0;
+
+    while ((hay = strstr(hay, needle))) {
+        n++;
+        hay += strlen(needle);
+    }
+    return n;
+}
+
+/*
+ * Deliveries are worded as in the text summary: delivered of sendable,
+ * dropped counted apart, and each dropped event labelled in the
+ * timeline.
+ */
+static void check_delivery_wording(const char *dir, const cJSON *res)
+{
+    char *html = slurp(path_in(dir, "report.html"));
+    char *md = slurp(path_in(dir, "report.md")), want[200];
+    double events = t_json_num(res, "totals.events");
+    double dropped = t_json_num(res, "totals.dropped");
+    const cJSON *ev;
+    int originals = 0;
+
+    ck_assert(dropped > 1);
+    snprintf(want, sizeof(want),
+             "**Deliveries:** %g of %g sendable events delivered (",
+             t_json_num(res, "totals.delivered"), events - dropped);
+    ck_assert_msg(strstr(md, want) != NULL, "%s", md);
+    snprintf(want, sizeof(want),
+             "; %g dropped on purpose (never sent: only the API has them)",
+             dropped);
+    ck_assert_msg(strstr(md, want) != NULL, "%s", md);
+    snprintf(want, sizeof(want), "delivered of %g sendable (%g dropped)",
+             events - dropped, dropped);
+    ck_assert_ptr_nonnull(strstr(html, want));
+    cJSON_ArrayForEach(ev, cJSON_GetObjectItem(res, "events"))
+    {
+        originals += cJSON_IsTrue(cJSON_GetObjectItem(ev, "dropped")) &&
+                     t_json_num(ev, "copy") == 0;
+    }
+    ck_assert_int_eq(originals, (int)dropped);
+    ck_assert_int_eq(count_of(html, ">dropped: only the API has it</text>"),
+                     originals);
+    free(html);
+    free(md);
+}
+
+/* Retry-After violations, when there are any, show with their routes. */
+static void check_retry_after_shown(const char *dir, const cJSON *res)
+{
+    char *html = slurp(path_in(dir, "report.html"));
+    char *md = slurp(path_in(dir, "report.md")), want[200];
+    const cJSON *api = cJSON_GetObjectItem(res, "api"), *r;
+    const cJSON *per = cJSON_GetObjectItem(
+        cJSON_GetObjectItem(api, "retry_after"), "violated_per_route");
+    double violated = t_json_num(api, "retry_after.violated"), sum = 0;
+
+    ck_assert(cJSON_IsObject(per));
+    cJSON_ArrayForEach(r, per)
+    {
+        sum += r->valuedouble;
+        snprintf(want, sizeof(want), "%s x%g", r->string, r->valuedouble);
+        ck_assert_msg(strstr(md, want) != NULL, "%s", md);
+        snprintf(want, sizeof(want),
+                 "on <span class=\"id\">%s</span></td><td class=\"badv\">"
+                 "%g</td>",
+                 r->string, r->valuedouble);
+        ck_assert_msg(strstr(html, want) != NULL, "%s", want);
+    }
+    ck_assert(sum == violated);
+    snprintf(want, sizeof(want),
+             violated > 0 ? "**violated %g** (" : "violated %g.", violated);
+    ck_assert_msg(strstr(md, want) != NULL, "%s", md);
+    free(html);
+    free(md);
+}
+
 static void check_naive_renders(const char *dir, const cJSON *res)
 {
     char *html = slurp(path_in(dir, "report.html"));
@@ -846,6 +984,25 @@ static void check_correct_renders(const char *dir, const cJSON *res)
     free(md);
 }
 
+/* Merging a result with drops keeps its delivery rate of the sendable. */
+static void check_merge_counts_drops(const char *dir, const cJSON *res)
+{
+    char *one = path_in(dir, "result.json"), *to = path_in(dir, "twice.json");
+    struct t_result r;
+    cJSON *m;
+
+    report_cmd("merge", one, one, "-o", to, &r);
+    t_result_free(&r);
+    m = t_read_json(to);
+    ck_assert_ptr_nonnull(m);
+    ck_assert(t_json_num(m, "totals.dropped") ==
+              2 * t_json_num(res, "totals.dropped"));
+    ck_assert(t_json_num(m, "totals.delivery_rate") ==
+              t_json_num(res, "totals.delivery_rate"));
+    assert_check(m, "min_delivery_rate", "pass", "merged totals");
+    cJSON_Delete(m);
+}
+
 START_TEST(demo_results_match_the_schema_and_render_state_and_api)
 {
     char *out = demo_run(), naive[100], correct[100];
@@ -864,6 +1021,10 @@ START_TEST(demo_results_match_the_schema_and_render_state_and_api)
         cJSON_GetObjectItem(rn, "reconciliation"), "consistent")));
     check_naive_renders(naive, rn);
     check_correct_renders(correct, rc);
+    check_delivery_wording(naive, rn);
+    check_delivery_wording(correct, rc);
+    check_retry_after_shown(correct, rc);
+    check_merge_counts_drops(correct, rc);
     cJSON_Delete(rn);
     cJSON_Delete(rc);
 }
@@ -898,6 +1059,89 @@ static void hostile_state(const char *from, const char *to)
     free(txt);
     cJSON_Delete(res);
 }
+
+/* Sets a number at a dotted path of an existing object. */
+static void set_num(cJSON *root, const char *parent, const char *key, double v)
+{
+    cJSON *o = root;
+    char buf[64], *part, *save = NULL;
+
+    snprintf(buf, sizeof(buf), "%s", parent);
+    for (part = strtok_r(buf, ".", &save); part && o;
+         part = strtok_r(NULL, ".", &save))
+        o = cJSON_GetObjectItem(o, part);
+    ck_assert_ptr_nonnull(o);
+    if (cJSON_GetObjectItem(o, key))
+        cJSON_ReplaceItemInObject(o, key, cJSON_CreateNumber(v));
+    else
+        cJSON_AddNumberToObject(o, key, v);
+}
+
+/* Renders res in fmt to dir/name; returns the text (caller frees). */
+static char *render(const char *res, const char *fmt, const char *to)
+{
+    char *argv[] = {HR_BIN,      "report", "render",   (char *)res, "--format",
+                    (char *)fmt, "-o",     (char *)to, NULL};
+    struct t_result r;
+
+    ck_assert_int_eq(run_cmd(argv, &r), 0);
+    t_result_free(&r);
+    return slurp(to);
+}
+
+START_TEST(reports_say_one_event_in_the_singular_and_name_violated_routes)
+{
+    char *out = demo_run(), *dir = tmpdir();
+    char *one = path_in(dir, "one.json"), *md, *html, *xml, *txt;
+    cJSON *res = t_read_json(path_in(out, "naive/result.json")), *ra;
+
+    ck_assert_ptr_nonnull(res);
+    set_num(res, "totals", "dropped", 1);
+    set_num(res, "totals", "retries", 1);
+    set_num(res, "totals", "attempts", 1);
+    set_num(res, "reconciliation", "lost_events", 1);
+    set_num(res, "reconciliation", "objects", 1);
+    set_num(res, "reconciliation", "consistent_objects", 0);
+    set_num(res, "reconciliation", "extra", 0);
+    set_num(res, "api", "calls", 1);
+    ra = cJSON_GetObjectItem(cJSON_GetObjectItem(res, "api"), "retry_after");
+    set_num(res, "api.retry_after", "given", 3);
+    set_num(res, "api.retry_after", "violated", 3);
+    cJSON_ReplaceItemInObject(ra, "honoured_all", cJSON_CreateFalse());
+    cJSON_DeleteItemFromObject(ra, "violated_per_route");
+    cJSON_AddNumberToObject(cJSON_AddObjectToObject(ra, "violated_per_route"),
+                            "/v1/events", 3);
+    txt = cJSON_Print(res);
+    ck_assert_int_eq(t_write_file(one, txt, strlen(txt)), 0);
+    free(txt);
+    md = render(one, "md", path_in(dir, "one.md"));
+    html = render(one, "html", path_in(dir, "one.html"));
+    xml = render(one, "junit", path_in(dir, "one.xml"));
+    ck_assert_msg(strstr(md, "; 1 dropped on purpose (never sent: only the "
+                             "API has it)") != NULL,
+                  "%s", md);
+    ck_assert_msg(strstr(md, "1 attempt, 1 retry.") != NULL, "%s", md);
+    ck_assert_msg(strstr(md, "of 1 object wrong") != NULL, "%s", md);
+    ck_assert_msg(strstr(md, ". 1 event never applied.") != NULL, "%s", md);
+    ck_assert_msg(strstr(md, "**Provider API:** 1 call by") != NULL, "%s", md);
+    ck_assert_msg(strstr(md, "**violated 3** (/v1/events x3).") != NULL, "%s",
+                  md);
+    ck_assert_ptr_nonnull(strstr(html, "on <span class=\"id\">/v1/events"
+                                       "</span></td><td class=\"badv\">3<"));
+    ck_assert_ptr_nonnull(strstr(html, "dropped: never sent, only the API "
+                                       "has it"));
+    ck_assert_ptr_nonnull(strstr(html, "of 1 object wrong"));
+    ck_assert_ptr_nonnull(strstr(xml, "1 event never applied: "));
+    ck_assert_ptr_nonnull(strstr(xml, "of 1 object wrong"));
+    ck_assert_ptr_null(strstr(md, " 1 events"));
+    ck_assert_ptr_null(strstr(html, " 1 events"));
+    ck_assert_ptr_null(strstr(xml, " 1 events"));
+    free(md);
+    free(html);
+    free(xml);
+    cJSON_Delete(res);
+}
+END_TEST
 
 START_TEST(state_sections_escape_hostile_ids_details_and_routes)
 {
@@ -954,9 +1198,13 @@ int main(void)
     tcase_add_test(tc, merge_adds_shards_exactly_and_recomputes_percentiles);
     tcase_add_test(tc,
                    merge_fails_when_a_shard_fails_and_never_judges_dishonestly);
+    tcase_add_test(tc,
+                   merge_judges_shared_checks_and_keeps_the_others_unmeasured);
     tcase_add_test(tc, scenario_report_formats_are_written_and_checked);
     tcase_add_test(tc, demo_results_match_the_schema_and_render_state_and_api);
     tcase_add_test(tc, state_sections_escape_hostile_ids_details_and_routes);
+    tcase_add_test(
+        tc, reports_say_one_event_in_the_singular_and_name_violated_routes);
     suite_add_tcase(s, tc);
     sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

@@ -1,5 +1,8 @@
 /* SPDX-License-Identifier: MIT */
-/* The API journal's aggregates: calls over time in bounded buckets. */
+/*
+ * The API journal's aggregates: calls over time in bounded buckets, and
+ * Retry-After judged per route.
+ */
 #include "journal.h"
 
 #include <check.h>
@@ -94,6 +97,72 @@ START_TEST(calls_over_time_reach_a_call_later_than_the_elapsed_time)
 }
 END_TEST
 
+/* One call on route at t_ms answered status, asking for ra_s (or -1). */
+static void call_on(struct hr_journal *j, const char *route, int64_t t_ms,
+                    int status, int64_t ra_s)
+{
+    struct hr_journal_entry e = {t_ms * 1000, "GET", route, route,
+                                 status,      10,    NULL,  ra_s};
+
+    hr_journal_record(j, &e);
+}
+
+START_TEST(retry_after_violations_are_counted_per_route)
+{
+    struct hr_err err;
+    struct hr_journal *j = hr_journal_new(NULL, &err);
+    cJSON *s, *ra, *per;
+
+    ck_assert_ptr_nonnull(j);
+    call_on(j, "/v1/events", 0, 429, 2);
+    call_on(j, "/v1/customers", 100, 200, -1); /* another route: no judge */
+    call_on(j, "/v1/events", 500, 429, 2);     /* too early: violated */
+    call_on(j, "/v1/events", 1000, 429, 2);    /* too early again */
+    call_on(j, "/v1/customers", 1100, 429, 1);
+    call_on(j, "/v1/customers", 2200, 200, -1); /* waited: honoured */
+    call_on(j, "/v1/events", 3000, 200, -1);    /* waited: honoured */
+    s = hr_journal_summary(j, 4000 * 1000);
+    ra = cJSON_GetObjectItem(s, "retry_after");
+    ck_assert_int_eq(cJSON_GetObjectItem(ra, "given")->valueint, 4);
+    ck_assert_int_eq(cJSON_GetObjectItem(ra, "violated")->valueint, 2);
+    ck_assert_int_eq(cJSON_GetObjectItem(ra, "honoured")->valueint, 2);
+    ck_assert(cJSON_IsFalse(cJSON_GetObjectItem(ra, "honoured_all")));
+    per = cJSON_GetObjectItem(ra, "violated_per_route");
+    ck_assert_int_eq(cJSON_GetArraySize(per), 1);
+    ck_assert_int_eq(cJSON_GetObjectItem(per, "/v1/events")->valueint, 2);
+    cJSON_Delete(s);
+    hr_journal_free(j);
+}
+END_TEST
+
+START_TEST(a_call_without_an_answer_counts_under_status_0)
+{
+    struct hr_err err;
+    struct hr_journal *j = hr_journal_new(NULL, &err);
+    struct hr_journal_entry e = {0, "GET", "/v1/charges", "/v1/charges",
+                                 0, 5,     "hang",        -1};
+    cJSON *s;
+
+    ck_assert_ptr_nonnull(j);
+    hr_journal_record(j, &e);
+    s = hr_journal_summary(j, 1000);
+    ck_assert_int_eq(cJSON_GetObjectItem(s, "calls")->valueint, 1);
+    ck_assert_int_eq(
+        cJSON_GetObjectItem(cJSON_GetObjectItem(s, "calls_per_status"), "0")
+            ->valueint,
+        1);
+    ck_assert_int_eq(
+        cJSON_GetObjectItem(cJSON_GetObjectItem(s, "faults"), "hang")->valueint,
+        1);
+    ck_assert_int_eq(
+        cJSON_GetArraySize(cJSON_GetObjectItem(
+            cJSON_GetObjectItem(s, "retry_after"), "violated_per_route")),
+        0);
+    cJSON_Delete(s);
+    hr_journal_free(j);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("journal");
@@ -106,6 +175,8 @@ int main(void)
                    calls_over_time_widen_and_keep_every_call_in_an_hour_run);
     tcase_add_test(tc,
                    calls_over_time_reach_a_call_later_than_the_elapsed_time);
+    tcase_add_test(tc, retry_after_violations_are_counted_per_route);
+    tcase_add_test(tc, a_call_without_an_answer_counts_under_status_0);
     suite_add_tcase(s, tc);
     sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
