@@ -4,14 +4,18 @@
 
 #include <curl/curl.h>
 #include <string.h>
+#include <time.h>
 
 /* Answers larger than this are cut off and count as no answer. */
 #define MAX_ANSWER_BYTES (64u * 1024u * 1024u)
+/* The longest Retry-After honoured, so a stop is never held longer. */
+#define MAX_RETRY_AFTER_S 5
 
 struct hr_refapi {
     char *base;
     char *key;
     CURL *easy;
+    int64_t not_before_us; /* a Retry-After asked not to call until then */
 };
 
 struct hr_refapi *hr_refapi_new(const char *base_url, const char *key)
@@ -81,6 +85,35 @@ static void set_options(struct hr_refapi *a, const char *url,
     curl_easy_setopt(a->easy, CURLOPT_NOPROXY, "*");
 }
 
+/* Sleeps until the API's last Retry-After has passed. */
+static void wait_retry_after(const struct hr_refapi *a)
+{
+    int64_t left_us = a->not_before_us - hr_mono_us();
+    struct timespec ts;
+
+    if (left_us <= 0)
+        return;
+    ts.tv_sec = (time_t)(left_us / 1000000);
+    ts.tv_nsec = (long)(left_us % 1000000) * 1000;
+    while (nanosleep(&ts, &ts) != 0)
+        ;
+}
+
+/* A 429 or 503 with Retry-After (seconds) holds the next call back. */
+static void note_retry_after(struct hr_refapi *a, long status)
+{
+    curl_off_t s = -1;
+
+    if (status != 429 && status != 503)
+        return;
+    if (curl_easy_getinfo(a->easy, CURLINFO_RETRY_AFTER, &s) != CURLE_OK ||
+        s <= 0)
+        return;
+    if (s > MAX_RETRY_AFTER_S)
+        s = MAX_RETRY_AFTER_S;
+    a->not_before_us = hr_mono_us() + (int64_t)s * 1000000;
+}
+
 int hr_refapi_get(struct hr_refapi *a, const char *path_query, long *status,
                   cJSON **json, struct hr_err *err)
 {
@@ -95,10 +128,12 @@ int hr_refapi_get(struct hr_refapi *a, const char *path_query, long *status,
     if (hr_buf_printf(&url, "%s%s", a->base, path_query) == 0 &&
         auth_header(a, &h) == 0) {
         set_options(a, url.data, h, &body);
+        wait_retry_after(a);
         cc = curl_easy_perform(a->easy);
     }
     if (cc == CURLE_OK) {
         curl_easy_getinfo(a->easy, CURLINFO_RESPONSE_CODE, status);
+        note_retry_after(a, *status);
         *json = cJSON_ParseWithLength(body.data ? body.data : "", body.len);
     } else {
         hr_errf(err, HR_EXIT_INTERNAL, "GET %s: %s", path_query,

@@ -22,7 +22,9 @@ struct hr_refapi *hr_refapi_new(const char *base_url, const char *key);
 void hr_refapi_free(struct hr_refapi *a);
 
 /*
- * GETs base_url + path_query. Returns 0 with the status in *status and
+ * GETs base_url + path_query. A 429 or 503 with Retry-After (seconds,
+ * at most 5 honoured) makes the next call wait until it has passed, as a
+ * well-behaved client does. Returns 0 with the status in *status and
  * the parsed JSON answer in *json (NULL when the answer is not JSON;
  * the caller frees it with cJSON_Delete), or -1 with err when no answer
  * came (connection refused, timeout after 10 s, out of memory).

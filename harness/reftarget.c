@@ -604,25 +604,32 @@ int hr_rt_apply_polled(struct hr_reftarget *t, const cJSON *event)
 {
     struct hr_interaction it;
     struct facts f = {0};
-    int rc = 0;
+    char *kind = NULL;
+    int rc = 0, applied = 0;
 
     hr_interaction_init(&it);
     if (polled_event(t, event, &it) || !it.event.id ||
         !hr_evtypes_handled(t->profile->name, it.event.type))
         goto out; /* nothing this consumer would apply */
-    if (body_facts(event, &f)) {
+    if (body_facts(event, &f) || (f.kind && !(kind = hr_strdup(f.kind)))) {
         rc = -1;
         goto out;
     }
     pthread_mutex_lock(&t->mu);
     if (!is_duplicate(t, &it.event, &f)) {
         rc = apply_locked(t, &it.event, &f);
+        applied = rc == 0;
         t->polled++;
     } else {
         rc = remember_id(t, &it.event); /* its change is applied */
     }
     pthread_mutex_unlock(&t->mu);
+    /* as for a webhook: the object's current state comes from the API */
+    if (applied && t->mode == HR_REFTARGET_CORRECT && t->api_url &&
+        it.event.object && kind)
+        hr_refsync_want(t, it.event.object, kind);
 out:
+    hr_free(kind);
     facts_clear(&f);
     hr_interaction_clear(&it);
     return rc;

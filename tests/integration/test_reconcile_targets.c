@@ -90,6 +90,9 @@ static double now_s(void)
     return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
+/* Extra members of the scenario's "api" (",\"faults\":[...]"), per test. */
+static const char *api_extra = "";
+
 /* Replays at 20x with faults, the API on api_port, probe and hooks. */
 static struct outcome replay(int api_port, const char *target_url,
                              const char *faults, const char *probe_and_hooks,
@@ -109,11 +112,11 @@ static struct outcome replay(int api_port, const char *target_url,
              "\"%s/webhooks/"
              "stripe\"}},\"replay\":{\"pacing\":\"recorded\",\"speed\":20,"
              "\"retry_time_scale\":0},\"faults\":[%s],"
-             "\"api\":{\"listen\":\"127.0.0.1:%d\"},%s,"
+             "\"api\":{\"listen\":\"127.0.0.1:%d\"%s},%s,"
              "\"reconcile\":{\"deadline_ms\":%d,\"interval_ms\":100,"
              "\"stable_probes\":3}}",
-             STRIPE_CASSETTE, target_url, faults, api_port, probe_and_hooks,
-             deadline_ms);
+             STRIPE_CASSETTE, target_url, faults, api_port, api_extra,
+             probe_and_hooks, deadline_ms);
     ck_assert_int_eq(t_write_file(path, json, strlen(json)), 0);
     t0 = now_s();
     ck_assert_int_eq(t_run(&r, argv, env, NULL, 120000), 0);
@@ -250,6 +253,22 @@ START_TEST(polling_consumer_passes_both_within_its_interval)
 }
 END_TEST
 
+START_TEST(polling_consumer_waits_out_the_apis_retry_after)
+{
+    struct outcome a;
+
+    /* the first two polls of the event list are throttled for 1 s */
+    api_extra = ",\"faults\":[{\"match\":{\"route\":\"/v1/events\","
+                "\"calls\":[1,2]},\"action\":{\"status\":429,"
+                "\"retry_after_s\":1}}]";
+    a = run_mode("correct", DROP);
+    ck_assert_int_ge(t_json_num(a.result, "api.retry_after.given"), 1);
+    ck_assert_int_eq(t_json_num(a.result, "api.retry_after.violated"), 0);
+    ck_assert(consistent(&a));
+    cJSON_Delete(a.result);
+}
+END_TEST
+
 START_TEST(backfill_consumer_is_consistent_once_the_hook_ran)
 {
     int api = free_port();
@@ -322,6 +341,7 @@ int main(void)
     tcase_add_test(tc, naive_fails_on_reorder_and_on_drop);
     tcase_add_test(tc, fetcher_passes_reorder_and_fails_drop);
     tcase_add_test(tc, delays_leave_naive_stale_and_correct_consistent);
+    tcase_add_test(tc, polling_consumer_waits_out_the_apis_retry_after);
     tcase_add_test(tc, events_applied_twice_are_named_per_event);
     tcase_add_test(tc, polling_consumer_passes_both_within_its_interval);
     tcase_add_test(tc, backfill_consumer_is_consistent_once_the_hook_ran);

@@ -424,6 +424,7 @@ START_TEST(correct_target_polls_the_event_list_and_applies_missed_events)
     ck_assert_str_eq(email_of(t, "cus_2"), "c@x");
     /* A later event is found from the cursor (ending_before). */
     e4 = event("evt_4", "customer.updated", 103, customer("cus_2", "d@x"));
+    stub_object(&s, customer("cus_2", "d@x")); /* the API moved with it */
     stub_event(&s, e4);
     ck_assert(wait_for(t, "applied.evt_4", 1));
     ck_assert_str_eq(email_of(t, "cus_2"), "d@x");
