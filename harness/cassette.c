@@ -9,6 +9,7 @@
 #include <inttypes.h>
 #include <limits.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -24,6 +25,8 @@ struct hr_cassette_reader {
     char *name;
     int fd; /* -1 when reading from memory */
     int own_fd;
+    int positional; /* reads the shared stdin spool at its own offset */
+    off_t pos;
     const char *mem;
     size_t mem_len;
     size_t mem_off;
@@ -916,8 +919,11 @@ static int fill_chunk(struct hr_cassette_reader *r)
     ssize_t n;
 
     do {
-        n = read(r->fd, r->chunk, CHUNK_BYTES);
+        n = r->positional ? pread(r->fd, r->chunk, CHUNK_BYTES, r->pos)
+                          : read(r->fd, r->chunk, CHUNK_BYTES);
     } while (n < 0 && errno == EINTR);
+    if (n > 0)
+        r->pos += n;
     if (n < 0)
         return hr_errf(&r->last_err, HR_EXIT_INPUT, "%s:%d: read error: %s",
                        r->name, r->line_no, strerror(errno));
@@ -1122,6 +1128,71 @@ static struct hr_cassette_reader *open_finish(struct hr_cassette_reader *r,
     return NULL;
 }
 
+/* The unlinked copy of stdin every "-" reader shares, or -1 before. */
+static int stdin_spool_fd = -1;
+
+static int write_all(int fd, const char *p, size_t len)
+{
+    ssize_t n;
+
+    while (len) {
+        n = write(fd, p, len);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            return -1;
+        p += n;
+        len -= (size_t)n;
+    }
+    return 0;
+}
+
+/* Copies stdin to an unlinked temporary file in chunks; fd or -1. */
+static int spool_copy(int fd, char *chunk, struct hr_err *err)
+{
+    ssize_t n;
+
+    for (;;) {
+        n = read(0, chunk, CHUNK_BYTES);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            return hr_errf(err, HR_EXIT_INPUT, "<stdin>: read error: %s",
+                           strerror(errno));
+        if (n == 0)
+            return fd;
+        if (write_all(fd, chunk, (size_t)n))
+            return hr_errf(err, HR_EXIT_INTERNAL,
+                           "<stdin>: cannot spool to a temporary file: %s",
+                           strerror(errno));
+    }
+}
+
+static int spool_stdin(char *chunk, struct hr_err *err)
+{
+    const char *dir = getenv("TMPDIR");
+    char path[PATH_MAX];
+    int fd;
+
+    if (stdin_spool_fd >= 0)
+        return stdin_spool_fd;
+    if (!dir || !*dir)
+        dir = "/tmp";
+    snprintf(path, sizeof(path), "%s/hookreplay-stdin-XXXXXX", dir);
+    fd = mkstemp(path);
+    if (fd < 0)
+        return hr_errf(err, HR_EXIT_INTERNAL,
+                       "<stdin>: cannot create a temporary file in %s: %s", dir,
+                       strerror(errno));
+    unlink(path);
+    if (spool_copy(fd, chunk, err) < 0) {
+        close(fd);
+        return -1;
+    }
+    stdin_spool_fd = fd;
+    return fd;
+}
+
 struct hr_cassette_reader *hr_cassette_open(const char *path,
                                             struct hr_err *err)
 {
@@ -1137,10 +1208,13 @@ struct hr_cassette_reader *hr_cassette_open(const char *path,
         hr_cassette_close(r);
         return NULL;
     }
-    r->fd = use_stdin ? 0 : open(path, O_RDONLY | O_CLOEXEC);
+    r->fd = use_stdin ? spool_stdin(r->chunk, err)
+                      : open(path, O_RDONLY | O_CLOEXEC);
     r->own_fd = !use_stdin;
+    r->positional = use_stdin;
     if (r->fd < 0) {
-        hr_errf(err, HR_EXIT_INPUT, "%s: %s", path, strerror(errno));
+        if (!use_stdin)
+            hr_errf(err, HR_EXIT_INPUT, "%s: %s", path, strerror(errno));
         r->own_fd = 0;
         hr_cassette_close(r);
         return NULL;

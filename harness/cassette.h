@@ -78,7 +78,10 @@ struct hr_cassette_header {
 struct hr_cassette_reader;
 
 /*
- * Opens path ("-" for stdin) and reads its header line. Returns NULL with
+ * Opens path ("-" for stdin) and reads its header line. The first open of
+ * "-" copies all of stdin to an unlinked temporary file (in $TMPDIR, else
+ * /tmp); every later "-" reader reads that copy from its start, so a run
+ * may read stdin in as many passes as it needs. Returns NULL with
  * a FILE:LINE:COLUMN reason in err (code HR_EXIT_INPUT) on bad input.
  */
 struct hr_cassette_reader *hr_cassette_open(const char *path,

@@ -42,9 +42,9 @@ static const char usage[] =
     "  --speed X             recorded pacing runs X times faster (1)\n"
     "  --rate N              deliveries per second for rate pacing (100)\n"
     "  --max-in-flight N     concurrent deliveries (64)\n"
-    "  --retry-time-scale X  multiplies retry delays (0.001: days become\n"
-    "                        minutes); the response timeout is never\n"
-    "                        scaled\n"
+    "  --retry-time-scale X  multiplies retry delays (default 0.0001:\n"
+    "                        Stripe's 3 days of retries take 27 s); the\n"
+    "                        response timeout is never scaled\n"
     "  --no-retries          one attempt per delivery\n"
     "  --no-handshake        skip the profile's handshake (Slack's\n"
     "                        url_verification, GitHub's ping)\n"
@@ -53,12 +53,15 @@ static const char usage[] =
     "  --report LIST         also write reports next to result.json:\n"
     "                        junit (report.xml), md (report.md), html\n"
     "                        (report.html), comma-separated\n"
-    "  --quiet               no summary on stdout\n"
+    "  --quiet               no summary on stdout and no progress on\n"
+    "                        stderr (warnings still go there)\n"
     "  --plan-only           print the plan (NDJSON, one delivery a line,\n"
-    "                        same seed: same bytes) and send nothing\n"
+    "                        same seed: same bytes) and send nothing;\n"
+    "                        needs no signing secret\n"
     "\n"
-    "Exit codes: 0 all thresholds met; 1 a threshold failed; 2 bad usage\n"
-    "or bad input (a partial result is written when the cassette breaks\n"
+    "Exit codes: 0 all thresholds met; 1 a threshold failed, or a check\n"
+    "the scenario asked for could not be measured; 2 bad usage or bad\n"
+    "input (a partial result is written when the cassette breaks\n"
     "mid-way); 3 the target never answered at all; 4 internal error.\n";
 
 struct flags {
@@ -227,6 +230,8 @@ static struct hr_scenario *from_flags(const struct flags *f, struct hr_err *err)
     t->keep_path = f->keep_path;
     if (pick_endpoint(f, &t->endpoint, &t->profile, err))
         goto fail;
+    if (f->plan_only && !f->secret_file && !getenv("HOOKREPLAY_SECRET"))
+        return s; /* a plan signs nothing: no secret needed */
     if (f->secret_file ? hr_secrets_load_file(f->secret_file, &t->secrets,
                                               &t->n_secrets, err)
                        : hr_secrets_load_env("HOOKREPLAY_SECRET", &t->secrets,
@@ -415,7 +420,12 @@ int cmd_run(int argc, char **argv)
         fprintf(stderr, "hookreplay run: %s\n", err.msg);
         return HR_EXIT_INPUT;
     }
-    s = f.scenario ? hr_scenario_load(f.scenario, &err) : from_flags(&f, &err);
+    if (!f.scenario)
+        s = from_flags(&f, &err);
+    else if (f.plan_only)
+        s = hr_scenario_load_plan(f.scenario, &err);
+    else
+        s = hr_scenario_load(f.scenario, &err);
     if (!s || apply_overrides(&f, s, &err)) {
         fprintf(stderr, "hookreplay run: %s\n", err.msg);
         hr_scenario_free(s);

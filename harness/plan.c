@@ -521,13 +521,6 @@ struct hr_planner *hr_planner_new(const struct hr_scenario *s,
         hr_free(p);
         return NULL;
     }
-    if (needs_empirical(s) &&
-        (strcmp(s->cassette, "-") == 0 && !s->cassette_mem)) {
-        hr_errf(err, HR_EXIT_INPUT,
-                "empirical delays need a cassette file, not stdin");
-        hr_free(p);
-        return NULL;
-    }
     if (needs_empirical(s) && load_empirical(p, err)) {
         hr_free(p);
         return NULL;

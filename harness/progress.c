@@ -31,7 +31,7 @@ struct hr_progress *hr_progress_start(const struct hr_progress_opts *o)
     p->tty = o->tty >= 0 ? o->tty : isatty(fileno(p->f));
     p->colour = p->tty && !(nc && nc[0]);
     p->total = o->total;
-    p->every_ms = o->every_ms > 0 ? o->every_ms : 5000;
+    p->every_ms = o->every_ms > 0 ? o->every_ms : 10000;
     p->now_ms = o->now_ms ? o->now_ms : hr_mono_ms;
     p->start_ms = p->now_ms();
     p->last_ms = p->start_ms;

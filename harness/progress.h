@@ -21,7 +21,7 @@ struct hr_progress_opts {
     int64_t total;    /* events expected, or -1 when unknown (no ETA) */
     int quiet;        /* 1: print nothing */
     int tty;          /* -1: ask isatty(f); 0 or 1 to force */
-    int64_t every_ms; /* plain-line interval; 0 means 5000 */
+    int64_t every_ms; /* plain-line interval; 0 means 10000 */
     /* Clock in ms (monotonic); NULL means hr_mono_ms. For tests. */
     int64_t (*now_ms)(void);
 };

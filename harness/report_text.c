@@ -104,13 +104,25 @@ static void print_recon(FILE *f, const struct hr_run_totals *t)
                 (long long)t->recovered);
 }
 
-static const char *verdict_text(int code)
+/* 1 when some measured check failed, as opposed to only missing ones. */
+static int a_check_failed(const struct hr_verdict_set *v)
 {
-    switch (code) {
+    size_t i;
+
+    for (i = 0; i < v->n; i++)
+        if (v->checks[i].measured && !v->checks[i].passed)
+            return 1;
+    return 0;
+}
+
+static const char *verdict_text(const struct hr_verdict_set *v)
+{
+    switch (v->exit_code) {
     case HR_EXIT_OK:
         return "PASS";
     case HR_EXIT_THRESHOLD:
-        return "FAIL (a threshold failed)";
+        return a_check_failed(v) ? "FAIL (a threshold failed)"
+                                 : "FAIL (a check could not be measured)";
     case HR_EXIT_INPUT:
         return "INPUT ERROR (the cassette went bad; partial result)";
     case HR_EXIT_TARGET:
@@ -148,14 +160,16 @@ void hr_run_summary(FILE *f, const struct hr_scenario *s,
                 c->threshold);
         if (c->measured)
             fprintf(f, "%g %s\n", c->value, c->passed ? "pass" : "FAIL");
+        else if (c->required)
+            fprintf(f, "not measured: FAIL (the scenario asked for it)\n");
         else
-            fprintf(f, "not measured\n");
+            fprintf(f, "not measured (added by default: does not fail)\n");
         if (c->note[0])
             fprintf(f, "  %-12s   %s\n", "", c->note);
     }
     if (t->input_error)
         fprintf(f, "  %-12s %s\n", "input", t->input_msg);
-    fprintf(f, "  %-12s %s\n", "verdict", verdict_text(v->exit_code));
+    fprintf(f, "  %-12s %s\n", "verdict", verdict_text(v));
     if (result_path)
         fprintf(f, "  %-12s %s\n", "result", result_path);
     (void)s;

@@ -180,6 +180,19 @@ static cJSON *attempt_json(const struct hr_attempt *a, int n)
     return o;
 }
 
+/* The payload fault an attempt carried, and how the target took it. */
+static void add_payload(cJSON *aj, int payload, int ok)
+{
+    static const char *const names[] = {
+        "",     "malformed",          "unknown_type", "oversized",
+        "gzip", "wrong_content_type", "reformat"};
+
+    if (payload > 0 && payload <= HR_PAY_REFORMAT)
+        cJSON_AddStringToObject(aj, "payload", names[payload]);
+    cJSON_AddStringToObject(aj, "payload_outcome",
+                            ok ? "as_expected" : "mishandled");
+}
+
 static void add_item_fields(cJSON *o, const struct hr_plan_item *x)
 {
     char labels[sizeof(x->labels)], *tok, *save = NULL;
@@ -250,9 +263,7 @@ int hr_result_event(struct hr_result *r, const struct hr_plan_item *x,
         cJSON *aj = attempt_json(&a[i], i + 1);
 
         if (i == 0 && x->payload != HR_PAY_NONE)
-            cJSON_AddStringToObject(aj, "payload_outcome",
-                                    a[i].payload_ok ? "as_expected"
-                                                    : "mishandled");
+            add_payload(aj, x->payload, a[i].payload_ok);
         cJSON_AddItemToArray(arr, aj);
     }
     txt = cJSON_PrintUnformatted(o);

@@ -27,6 +27,8 @@
 
 volatile sig_atomic_t hr_run_stop;
 
+/* Warn once after this many refused attempts and no connection at all. */
+#define NEVER_CONNECTED_WARN_AFTER 10
 /* Read at most this many deliveries ahead of the send time. */
 #define READ_AHEAD_JOBS 4096
 #define READ_AHEAD_US 50000
@@ -128,8 +130,11 @@ struct loop {
     struct snapcheck snap;
     int64_t pause_us; /* the replay stood still this long for checks */
     struct hr_dupcheck_log dups;
-    cJSON *base;     /* the probe before the first delivery, or NULL */
-    char *base_text; /* ... as the target answered it */
+    cJSON *base;            /* the probe before the first delivery, or NULL */
+    char *base_text;        /* ... as the target answered it */
+    int ever_connected;     /* some attempt reached a target */
+    int connect_failures;   /* refused attempts before the first connect */
+    int warned_unconnected; /* the never-connected warning is out */
 };
 
 static struct slot *objmap_get(struct objmap *m, const char *key)
@@ -680,12 +685,36 @@ static int dispatch(struct loop *l, struct hr_err *err)
     return 0;
 }
 
+/*
+ * A typo'd port retries quietly for the whole schedule: after the first
+ * NEVER_CONNECTED_WARN_AFTER refused attempts with no connection made at
+ * all, say so once, even when quiet (it is a warning, not progress).
+ */
+static void warn_never_connected(struct loop *l, const struct job *j,
+                                 const struct hr_attempt *a)
+{
+    if (a->injected)
+        return; /* a refusal on purpose says nothing of the target */
+    if (!a->connect_failed) {
+        l->ever_connected = 1;
+        return;
+    }
+    if (l->ever_connected || l->warned_unconnected ||
+        ++l->connect_failures < NEVER_CONNECTED_WARN_AFTER)
+        return;
+    l->warned_unconnected = 1;
+    fprintf(stderr,
+            "hookreplay: warning: %d attempts and no connection to %s yet "
+            "(%s); retrying on the profile's schedule\n",
+            l->connect_failures, j->ep->target->url, a->error);
+}
+
 static void count_attempt(struct loop *l, const struct job *j,
                           const struct hr_attempt *a)
 {
     struct hr_run_totals *t = l->t;
 
-    if (a->status > 0) {
+    if (a->status > 0 && !a->timed_out) { /* a late answer is a timeout */
         t->answered++;
         if (a->status < HR_STATUS_MAX)
             t->status[a->status]++;
@@ -702,6 +731,7 @@ static void count_attempt(struct loop *l, const struct job *j,
         t->err_other++;
     if (a->injected)
         t->injected_failures++;
+    warn_never_connected(l, j, a);
 }
 
 static int note_dropped(struct loop *l, const struct hr_plan_item *x)
@@ -837,6 +867,24 @@ static void slow_remove(struct loop *l, struct job *j)
             l->slow[i] = l->slow[--l->n_slow];
 }
 
+/* What went wrong, in words: an injected cut says what was cut. */
+static void describe_error(const struct job *j, CURLcode res, char *buf,
+                           size_t cap)
+{
+    if (res != CURLE_ABORTED_BY_CALLBACK)
+        snprintf(buf, cap, "%s", curl_easy_strerror(res));
+    else if (j->req.step == HR_STEP_RESET)
+        snprintf(buf, cap,
+                 "connection reset mid-body after %zu of %zu "
+                 "bytes (injected)",
+                 j->send_off, j->req.body_len);
+    else if (j->req.step == HR_STEP_TRUNCATED)
+        snprintf(buf, cap, "body cut off after %zu of %zu bytes (injected)",
+                 j->send_off, j->req.body_len);
+    else
+        snprintf(buf, cap, "%s (injected)", curl_easy_strerror(res));
+}
+
 static int on_done(struct loop *l, CURLMsg *m, struct hr_err *err)
 {
     struct job *j = NULL;
@@ -854,8 +902,7 @@ static int on_done(struct loop *l, CURLMsg *m, struct hr_err *err)
         a->timed_out = res == CURLE_OPERATION_TIMEDOUT;
         a->connect_failed = res == CURLE_COULDNT_CONNECT;
         a->injected = res == CURLE_ABORTED_BY_CALLBACK;
-        snprintf(a->error, sizeof(a->error), "%s%s", curl_easy_strerror(res),
-                 a->injected ? " (injected)" : "");
+        describe_error(j, res, a->error, sizeof(a->error));
     }
     a->bytes_sent = (int64_t)j->send_off;
     a->bytes_received = j->bytes_recv;
@@ -1863,9 +1910,6 @@ static int compute_rebase(struct loop *l, struct hr_err *err)
 
     if (!s->rebase_time)
         return 0;
-    if (!s->cassette_mem && strcmp(s->cassette, "-") == 0)
-        return hr_errf(err, HR_EXIT_INPUT,
-                       "rebase_time needs a cassette file, not stdin");
     r = s->cassette_mem ? hr_cassette_open_mem(s->cassette, s->cassette_mem,
                                                s->cassette_mem_len, err)
                         : hr_cassette_open(s->cassette, err);
@@ -1928,9 +1972,7 @@ static int start_api(struct loop *l, struct hr_err *err)
     if (!l->s->quiet)
         fprintf(stderr, "hookreplay: mock provider API on %s\n",
                 hr_mockapi_url(l->api));
-    return strcmp(l->s->cassette, "-") == 0 && !l->s->cassette_mem
-               ? 0
-               : add_recorded(l, err);
+    return add_recorded(l, err);
 }
 
 static int setup_loop(struct loop *l, struct hr_err *err)

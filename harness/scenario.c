@@ -18,7 +18,7 @@ void hr_scenario_defaults(struct hr_scenario *s)
     s->rate_per_s = 100.0;
     s->max_in_flight = 64;
     s->per_object_in_flight = 1;
-    s->retry_time_scale = 0.001;
+    s->retry_time_scale = 0.0001;
     s->retries = 1;
     s->handshakes = 1;
     s->report_formats = HR_REPORT_JSON;
@@ -82,7 +82,8 @@ struct ctx {
     hr_problem_fn fn; /* lint: every problem goes here */
     void *ud;
     int n_problems;
-    int probe_failed; /* a probe was given but did not parse */
+    int probe_failed;     /* a probe was given but did not parse */
+    int secrets_optional; /* a plan signs nothing: a missing secret is ok */
 };
 
 /* Reports a problem at JSON pointer ptr; returns -1. */
@@ -309,7 +310,7 @@ static int load_target_secrets(struct ctx *c, const cJSON *o, const char *ptr,
         name.valuestring = "HOOKREPLAY_SECRET";
         rc = env_secrets(c, &name, ptr, t);
     }
-    if (rc == 0 && t->n_secrets == 0)
+    if (rc == 0 && t->n_secrets == 0 && !c->secrets_optional)
         return bad(c, ptr,
                    "no signing secret: set HOOKREPLAY_SECRET or "
                    "give secrets_env or secrets_file");
@@ -847,6 +848,8 @@ static int parse_top(struct ctx *c, const cJSON *j, struct hr_scenario *s)
     if (!cJSON_IsString(cas) || !cas->valuestring[0])
         rc = bad(c, cas ? "/cassette" : "",
                  "\"cassette\" is required: the path of a cassette");
+    else if (strcmp(cas->valuestring, "-") == 0)
+        s->cassette = hr_strdup("-"); /* stdin, not a file named "-" */
     else
         s->cassette = hr_path_join(c->dir, cas->valuestring);
     if (pdir && (!cJSON_IsString(pdir) || !pdir->valuestring[0]))
@@ -905,10 +908,14 @@ static struct hr_scenario *parse_file(struct ctx *c, const char *path)
     return s;
 }
 
-struct hr_scenario *hr_scenario_load(const char *path, struct hr_err *err)
+static struct hr_scenario *load(const char *path, int secrets_optional,
+                                struct hr_err *err)
 {
-    struct ctx c = {path, NULL, err, NULL, 0, NULL, NULL, 0, 0};
-    struct hr_scenario *s = parse_file(&c, path);
+    struct ctx c = {path, NULL, err, NULL, 0, NULL, NULL, 0, 0, 0};
+    struct hr_scenario *s;
+
+    c.secrets_optional = secrets_optional;
+    s = parse_file(&c, path);
 
     if (s && c.n_problems) {
         hr_scenario_free(s);
@@ -917,11 +924,21 @@ struct hr_scenario *hr_scenario_load(const char *path, struct hr_err *err)
     return s;
 }
 
+struct hr_scenario *hr_scenario_load(const char *path, struct hr_err *err)
+{
+    return load(path, 0, err);
+}
+
+struct hr_scenario *hr_scenario_load_plan(const char *path, struct hr_err *err)
+{
+    return load(path, 1, err);
+}
+
 int hr_scenario_lint(const char *path, hr_problem_fn fn, void *ud,
                      struct hr_scenario **out)
 {
     struct hr_err err = {0, ""};
-    struct ctx c = {path, NULL, &err, NULL, 0, fn, ud, 0, 0};
+    struct ctx c = {path, NULL, &err, NULL, 0, fn, ud, 0, 0, 0};
     struct hr_scenario *s = parse_file(&c, path);
 
     if (out)

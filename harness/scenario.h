@@ -111,6 +111,8 @@ void hr_scenario_defaults(struct hr_scenario *s);
  * (the line of the field, or "FILE: /pointer: ..." when not known).
  */
 struct hr_scenario *hr_scenario_load(const char *path, struct hr_err *err);
+/* Same, for a plan that signs nothing: a target may have no secret. */
+struct hr_scenario *hr_scenario_load_plan(const char *path, struct hr_err *err);
 
 /* Receives one problem: a whole message as hr_scenario_load words it. */
 typedef void (*hr_problem_fn)(void *ud, const char *msg);

@@ -46,6 +46,8 @@ static void judge_delivery(const struct hr_thresholds *th,
         add_check(v, "max_ack_p99_ms", "<=", (double)th->max_ack_p99_ms,
                   (double)hr_hist_quantile(&t->ack_actual, 0.99) / 1000.0,
                   t->ack_actual.total > 0, "status");
+    if (th->has_max_ack_p99_ms && v->n)
+        v->checks[v->n - 1].required = 1; /* no answer timed proves nothing */
     if (th->has_max_failed)
         add_check(v, "max_failed", "<=", (double)th->max_failed,
                   (double)t->failed, 1, "status");
@@ -80,7 +82,8 @@ static int dups_measured(const struct hr_thresholds *th,
 /*
  * Forged and duplicate checks rest on the probe. Their default limit is
  * 0 whenever the run sent what they judge; without evidence they are
- * reported as not measured, never as passed.
+ * reported as not measured, never as passed. Only a limit the scenario
+ * set makes a check that could not be measured fail the run.
  */
 static void judge_evidence(const struct hr_thresholds *th,
                            const struct hr_run_totals *t,
@@ -95,7 +98,7 @@ static void judge_evidence(const struct hr_thresholds *th,
     if (v->n && !strcmp(v->checks[v->n - 1].name, "max_forged_accepted")) {
         struct hr_check *c = &v->checks[v->n - 1];
 
-        c->required = th->has_max_forged_accepted || t->probe_error[0];
+        c->required = th->has_max_forged_accepted;
         if (t->attacker_acknowledged > 0)
             snprintf(c->note, sizeof(c->note),
                      "warning: %lld of %lld forged requests were "
@@ -107,16 +110,16 @@ static void judge_evidence(const struct hr_thresholds *th,
     if (th->has_max_forged_acknowledged)
         add_check(v, "max_forged_acknowledged",
                   "<=", (double)th->max_forged_acknowledged,
-                  (double)t->attacker_acknowledged, t->attacker_sent > 0,
-                  "status");
+                  (double)t->attacker_acknowledged, 1, "status");
+    if (th->has_max_forged_acknowledged && v->n)
+        v->checks[v->n - 1].required = 1;
     if (th->has_max_duplicates_processed || t->duplicates_sent > 0 ||
         t->injected_failures > 0)
         add_check(v, "max_duplicates_processed", "<=", dup_limit(th),
                   (double)t->duplicates_processed, dups_measured(th, t),
                   t->evidence_dups[0] ? t->evidence_dups : "self-report");
     if (v->n && !strcmp(v->checks[v->n - 1].name, "max_duplicates_processed"))
-        v->checks[v->n - 1].required =
-            th->has_max_duplicates_processed || t->probe_error[0];
+        v->checks[v->n - 1].required = th->has_max_duplicates_processed;
 }
 
 int hr_payload_outcome_ok(int fault, int status)

@@ -524,7 +524,7 @@ START_TEST(scenario_ignores_comment_fields_and_keeps_defaults)
     ck_assert_int_eq((int)s->seed, 1);
     ck_assert_int_eq(s->max_in_flight, 64);
     ck_assert_int_eq(s->per_object_in_flight, 1);
-    ck_assert(s->retry_time_scale == 0.001);
+    ck_assert(s->retry_time_scale == 0.0001);
     ck_assert(s->thresholds.has_min_delivery_rate);
     hr_scenario_free(s);
     p = in_tmp(dir, "t.json",

@@ -93,6 +93,28 @@ START_TEST(logs_get_a_plain_line_every_few_seconds)
 }
 END_TEST
 
+START_TEST(logs_get_a_plain_line_at_most_every_ten_seconds_by_default)
+{
+    struct hr_progress_opts o = {NULL, 100, 0, 0, 0, fake_clock};
+    struct hr_progress *p;
+    char *buf = NULL;
+    size_t len = 0;
+    int64_t t;
+
+    o.f = open_memstream(&buf, &len);
+    fake_ms = 0;
+    p = hr_progress_start(&o);
+    for (t = 1000; t <= 30000; t += 1000) { /* an update every second */
+        fake_ms = t;
+        hr_progress_update(p, t / 1000, t / 1000, 0);
+    }
+    hr_progress_finish(p);
+    fclose(o.f);
+    ck_assert_int_eq(count(buf, "\n"), 4); /* at 10, 20, 30 s; final */
+    free(buf);
+}
+END_TEST
+
 START_TEST(quiet_progress_prints_nothing)
 {
     char *out = script(1, 1, 100);
@@ -110,6 +132,8 @@ int main(void)
     int failed;
 
     tcase_add_test(tc, terminal_progress_is_one_line_rewritten_with_cr);
+    tcase_add_test(tc,
+                   logs_get_a_plain_line_at_most_every_ten_seconds_by_default);
     tcase_add_test(tc, failures_are_red_on_a_terminal_unless_no_color_is_set);
     tcase_add_test(tc, logs_get_a_plain_line_every_few_seconds);
     tcase_add_test(tc, quiet_progress_prints_nothing);

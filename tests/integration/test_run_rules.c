@@ -1,0 +1,453 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * `hookreplay run` rules a first-time user meets: a cassette piped on
+ * stdin, checks that cannot be measured, what counts as an answer, the
+ * words for injected failures, a warning for a target never reached, and
+ * a plan without a secret. Real targets on 127.0.0.1, real pipes.
+ */
+#include "support.h"
+
+#include <arpa/inet.h>
+#include <check.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#define STRIPE_CASSETTE HR_SRC_DIR "/fixtures/stripe-lifecycle.ndjson"
+#define SECRET "HOOKREPLAY_SECRET=whsec_dGVzdC1zZWNyZXQtcnVsZXMtMDE="
+
+static char *env_secret[] = {SECRET, NULL};
+
+/* The whole file as a string (malloc'd). */
+static char *slurp(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    char *buf;
+    long n;
+
+    ck_assert_ptr_nonnull(f);
+    fseek(f, 0, SEEK_END);
+    n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    buf = malloc((size_t)n + 1);
+    ck_assert_ptr_nonnull(buf);
+    ck_assert_int_eq(fread(buf, 1, (size_t)n, f), (size_t)n);
+    buf[n] = '\0';
+    fclose(f);
+    return buf;
+}
+
+/* Webhook lines of the bundled cassette (every line after the header). */
+static int cassette_events(const char *text)
+{
+    int n = 0;
+
+    for (; *text; text++)
+        n += *text == '\n';
+    return n - 1;
+}
+
+static void start_target(struct t_server *s)
+{
+    char *argv[] = {HR_BIN,      "target", "--mode", "correct",
+                    "--profile", "stripe", NULL};
+
+    ck_assert_int_eq(t_server_start(s, argv, env_secret, 10000), 0);
+}
+
+static cJSON *read_result(const char *out)
+{
+    char path[600];
+    cJSON *j;
+
+    snprintf(path, sizeof(path), "%s/result.json", out);
+    j = t_read_json(path);
+    ck_assert_msg(j != NULL, "%s is missing or not JSON", path);
+    return j;
+}
+
+static const cJSON *find_check(const cJSON *res, const char *name)
+{
+    const cJSON *c;
+
+    cJSON_ArrayForEach(c, cJSON_GetObjectItem(res, "checks"))
+    {
+        if (strcmp(cJSON_GetObjectItem(c, "name")->valuestring, name) == 0)
+            return c;
+    }
+    return NULL;
+}
+
+static const char *check_result(const cJSON *res, const char *name)
+{
+    const cJSON *c = find_check(res, name);
+
+    ck_assert_msg(c != NULL, "no check named %s", name);
+    return cJSON_GetObjectItem(c, "result")->valuestring;
+}
+
+/*
+ * Writes a scenario over the Stripe cassette (or "-") aimed at url, with
+ * the given replay fields, faults and thresholds; returns its path.
+ */
+static void write_scenario(char *path, size_t cap, const char *dir,
+                           const char *cassette, const char *url,
+                           const char *faults, const char *thresholds)
+{
+    char json[4096];
+
+    snprintf(path, cap, "%s/scenario.json", dir);
+    snprintf(json, sizeof(json),
+             "{\"hookreplay\":\"scenario\",\"version\":1,"
+             "\"cassette\":\"%s\",\"seed\":5,"
+             "\"targets\":{\"stripe\":{\"url\":\"%s/webhooks/stripe\"}},"
+             "\"replay\":{\"pacing\":\"asap\",\"retry_time_scale\":0,"
+             "\"rebase_time\":true},"
+             "\"faults\":[%s],\"thresholds\":{%s}}",
+             cassette, url, faults ? faults : "", thresholds ? thresholds : "");
+    ck_assert_int_eq(t_write_file(path, json, strlen(json)), 0);
+}
+
+/* Runs a scenario (stdin from data, may be NULL); out is its folder. */
+static int run_scenario(const char *path, const char *out, const char *data,
+                        struct t_result *r)
+{
+    char *argv[] = {HR_BIN, "run", (char *)path, "--out", (char *)out, NULL};
+
+    ck_assert_int_eq(t_run(r, argv, env_secret, data, 120000), 0);
+    return r->exit_code;
+}
+
+START_TEST(a_cassette_piped_on_stdin_is_replayed_whole)
+{
+    char *text = slurp(STRIPE_CASSETTE), *out = t_tmpdir(), url[200];
+    char *argv[] = {HR_BIN,  "run", "--cassette", "-",    "--target", url,
+                    "--out", out,   "--pacing",   "asap", "--quiet",  NULL};
+    int n = cassette_events(text);
+    struct t_server s;
+    struct t_result r;
+    cJSON *res;
+
+    start_target(&s);
+    snprintf(url, sizeof(url), "%s/webhooks/stripe", s.url);
+    ck_assert_int_eq(t_run(&r, argv, env_secret, text, 120000), 0);
+    ck_assert_msg(r.exit_code == 0, "exit %d: %s", r.exit_code, r.err);
+    res = read_result(out);
+    ck_assert_int_eq(t_json_num(res, "totals.events"), n);
+    ck_assert_int_eq(t_json_num(res, "totals.delivered"), n);
+    ck_assert_str_eq(cJSON_GetObjectItem(res, "cassette")->valuestring, "-");
+    cJSON_Delete(res);
+    t_result_free(&r);
+    t_server_stop(&s);
+    free(text);
+    free(out);
+}
+END_TEST
+
+START_TEST(a_two_line_cassette_on_stdin_is_not_called_empty)
+{
+    char *text = slurp(STRIPE_CASSETTE), *out = t_tmpdir(), url[200];
+    char *argv[] = {HR_BIN,  "run", "--cassette", "-",    "--target", url,
+                    "--out", out,   "--pacing",   "asap", "--quiet",  NULL};
+    char *second = strchr(strchr(text, '\n') + 1, '\n');
+    struct t_server s;
+    struct t_result r;
+    cJSON *res;
+
+    second[1] = '\0'; /* the header and one webhook */
+    start_target(&s);
+    snprintf(url, sizeof(url), "%s/webhooks/stripe", s.url);
+    ck_assert_int_eq(t_run(&r, argv, env_secret, text, 60000), 0);
+    ck_assert_msg(r.exit_code == 0, "exit %d: %s", r.exit_code, r.err);
+    res = read_result(out);
+    ck_assert_int_eq(t_json_num(res, "totals.delivered"), 1);
+    cJSON_Delete(res);
+    t_result_free(&r);
+    t_server_stop(&s);
+    free(text);
+    free(out);
+}
+END_TEST
+
+/* Several passes (rebase_time, the mock API's recorded interactions). */
+START_TEST(a_scenario_whose_cassette_is_stdin_reads_it_in_every_pass)
+{
+    char *text = slurp(STRIPE_CASSETTE), *dir = t_tmpdir(), path[600];
+    char out[600];
+    int n = cassette_events(text);
+    struct t_server s;
+    struct t_result r;
+    cJSON *res;
+
+    start_target(&s);
+    write_scenario(path, sizeof(path), dir, "-", s.url, NULL, NULL);
+    snprintf(out, sizeof(out), "%s/out", dir);
+    ck_assert_msg(run_scenario(path, out, text, &r) == 0, "%s", r.err);
+    res = read_result(out);
+    ck_assert_int_eq(t_json_num(res, "totals.delivered"), n);
+    cJSON_Delete(res);
+    t_result_free(&r);
+    t_server_stop(&s);
+    free(text);
+    free(dir);
+}
+END_TEST
+
+START_TEST(dropping_every_event_fails_as_not_measured_not_as_a_threshold)
+{
+    char *dir = t_tmpdir(), path[600], out[600];
+    struct t_server s;
+    struct t_result r;
+    cJSON *res;
+
+    start_target(&s);
+    write_scenario(path, sizeof(path), dir, STRIPE_CASSETTE, s.url,
+                   "{\"action\":{\"drop\":{}}}", NULL);
+    snprintf(out, sizeof(out), "%s/out", dir);
+    ck_assert_int_eq(run_scenario(path, out, NULL, &r), 1);
+    ck_assert_ptr_nonnull(strstr(r.out, "a check could not be measured"));
+    ck_assert_ptr_null(strstr(r.out, "a threshold failed"));
+    res = read_result(out);
+    ck_assert_str_eq(check_result(res, "min_delivery_rate"), "not_measured");
+    ck_assert_str_eq(cJSON_GetObjectItem(res, "verdict")->valuestring, "fail");
+    cJSON_Delete(res);
+    t_result_free(&r);
+    t_server_stop(&s);
+    free(dir);
+}
+END_TEST
+
+START_TEST(a_default_duplicates_check_without_a_probe_does_not_fail_the_run)
+{
+    char *dir = t_tmpdir(), path[600], out[600];
+    struct t_server s;
+    struct t_result r;
+    cJSON *res;
+
+    start_target(&s);
+    write_scenario(path, sizeof(path), dir, STRIPE_CASSETTE, s.url,
+                   "{\"match\":{\"seq\":[2,3]},\"action\":{\"duplicate\":"
+                   "{\"copies\":1}}}",
+                   NULL);
+    snprintf(out, sizeof(out), "%s/out", dir);
+    ck_assert_msg(run_scenario(path, out, NULL, &r) == 0, "%s", r.out);
+    ck_assert_ptr_nonnull(strstr(r.out, "added by default"));
+    res = read_result(out);
+    ck_assert_str_eq(check_result(res, "max_duplicates_processed"),
+                     "not_measured");
+    cJSON_Delete(res);
+    t_result_free(&r);
+    t_server_stop(&s);
+    free(dir);
+}
+END_TEST
+
+START_TEST(forged_acknowledged_is_measured_when_nothing_forged_was_sent)
+{
+    char *dir = t_tmpdir(), path[600], out[600];
+    struct t_server s;
+    struct t_result r;
+    const cJSON *c;
+    cJSON *res;
+
+    start_target(&s);
+    write_scenario(path, sizeof(path), dir, STRIPE_CASSETTE, s.url,
+                   "{\"action\":{\"signature\":\"rotated\"}}",
+                   "\"max_forged_acknowledged\":0");
+    snprintf(out, sizeof(out), "%s/out", dir);
+    ck_assert_msg(run_scenario(path, out, NULL, &r) == 0, "%s", r.out);
+    res = read_result(out);
+    c = find_check(res, "max_forged_acknowledged");
+    ck_assert_ptr_nonnull(c);
+    ck_assert_str_eq(cJSON_GetObjectItem(c, "result")->valuestring, "pass");
+    ck_assert_int_eq(t_json_num(c, "value"), 0);
+    cJSON_Delete(res);
+    t_result_free(&r);
+    t_server_stop(&s);
+    free(dir);
+}
+END_TEST
+
+/* An attempt of the given seq, number n (from 1), or NULL. */
+static const cJSON *attempt_of(const cJSON *res, int seq, int n)
+{
+    const cJSON *ev;
+
+    cJSON_ArrayForEach(ev, cJSON_GetObjectItem(res, "events"))
+    {
+        if (t_json_num(ev, "seq") == seq && t_json_num(ev, "copy") == 0)
+            return cJSON_GetArrayItem(cJSON_GetObjectItem(ev, "attempts"),
+                                      n - 1);
+    }
+    return NULL;
+}
+
+START_TEST(injected_failures_are_named_and_late_answers_are_timeouts)
+{
+    char *dir = t_tmpdir(), path[600], out[600], json[2048];
+    struct t_server s;
+    struct t_result r;
+    const cJSON *a;
+    cJSON *res;
+    double answered, timeouts, attempts, other, s200;
+
+    start_target(&s);
+    snprintf(path, sizeof(path), "%s/scenario.json", dir);
+    snprintf(json, sizeof(json),
+             "{\"hookreplay\":\"scenario\",\"version\":1,"
+             "\"cassette\":\"%s\",\"seed\":5,"
+             "\"targets\":{\"stripe\":{\"url\":\"%s/webhooks/stripe\","
+             "\"timeout_ms\":1000}},"
+             "\"replay\":{\"pacing\":\"asap\",\"retry_time_scale\":0},"
+             "\"faults\":[{\"match\":{\"seq\":[1,2]},\"action\":"
+             "{\"timeout\":{}}},"
+             "{\"match\":{\"seq\":[3,3]},\"action\":"
+             "{\"connection\":\"reset\"}},"
+             "{\"match\":{\"seq\":[4,4]},\"action\":"
+             "{\"connection\":\"truncated\"}},"
+             "{\"match\":{\"seq\":[5,5]},\"action\":"
+             "{\"payload\":\"unknown_type\"}}]}",
+             STRIPE_CASSETTE, s.url);
+    ck_assert_int_eq(t_write_file(path, json, strlen(json)), 0);
+    snprintf(out, sizeof(out), "%s/out", dir);
+    ck_assert_msg(run_scenario(path, out, NULL, &r) <= 1, "%s", r.err);
+    res = read_result(out);
+    answered = t_json_num(res, "totals.answered");
+    timeouts = t_json_num(res, "totals.errors.timeout");
+    other = t_json_num(res, "totals.errors.other");
+    attempts = t_json_num(res, "totals.attempts");
+    s200 = t_json_num(res, "totals.status_counts.200");
+    ck_assert(timeouts >= 2);
+    ck_assert_int_eq(answered + timeouts + other +
+                         t_json_num(res, "totals.errors.connect"),
+                     attempts);
+    ck_assert_int_eq(s200, answered);
+    a = attempt_of(res, 1, 1);
+    ck_assert_ptr_nonnull(a);
+    ck_assert(cJSON_IsNumber(cJSON_GetObjectItem(a, "late_status")));
+    a = attempt_of(res, 3, 1);
+    ck_assert_ptr_nonnull(a);
+    ck_assert_msg(strstr(cJSON_GetObjectItem(a, "detail")->valuestring,
+                         "connection reset mid-body") != NULL,
+                  "%s", cJSON_GetObjectItem(a, "detail")->valuestring);
+    a = attempt_of(res, 4, 1);
+    ck_assert_ptr_nonnull(a);
+    ck_assert_msg(strstr(cJSON_GetObjectItem(a, "detail")->valuestring,
+                         "body cut off after") != NULL,
+                  "%s", cJSON_GetObjectItem(a, "detail")->valuestring);
+    a = attempt_of(res, 5, 1);
+    ck_assert_ptr_nonnull(a);
+    ck_assert_str_eq(cJSON_GetObjectItem(a, "payload")->valuestring,
+                     "unknown_type");
+    cJSON_Delete(res);
+    t_result_free(&r);
+    t_server_stop(&s);
+    free(dir);
+}
+END_TEST
+
+/* A port nothing listens on: bound, then closed. */
+static int closed_port(void)
+{
+    struct sockaddr_in a = {0};
+    socklen_t len = sizeof(a);
+    int fd = socket(AF_INET, SOCK_STREAM, 0), port;
+
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ck_assert_int_eq(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+    ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&a, &len), 0);
+    port = ntohs(a.sin_port);
+    close(fd);
+    return port;
+}
+
+START_TEST(a_target_never_reached_is_warned_about_once_even_when_quiet)
+{
+    char url[100], *out = t_tmpdir();
+    char *argv[] = {HR_BIN,
+                    "run",
+                    "--cassette",
+                    STRIPE_CASSETTE,
+                    "--target",
+                    url,
+                    "--out",
+                    out,
+                    "--pacing",
+                    "asap",
+                    "--retry-time-scale",
+                    "0",
+                    "--quiet",
+                    NULL};
+    struct t_result r;
+    const char *w;
+
+    snprintf(url, sizeof(url), "http://127.0.0.1:%d/hooks", closed_port());
+    ck_assert_int_eq(t_run(&r, argv, env_secret, NULL, 120000), 0);
+    ck_assert_int_eq(r.exit_code, 3);
+    w = strstr(r.err, "warning: 10 attempts and no connection to ");
+    ck_assert_msg(w != NULL, "stderr: %s", r.err);
+    ck_assert_ptr_nonnull(strstr(w, url));
+    ck_assert_ptr_null(strstr(w + 1, "warning: 10 attempts"));
+    t_result_free(&r);
+    free(out);
+}
+END_TEST
+
+START_TEST(a_plan_needs_no_signing_secret)
+{
+    char *dir = t_tmpdir(), path[600];
+    char *flags[] = {HR_BIN,          "run",      "--cassette",
+                     STRIPE_CASSETTE, "--target", "http://127.0.0.1:9/x",
+                     "--plan-only",   NULL};
+    char *scen[] = {HR_BIN, "run", path, "--plan-only", NULL};
+    char *bare[] = {"HOOKREPLAY_SECRET", NULL}; /* unset (glibc putenv) */
+    struct t_result r;
+
+    ck_assert_int_eq(t_run(&r, flags, bare, NULL, 60000), 0);
+    ck_assert_msg(r.exit_code == 0, "%s", r.err);
+    ck_assert_ptr_nonnull(strstr(r.out, "\"action\":\"deliver\""));
+    t_result_free(&r);
+    write_scenario(path, sizeof(path), dir, STRIPE_CASSETTE,
+                   "http://127.0.0.1:9", NULL, NULL);
+    ck_assert_int_eq(t_run(&r, scen, bare, NULL, 60000), 0);
+    ck_assert_msg(r.exit_code == 0, "%s", r.err);
+    ck_assert_ptr_nonnull(strstr(r.out, "\"action\":\"deliver\""));
+    t_result_free(&r);
+    free(dir);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("run_rules");
+    TCase *tc = tcase_create("run_rules");
+    SRunner *sr;
+    int failed;
+
+    tcase_set_timeout(tc, 180);
+    tcase_add_test(tc, a_cassette_piped_on_stdin_is_replayed_whole);
+    tcase_add_test(tc, a_two_line_cassette_on_stdin_is_not_called_empty);
+    tcase_add_test(tc,
+                   a_scenario_whose_cassette_is_stdin_reads_it_in_every_pass);
+    tcase_add_test(
+        tc, dropping_every_event_fails_as_not_measured_not_as_a_threshold);
+    tcase_add_test(
+        tc, a_default_duplicates_check_without_a_probe_does_not_fail_the_run);
+    tcase_add_test(
+        tc, forged_acknowledged_is_measured_when_nothing_forged_was_sent);
+    tcase_add_test(tc,
+                   injected_failures_are_named_and_late_answers_are_timeouts);
+    tcase_add_test(tc,
+                   a_target_never_reached_is_warned_about_once_even_when_quiet);
+    tcase_add_test(tc, a_plan_needs_no_signing_secret);
+    suite_add_tcase(s, tc);
+    sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
