@@ -161,7 +161,7 @@ void hr_run_summary(FILE *f, const struct hr_scenario *s,
         if (c->measured)
             fprintf(f, "%g %s\n", c->value, c->passed ? "pass" : "FAIL");
         else if (c->required)
-            fprintf(f, "not measured: FAIL (the scenario asked for it)\n");
+            fprintf(f, "not measured: FAIL (asked for, or its probe failed)\n");
         else
             fprintf(f, "not measured (added by default: does not fail)\n");
         if (c->note[0])

@@ -98,7 +98,9 @@ static void judge_evidence(const struct hr_thresholds *th,
     if (v->n && !strcmp(v->checks[v->n - 1].name, "max_forged_accepted")) {
         struct hr_check *c = &v->checks[v->n - 1];
 
-        c->required = th->has_max_forged_accepted;
+        /* a probe that was configured and failed is asked-for evidence
+         * missing: the run fails on it */
+        c->required = th->has_max_forged_accepted || t->probe_error[0];
         if (t->attacker_acknowledged > 0)
             snprintf(c->note, sizeof(c->note),
                      "warning: %lld of %lld forged requests were "
@@ -119,7 +121,8 @@ static void judge_evidence(const struct hr_thresholds *th,
                   (double)t->duplicates_processed, dups_measured(th, t),
                   t->evidence_dups[0] ? t->evidence_dups : "self-report");
     if (v->n && !strcmp(v->checks[v->n - 1].name, "max_duplicates_processed"))
-        v->checks[v->n - 1].required = th->has_max_duplicates_processed;
+        v->checks[v->n - 1].required =
+            th->has_max_duplicates_processed || t->probe_error[0];
 }
 
 int hr_payload_outcome_ok(int fault, int status)

@@ -245,6 +245,43 @@ START_TEST(a_default_duplicates_check_without_a_probe_does_not_fail_the_run)
 }
 END_TEST
 
+START_TEST(a_configured_probe_that_fails_fails_the_default_checks)
+{
+    char *dir = t_tmpdir(), path[600], out[600], json[2048];
+    struct t_server s;
+    struct t_result r;
+    cJSON *res;
+
+    start_target(&s);
+    snprintf(path, sizeof(path), "%s/scenario.json", dir);
+    /* the probe asks the target for a page it does not have */
+    snprintf(json, sizeof(json),
+             "{\"hookreplay\":\"scenario\",\"version\":1,"
+             "\"cassette\":\"%s\",\"seed\":5,"
+             "\"targets\":{\"stripe\":{\"url\":\"%s/webhooks/stripe\"}},"
+             "\"replay\":{\"pacing\":\"asap\",\"retry_time_scale\":0},"
+             "\"faults\":[{\"match\":{\"seq\":[2,3]},\"action\":"
+             "{\"duplicate\":{\"copies\":1}}}],"
+             "\"probe\":{\"http\":\"%s/no-such-state\","
+             "\"applied\":{\"counts\":\"/applied\"}}}",
+             STRIPE_CASSETTE, s.url, s.url);
+    ck_assert_int_eq(t_write_file(path, json, strlen(json)), 0);
+    snprintf(out, sizeof(out), "%s/out", dir);
+    ck_assert_msg(run_scenario(path, out, NULL, &r) == 1, "%s", r.out);
+    ck_assert_ptr_nonnull(strstr(r.out, "probe failed"));
+    res = read_result(out);
+    ck_assert_str_eq(check_result(res, "max_duplicates_processed"),
+                     "not_measured");
+    ck_assert_ptr_nonnull(
+        cJSON_GetObjectItem(cJSON_GetObjectItem(res, "totals"), "probe_error"));
+    ck_assert_str_eq(cJSON_GetObjectItem(res, "verdict")->valuestring, "fail");
+    cJSON_Delete(res);
+    t_result_free(&r);
+    t_server_stop(&s);
+    free(dir);
+}
+END_TEST
+
 START_TEST(forged_acknowledged_is_measured_when_nothing_forged_was_sent)
 {
     char *dir = t_tmpdir(), path[600], out[600];
@@ -437,6 +474,7 @@ int main(void)
         tc, dropping_every_event_fails_as_not_measured_not_as_a_threshold);
     tcase_add_test(
         tc, a_default_duplicates_check_without_a_probe_does_not_fail_the_run);
+    tcase_add_test(tc, a_configured_probe_that_fails_fails_the_default_checks);
     tcase_add_test(
         tc, forged_acknowledged_is_measured_when_nothing_forged_was_sent);
     tcase_add_test(tc,
