@@ -1786,9 +1786,15 @@ static void judge_canaries(struct loop *l, const char *text, const cJSON *since)
 {
     char *applied = since ? applied_text(l->s->probe, since) : NULL;
 
+    size_t i;
+
     l->t->forged_accepted =
         hr_canaries_judge_since(l->canaries, text, l->base_text, applied);
     cJSON_free(applied);
+    l->t->forged_discarded = 0;
+    for (i = 0; i < l->canaries->n; i++)
+        l->t->forged_discarded +=
+            l->canaries->v[i].acknowledged && !l->canaries->v[i].accepted;
 }
 
 /* Reads the target's state once the deliveries are done, if asked. */

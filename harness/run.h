@@ -31,6 +31,7 @@ struct hr_run_totals {
     int64_t duplicates_planned, duplicates_sent, duplicates_delivered;
     int64_t attacker_planned, attacker_sent;
     int64_t attacker_acknowledged; /* answered 2xx: a warning */
+    int64_t forged_discarded;      /* ... of those, not applied (probe), or 0 */
     int64_t injected_failures;     /* attempts failed on purpose */
     int64_t handshakes, handshakes_ok;
     char handshake_error[1100];

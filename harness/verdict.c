@@ -101,12 +101,12 @@ static void judge_evidence(const struct hr_thresholds *th,
         /* a probe that was configured and failed is asked-for evidence
          * missing: the run fails on it */
         c->required = th->has_max_forged_accepted || t->probe_error[0];
-        if (t->attacker_acknowledged > 0)
+        if (t->forged_accepted >= 0 && t->forged_discarded > 0)
             snprintf(c->note, sizeof(c->note),
                      "warning: %lld of %lld forged requests were "
                      "acknowledged (2xx) although not applied; answer "
                      "4xx so the provider's delivery log shows them refused",
-                     (long long)t->attacker_acknowledged,
+                     (long long)t->forged_discarded,
                      (long long)t->attacker_sent);
     }
     if (th->has_max_forged_acknowledged)
