@@ -1180,6 +1180,8 @@ static int spool_stdin(char *chunk, struct hr_err *err)
         dir = "/tmp";
     snprintf(path, sizeof(path), "%s/hookreplay-stdin-XXXXXX", dir);
     fd = mkstemp(path);
+    if (fd >= 0)
+        fcntl(fd, F_SETFD, FD_CLOEXEC); /* hooks and probes never see it */
     if (fd < 0)
         return hr_errf(err, HR_EXIT_INTERNAL,
                        "<stdin>: cannot create a temporary file in %s: %s", dir,

@@ -385,8 +385,7 @@ int hr_lint_sig_rules(const struct hr_scenario *s, const char *profile_dir,
     unsigned char *hit = NULL;
     size_t i;
 
-    if (!has_sig_rules(s) || !s->cassette ||
-        (!s->cassette_mem && strcmp(s->cassette, "-") == 0))
+    if (!has_sig_rules(s) || !s->cassette)
         return 0;
     r = s->cassette_mem ? hr_cassette_open_mem(s->cassette, s->cassette_mem,
                                                s->cassette_mem_len, &err)

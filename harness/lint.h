@@ -36,7 +36,8 @@ int hr_lint_file(const char *path, const char *profile_dir, hr_problem_fn fn,
  * The signature rules ("stale", "rotated") that match deliveries to an
  * endpoint whose scheme cannot express them, whatever the rules' p: each
  * (rule, endpoint) goes to fn. A run refuses what this finds, so lint
- * and run agree. Reads s's cassette (not stdin); profiles come from
+ * and run agree. Reads s's cassette (stdin is spooled, so it
+ * can be read again); profiles come from
  * profile_dir first. Returns the number of problems.
  */
 int hr_lint_sig_rules(const struct hr_scenario *s, const char *profile_dir,

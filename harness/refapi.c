@@ -8,15 +8,30 @@
 
 /* Answers larger than this are cut off and count as no answer. */
 #define MAX_ANSWER_BYTES (64u * 1024u * 1024u)
-/* The longest Retry-After honoured, so a stop is never held longer. */
-#define MAX_RETRY_AFTER_S 5
+/* The longest Retry-After honoured (the wait gives way to a stop). */
+#define MAX_RETRY_AFTER_S 600
+/* A 429 or 503 without Retry-After still backs off this long. */
+#define DEFAULT_BACKOFF_S 1
+/* A wait looks at the stop flag this often. */
+#define WAIT_SLICE_US 50000
 
 struct hr_refapi {
     char *base;
     char *key;
     CURL *easy;
     int64_t not_before_us; /* a Retry-After asked not to call until then */
+    const int *stop;       /* set: give up waiting, or NULL */
 };
+
+void hr_refapi_set_stop(struct hr_refapi *a, const int *stop)
+{
+    a->stop = stop;
+}
+
+static int stopped(const struct hr_refapi *a)
+{
+    return a->stop && __atomic_load_n(a->stop, __ATOMIC_ACQUIRE);
+}
 
 struct hr_refapi *hr_refapi_new(const char *base_url, const char *key)
 {
@@ -85,18 +100,23 @@ static void set_options(struct hr_refapi *a, const char *url,
     curl_easy_setopt(a->easy, CURLOPT_NOPROXY, "*");
 }
 
-/* Sleeps until the API's last Retry-After has passed. */
-static void wait_retry_after(const struct hr_refapi *a)
+/* Sleeps until the API's last Retry-After has passed; 0, or -1 when a
+ * stop came first. */
+static int wait_retry_after(const struct hr_refapi *a)
 {
-    int64_t left_us = a->not_before_us - hr_mono_us();
-    struct timespec ts;
+    int64_t left_us;
 
-    if (left_us <= 0)
-        return;
-    ts.tv_sec = (time_t)(left_us / 1000000);
-    ts.tv_nsec = (long)(left_us % 1000000) * 1000;
-    while (nanosleep(&ts, &ts) != 0)
-        ;
+    while ((left_us = a->not_before_us - hr_mono_us()) > 0) {
+        struct timespec ts = {0, 0};
+
+        if (stopped(a))
+            return -1;
+        if (left_us > WAIT_SLICE_US)
+            left_us = WAIT_SLICE_US;
+        ts.tv_nsec = (long)left_us * 1000;
+        nanosleep(&ts, NULL);
+    }
+    return stopped(a) ? -1 : 0;
 }
 
 /* A 429 or 503 with Retry-After (seconds) holds the next call back. */
@@ -108,7 +128,7 @@ static void note_retry_after(struct hr_refapi *a, long status)
         return;
     if (curl_easy_getinfo(a->easy, CURLINFO_RETRY_AFTER, &s) != CURLE_OK ||
         s <= 0)
-        return;
+        s = DEFAULT_BACKOFF_S;
     if (s > MAX_RETRY_AFTER_S)
         s = MAX_RETRY_AFTER_S;
     a->not_before_us = hr_mono_us() + (int64_t)s * 1000000;
@@ -128,8 +148,8 @@ int hr_refapi_get(struct hr_refapi *a, const char *path_query, long *status,
     if (hr_buf_printf(&url, "%s%s", a->base, path_query) == 0 &&
         auth_header(a, &h) == 0) {
         set_options(a, url.data, h, &body);
-        wait_retry_after(a);
-        cc = curl_easy_perform(a->easy);
+        cc = wait_retry_after(a) ? CURLE_ABORTED_BY_CALLBACK
+                                 : curl_easy_perform(a->easy);
     }
     if (cc == CURLE_OK) {
         curl_easy_getinfo(a->easy, CURLINFO_RESPONSE_CODE, status);

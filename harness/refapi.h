@@ -21,13 +21,17 @@ struct hr_refapi;
 struct hr_refapi *hr_refapi_new(const char *base_url, const char *key);
 void hr_refapi_free(struct hr_refapi *a);
 
+/* Gives the client a flag that, once set, ends any wait at once (the
+ * call then fails). stop must outlive the client; NULL: none. */
+void hr_refapi_set_stop(struct hr_refapi *a, const int *stop);
+
 /*
- * GETs base_url + path_query. A 429 or 503 with Retry-After (seconds,
- * at most 5 honoured) makes the next call wait until it has passed, as a
- * well-behaved client does. Returns 0 with the status in *status and
- * the parsed JSON answer in *json (NULL when the answer is not JSON;
- * the caller frees it with cJSON_Delete), or -1 with err when no answer
- * came (connection refused, timeout after 10 s, out of memory).
+ * GETs base_url + path_query. A 429 or 503 makes the next call wait out
+ * its Retry-After (seconds, at most 600; 1 s when it gives none), as a
+ * well-behaved client does; a stop flag ends the wait. Returns 0 with the
+ * status in *status and the parsed JSON answer in *json (NULL when the answer
+ * is not JSON; the caller frees it with cJSON_Delete), or -1 with err when no
+ * answer came (connection refused, timeout after 10 s, out of memory).
  */
 int hr_refapi_get(struct hr_refapi *a, const char *path_query, long *status,
                   cJSON **json, struct hr_err *err);

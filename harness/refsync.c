@@ -44,7 +44,10 @@ int hr_refsync_fetch(struct hr_reftarget *t, struct hr_refapi *api,
         rc = hr_rt_apply_fetched(t, id, NULL, 1);
     else if (status >= 200 && status <= 299 && cJSON_IsObject(obj))
         rc = hr_rt_apply_fetched(t, id, obj, 0);
-    else
+    else if ((status == 429 || status == 503) && t->has_worker) {
+        hr_refsync_want(t, id, kind); /* again, after the wait it asked */
+        rc = 0;
+    } else
         hr_errf(err, HR_EXIT_INTERNAL, "GET %s: status %ld", path, status);
     cJSON_Delete(obj);
     return rc;
@@ -110,6 +113,11 @@ static void fetch_wanted(struct hr_reftarget *t, struct hr_refapi *api,
         struct want *next = w->next;
         struct hr_err err = {0};
 
+        if (__atomic_load_n(&t->stopping, __ATOMIC_ACQUIRE)) {
+            want_free(w); /* stopping: the rest is dropped */
+            w = next;
+            continue;
+        }
         if (hr_refsync_fetch(t, api, w->id, w->kind, &err))
             hr_log(2, "target: fetch %s: %s", w->id, err.msg);
         want_free(w);
@@ -298,6 +306,8 @@ static void *reconcile(void *arg)
     struct hr_refapi *api = hr_refapi_new(t->api_url, t->api_key);
     struct timespec next_poll;
 
+    if (api)
+        hr_refapi_set_stop(api, &t->stopping);
     deadline_after(&next_poll, 0);
     pthread_mutex_lock(&t->mu);
     while (api && !t->stopping) {
@@ -389,6 +399,8 @@ char *hr_refsync_backfill(struct hr_reftarget *t, struct hr_err *err)
     char *text = NULL;
     size_t i;
 
+    if (api)
+        hr_refapi_set_stop(api, &t->stopping);
     for (i = 0; api && answer && i < sizeof(kinds) / sizeof(kinds[0]); i++) {
         long n = 0;
 

@@ -483,6 +483,7 @@ static int fetch_first(struct hr_reftarget *t, const struct hr_event *ev,
         answer_set(a, 500, "out of memory\n");
         return -1;
     }
+    hr_refapi_set_stop(api, &t->stopping);
     rc = hr_refsync_fetch(t, api, ev->object, f->kind, &err);
     hr_refapi_free(api);
     if (rc)

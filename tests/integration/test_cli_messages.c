@@ -75,6 +75,35 @@ START_TEST(lint_and_run_both_refuse_stale_and_rotated_on_github_whatever_p)
         ck_assert_str_eq(r.out, "");
         t_result_free(&r);
     }
+    {
+        /* the same cassette piped on stdin is refused alike */
+        char *argv[] = {HR_BIN, "run", scen, NULL}, *data;
+        FILE *f = fopen(cas, "rb");
+        long n;
+
+        ck_assert_ptr_nonnull(f);
+        fseek(f, 0, SEEK_END);
+        n = ftell(f);
+        rewind(f);
+        data = malloc((size_t)n + 1);
+        ck_assert_ptr_nonnull(data);
+        ck_assert_int_eq(fread(data, 1, (size_t)n, f), n);
+        data[n] = '\0';
+        fclose(f);
+        {
+            char *p = strstr(text, "\"gh.ndjson\"");
+
+            ck_assert_ptr_nonnull(p);
+            memcpy(p, "\"-\",        ", 12);
+        }
+        ck_assert_int_eq(t_write_file(scen, text, strlen(text)), 0);
+        ck_assert_int_eq(t_run(&r, argv, env, data, RUN_TIMEOUT_MS), 0);
+        ck_assert_int_eq(r.exit_code, 2);
+        ck_assert_msg(strstr(r.err, "\"stale\" cannot be sent to endpoint"),
+                      "%s", r.err);
+        t_result_free(&r);
+        free(data);
+    }
     free(dir);
 }
 END_TEST

@@ -266,6 +266,7 @@ START_TEST(polling_consumer_waits_out_the_apis_retry_after)
     ck_assert_int_eq(t_json_num(a.result, "api.retry_after.violated"), 0);
     ck_assert(consistent(&a));
     cJSON_Delete(a.result);
+    api_extra = "";
 }
 END_TEST
 
