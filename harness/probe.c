@@ -295,6 +295,111 @@ int64_t hr_canaries_judge(struct hr_canaries *c, const char *state_text)
     return n;
 }
 
+/* One entry of a self-report, where it stands: a string of an ids list,
+ * or a member of a counts object (id its key). */
+struct idref {
+    const char *id;
+    size_t at;
+    cJSON *node;
+};
+
+struct hr_probe_index {
+    struct idref *counts; /* members of the counts, by id then position */
+    size_t n_counts;
+    struct idref *ids; /* strings of the ids, by id then position */
+    size_t n_ids;
+    int ids_listed; /* the ids are an array (not another node) */
+    int by_counts;  /* look-ups read counts: the probe has them */
+};
+
+static int idref_cmp(const void *a, const void *b)
+{
+    const struct idref *x = a, *y = b;
+    int c = strcmp(x->id, y->id);
+
+    return c ? c : (x->at > y->at) - (x->at < y->at);
+}
+
+/* The children of list into *out (hr_free), sorted by id then position,
+ * *n of them: its strings, or with by_key its named members. 0, or -1
+ * when memory runs out. */
+static int sorted_refs(const cJSON *list, int by_key, struct idref **out,
+                       size_t *n)
+{
+    size_t cap = (size_t)cJSON_GetArraySize(list), at = 0;
+    struct idref *v = cap ? hr_calloc(cap, sizeof(*v)) : NULL;
+    cJSON *it;
+
+    *out = v;
+    *n = 0;
+    if (cap && !v)
+        return -1;
+    for (it = cap ? list->child : NULL; it; it = it->next, at++) {
+        const char *id = by_key               ? it->string
+                         : cJSON_IsString(it) ? it->valuestring
+                                              : NULL;
+
+        if (!id)
+            continue;
+        v[*n].id = id;
+        v[*n].at = at;
+        v[(*n)++].node = it;
+    }
+    if (*n)
+        qsort(v, *n, sizeof(*v), idref_cmp);
+    return 0;
+}
+
+/* The first of the sorted refs v[0..n) not below id (n: none). */
+static size_t lower_bound(const struct idref *v, size_t n, const char *id)
+{
+    size_t lo = 0, hi = n;
+
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+
+        if (strcmp(v[mid].id, id) < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+/* How many of the sorted refs v[0..n) hold id. */
+static size_t count_in(const struct idref *v, size_t n, const char *id)
+{
+    size_t lo = lower_bound(v, n, id), k = 0;
+
+    while (lo + k < n && strcmp(v[lo + k].id, id) == 0)
+        k++;
+    return k;
+}
+
+/* The earliest node of the sorted refs v[0..n) that holds id, or NULL:
+ * the one cJSON_GetObjectItemCaseSensitive finds. */
+static const cJSON *first_in(const struct idref *v, size_t n, const char *id)
+{
+    size_t i = lower_bound(v, n, id);
+
+    return i < n && strcmp(v[i].id, id) == 0 ? v[i].node : NULL;
+}
+
+/* Strings of an ids list that repeat an earlier one; -1 when memory
+ * runs out. */
+static int64_t repeated_ids(const cJSON *ids)
+{
+    struct idref *v;
+    size_t n, i, distinct = 0;
+
+    if (sorted_refs(ids, 0, &v, &n))
+        return -1;
+    for (i = 0; i < n; i++)
+        distinct += i == 0 || strcmp(v[i - 1].id, v[i].id) != 0;
+    hr_free(v);
+    return (int64_t)(n - distinct);
+}
+
 int64_t hr_probe_duplicates(const struct hr_probe_cfg *p, const cJSON *state)
 {
     const cJSON *it, *counts, *ids;
@@ -319,20 +424,7 @@ int64_t hr_probe_duplicates(const struct hr_probe_cfg *p, const cJSON *state)
     ids = hr_json_pointer(state, p->applied_ids);
     if (!cJSON_IsArray(ids))
         return -1;
-    cJSON_ArrayForEach(it, ids)
-    {
-        const cJSON *o;
-
-        if (!cJSON_IsString(it))
-            continue;
-        for (o = ids->child; o != it; o = o->next)
-            if (cJSON_IsString(o) &&
-                strcmp(o->valuestring, it->valuestring) == 0) {
-                extra++;
-                break;
-            }
-    }
-    return extra;
+    return repeated_ids(ids);
 }
 
 int64_t hr_probe_applied_count(const struct hr_probe_cfg *p, const cJSON *state,
@@ -388,18 +480,18 @@ int64_t hr_canaries_judge_since(struct hr_canaries *c, const char *state_text,
     return n;
 }
 
-/* Reduces a counts object by base's counts of the same ids. */
-static void counts_since(cJSON *counts, const cJSON *base, int keep_seen)
+/* Reduces a counts object by the indexed base's counts of the same ids. */
+static void counts_since(cJSON *counts, const struct hr_probe_index *ix,
+                         int keep_seen)
 {
     cJSON *it = counts ? counts->child : NULL;
 
     while (it) {
         cJSON *next = it->next;
+        const cJSON *base = first_in(ix->counts, ix->n_counts, it->string);
         int64_t k, b = 0;
 
-        if (hr_json_int64(it, &k) == 0 &&
-            hr_json_int64(cJSON_GetObjectItemCaseSensitive(base, it->string),
-                          &b) == 0 &&
+        if (hr_json_int64(it, &k) == 0 && hr_json_int64(base, &b) == 0 &&
             b > 0) {
             if (k - b > 0 || (keep_seen && k > 0))
                 cJSON_SetNumberValue(it, (double)(k - b > 0 ? k - b : 1));
@@ -410,73 +502,18 @@ static void counts_since(cJSON *counts, const cJSON *base, int keep_seen)
     }
 }
 
-/* One string of an ids list, where it stands. */
-struct idref {
-    const char *id;
-    size_t at;
-    cJSON *node;
-};
-
-static int idref_cmp(const void *a, const void *b)
-{
-    const struct idref *x = a, *y = b;
-    int c = strcmp(x->id, y->id);
-
-    return c ? c : (x->at > y->at) - (x->at < y->at);
-}
-
-/* The strings of list (an array) into *out (hr_free), sorted by id
- * then position; *n of them. 0, or -1 when memory runs out. */
-static int sorted_ids(const cJSON *list, struct idref **out, size_t *n)
-{
-    size_t cap = (size_t)cJSON_GetArraySize(list), at = 0;
-    struct idref *v = cap ? hr_calloc(cap, sizeof(*v)) : NULL;
-    cJSON *it;
-
-    *out = v;
-    *n = 0;
-    if (cap && !v)
-        return -1;
-    for (it = cap ? list->child : NULL; it; it = it->next, at++)
-        if (cJSON_IsString(it)) {
-            v[*n].id = it->valuestring;
-            v[*n].at = at;
-            v[(*n)++].node = it;
-        }
-    if (*n)
-        qsort(v, *n, sizeof(*v), idref_cmp);
-    return 0;
-}
-
-/* How many of the sorted refs v[0..n) hold id. */
-static size_t count_in(const struct idref *v, size_t n, const char *id)
-{
-    size_t lo = 0, hi = n, k = 0;
-
-    while (lo < hi) { /* the first ref not below id */
-        size_t mid = lo + (hi - lo) / 2;
-
-        if (strcmp(v[mid].id, id) < 0)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    while (lo + k < n && strcmp(v[lo + k].id, id) == 0)
-        k++;
-    return k;
-}
-
-/* Removes from an ids list the earliest occurrences the base (an array)
+/* Removes from an ids list the earliest occurrences the indexed base
  * holds. 0, or -1 when memory runs out. */
-static int ids_since(cJSON *list, const cJSON *base, int keep_seen)
+static int ids_since(cJSON *list, const struct hr_probe_index *ix,
+                     int keep_seen)
 {
-    struct idref *v = NULL, *b = NULL;
-    size_t n = 0, nb = 0, i = 0, j;
-    int rc = sorted_ids(list, &v, &n) || sorted_ids(base, &b, &nb) ? -1 : 0;
+    struct idref *v = NULL;
+    size_t n = 0, i = 0, j;
+    int rc = sorted_refs(list, 0, &v, &n);
 
     while (rc == 0 && i < n) {
         size_t run = count_in(v + i, n - i, v[i].id);
-        size_t drop = nb ? count_in(b, nb, v[i].id) : 0;
+        size_t drop = count_in(ix->ids, ix->n_ids, v[i].id);
 
         if (drop >= run)
             drop = keep_seen ? run - 1 : run;
@@ -485,28 +522,86 @@ static int ids_since(cJSON *list, const cJSON *base, int keep_seen)
         i += run;
     }
     hr_free(v);
-    hr_free(b);
     return rc;
+}
+
+struct hr_probe_index *hr_probe_index_new(const struct hr_probe_cfg *p,
+                                          const cJSON *base)
+{
+    struct hr_probe_index *ix = base ? hr_calloc(1, sizeof(*ix)) : NULL;
+    const cJSON *counts, *ids;
+
+    if (!ix)
+        return NULL;
+    ix->by_counts = p->applied_counts != NULL;
+    counts =
+        p->applied_counts ? hr_json_pointer(base, p->applied_counts) : NULL;
+    ids = p->applied_ids ? hr_json_pointer(base, p->applied_ids) : NULL;
+    ix->ids_listed = cJSON_IsArray(ids);
+    if ((cJSON_IsObject(counts) &&
+         sorted_refs(counts, 1, &ix->counts, &ix->n_counts)) ||
+        sorted_refs(ids, 0, &ix->ids, &ix->n_ids)) {
+        hr_probe_index_free(ix);
+        return NULL;
+    }
+    return ix;
+}
+
+void hr_probe_index_free(struct hr_probe_index *ix)
+{
+    if (!ix)
+        return;
+    hr_free(ix->counts);
+    hr_free(ix->ids);
+    hr_free(ix);
+}
+
+int64_t hr_probe_index_count(const struct hr_probe_index *ix, const char *id)
+{
+    const cJSON *v;
+    int64_t n;
+
+    if (!ix)
+        return 0;
+    if (!ix->by_counts)
+        return (int64_t)count_in(ix->ids, ix->n_ids, id);
+    v = first_in(ix->counts, ix->n_counts, id);
+    return hr_json_int64(v, &n) == 0 ? n : (v ? 1 : 0);
+}
+
+cJSON *hr_probe_since_index(const struct hr_probe_cfg *p,
+                            const struct hr_probe_index *ix, const cJSON *state,
+                            int keep_seen)
+{
+    cJSON *out = cJSON_Duplicate(state, 1);
+    cJSON *ids, *counts;
+
+    if (!out || !ix)
+        return out;
+    counts = p->applied_counts ? hr_json_pointer(out, p->applied_counts) : NULL;
+    if (cJSON_IsObject(counts) && ix->n_counts)
+        counts_since(counts, ix, keep_seen);
+    ids = p->applied_ids ? hr_json_pointer(out, p->applied_ids) : NULL;
+    if (cJSON_IsArray(ids) && ix->ids_listed && ix->n_ids &&
+        ids_since(ids, ix, keep_seen)) {
+        cJSON_Delete(out);
+        return NULL;
+    }
+    return out;
 }
 
 cJSON *hr_probe_since(const struct hr_probe_cfg *p, const cJSON *base,
                       const cJSON *state, int keep_seen)
 {
-    cJSON *out = cJSON_Duplicate(state, 1);
-    cJSON *ids, *counts, *base_ids;
+    struct hr_probe_index *ix;
+    cJSON *out;
 
-    if (!out || !base)
-        return out;
-    counts = p->applied_counts ? hr_json_pointer(out, p->applied_counts) : NULL;
-    if (cJSON_IsObject(counts))
-        counts_since(counts, hr_json_pointer(base, p->applied_counts),
-                     keep_seen);
-    ids = p->applied_ids ? hr_json_pointer(out, p->applied_ids) : NULL;
-    base_ids = p->applied_ids ? hr_json_pointer(base, p->applied_ids) : NULL;
-    if (cJSON_IsArray(ids) && cJSON_IsArray(base_ids) &&
-        ids_since(ids, base_ids, keep_seen)) {
-        cJSON_Delete(out);
+    if (!base)
+        return cJSON_Duplicate(state, 1);
+    ix = hr_probe_index_new(p, base);
+    if (!ix)
         return NULL;
-    }
+    out = hr_probe_since_index(p, ix, state, keep_seen);
+    hr_probe_index_free(ix);
     return out;
 }

@@ -86,9 +86,32 @@ cJSON *hr_probe_since(const struct hr_probe_cfg *p, const cJSON *base,
                       const cJSON *state, int keep_seen);
 
 /*
+ * A baseline's self-report indexed by event id, built once so that
+ * reducing each later probe to it, and looking ids up in it, costs
+ * O(log n) per id instead of a scan of the baseline.
+ */
+struct hr_probe_index;
+
+/*
+ * Indexes base (a baseline probe's state) for p. The index points into
+ * base, which must outlive it. NULL when base is NULL or memory runs out.
+ */
+struct hr_probe_index *hr_probe_index_new(const struct hr_probe_cfg *p,
+                                          const cJSON *base);
+void hr_probe_index_free(struct hr_probe_index *ix);
+
+/* hr_probe_since against an indexed base (ix NULL: a plain copy). */
+cJSON *hr_probe_since_index(const struct hr_probe_cfg *p,
+                            const struct hr_probe_index *ix, const cJSON *state,
+                            int keep_seen);
+
+/* hr_probe_applied_count of the indexed base (0 when ix is NULL). */
+int64_t hr_probe_index_count(const struct hr_probe_index *ix, const char *id);
+
+/*
  * Extra applications of recorded events by the target's own count: the
  * sum over ids of (times applied - 1), or -1 when the probe has no
- * applied mapping.
+ * applied mapping (or memory runs out).
  */
 int64_t hr_probe_duplicates(const struct hr_probe_cfg *p, const cJSON *state);
 

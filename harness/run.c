@@ -135,6 +135,8 @@ struct loop {
     int ever_connected;     /* some attempt reached a target */
     int connect_failures;   /* refused attempts before the first connect */
     int warned_unconnected; /* the never-connected warning is out */
+    /* base indexed by event id, when base is set */
+    struct hr_probe_index *base_ix;
 };
 
 static struct slot *objmap_get(struct objmap *m, const char *key)
@@ -1087,6 +1089,7 @@ static void loop_free(struct loop *l)
     job_free(l->snap.job);
     cJSON_Delete(l->snap.before);
     hr_dupcheck_log_free(&l->dups);
+    hr_probe_index_free(l->base_ix);
     cJSON_Delete(l->base);
     hr_free(l->base_text);
     hr_planner_free(l->plan);
@@ -1708,7 +1711,7 @@ static int probe_once(struct loop *l, int64_t at_ms, cJSON **keep)
     cJSON_Delete(*keep);
     *keep = state;
     if (state && l->base) { /* applied since the baseline, none lost */
-        *keep = hr_probe_since(l->s->probe, l->base, state, 1);
+        *keep = hr_probe_since_index(l->s->probe, l->base_ix, state, 1);
         cJSON_Delete(state);
     }
     return ok;
@@ -1824,7 +1827,7 @@ static void gather_evidence(struct loop *l)
             err.code = err.code ? err.code : HR_EXIT_TARGET;
     }
     if (!err.msg[0] && l->base &&
-        !(since = hr_probe_since(p, l->base, state, 0)))
+        !(since = hr_probe_since_index(p, l->base_ix, state, 0)))
         hr_errf(&err, HR_EXIT_INTERNAL, "out of memory");
     if (err.msg[0]) {
         snprintf(t->probe_error, sizeof(t->probe_error), "%s", err.msg);
@@ -1848,7 +1851,7 @@ static void gather_evidence(struct loop *l)
 }
 
 /* How many events of the cassette the baseline already lists as
- * applied (0 when the cassette cannot be read twice: stdin). */
+ * applied (a cassette read from stdin was spooled: it is read again). */
 static int64_t seen_before(struct loop *l)
 {
     const struct hr_scenario *s = l->s;
@@ -1857,15 +1860,13 @@ static int64_t seen_before(struct loop *l)
     struct hr_err err = {0, ""};
     int64_t n = 0;
 
-    if (!s->cassette_mem && strcmp(s->cassette, "-") == 0)
-        return 0;
     r = open_cassette(s, &err);
     if (!r)
         return 0;
     hr_interaction_init(&it);
     while (hr_cassette_next(r, &it, &err) == 1)
         if (it.kind == HR_KIND_WEBHOOK && it.has_event && it.event.id)
-            n += hr_probe_applied_count(s->probe, l->base, it.event.id) > 0;
+            n += hr_probe_index_count(l->base_ix, it.event.id) > 0;
     hr_interaction_clear(&it);
     hr_cassette_close(r);
     return n;
@@ -1889,6 +1890,14 @@ static void take_baseline(struct loop *l)
     if (pc.rc) {
         hr_log(1, "baseline probe: %s; applied counts are taken as they are",
                pc.err.msg);
+        hr_free(pc.text);
+        cJSON_Delete(pc.state);
+        return;
+    }
+    l->base_ix = hr_probe_index_new(p, pc.state);
+    if (pc.state && !l->base_ix) {
+        hr_log(1, "baseline probe: out of memory; applied counts are "
+                  "taken as they are");
         hr_free(pc.text);
         cJSON_Delete(pc.state);
         return;

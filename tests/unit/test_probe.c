@@ -138,6 +138,213 @@ START_TEST(a_canary_left_by_an_earlier_run_is_not_accepted_again)
 }
 END_TEST
 
+/*
+ * Large baselines: ids are numbered, and the n-th of a list of BIG_IDS
+ * takes number from + perm(n), a permutation so that neither list is
+ * sorted. Expected results follow the contract in probe.h, id by id.
+ */
+#define BIG_IDS 50000L
+
+static long perm(long n)
+{
+    return n * 7919 % BIG_IDS; /* 7919 is prime to 50000 */
+}
+
+static void big_id(char *buf, size_t len, long number)
+{
+    snprintf(buf, len, "evt_%06ld", number);
+}
+
+/* {"applied":{id:count...},"x":1} over BIG_IDS ids from number from. */
+static cJSON *big_counts(long from, int64_t (*count)(long))
+{
+    cJSON *root = cJSON_CreateObject(), *o = cJSON_CreateObject();
+    char id[32];
+    long n;
+
+    ck_assert_ptr_nonnull(root);
+    ck_assert_ptr_nonnull(o);
+    cJSON_AddItemToObject(root, "applied", o);
+    cJSON_AddNumberToObject(root, "x", 1);
+    for (n = 0; n < BIG_IDS; n++) {
+        long number = from + perm(n);
+
+        big_id(id, sizeof(id), number);
+        ck_assert_ptr_nonnull(
+            cJSON_AddNumberToObject(o, id, (double)count(number)));
+    }
+    return root;
+}
+
+static int64_t base_count(long number)
+{
+    return number % 4;
+}
+
+static int64_t state_count(long number)
+{
+    return number / 3 % 6;
+}
+
+/* What since keeps of number's count: -1 when it drops the id. */
+static int64_t count_since(long number, int keep_seen)
+{
+    int64_t k = state_count(number);
+    int64_t b = number < BIG_IDS ? base_count(number) : 0;
+
+    if (b <= 0)
+        return k;
+    if (k - b > 0)
+        return k - b;
+    return keep_seen && k > 0 ? 1 : -1;
+}
+
+static void check_big_counts(int keep_seen)
+{
+    struct hr_probe_cfg *p = probe_of("counts");
+    cJSON *b = big_counts(0, base_count);
+    cJSON *s = big_counts(BIG_IDS / 2, state_count);
+    cJSON *out = hr_probe_since(p, b, s, keep_seen);
+    const cJSON *it;
+    char id[32];
+    long n;
+
+    ck_assert_ptr_nonnull(out);
+    it = cJSON_GetObjectItemCaseSensitive(out, "applied")->child;
+    for (n = 0; n < BIG_IDS; n++) { /* the state's order, some dropped */
+        long number = BIG_IDS / 2 + perm(n);
+        int64_t want = count_since(number, keep_seen);
+
+        if (want < 0)
+            continue;
+        big_id(id, sizeof(id), number);
+        ck_assert_ptr_nonnull(it);
+        ck_assert_str_eq(it->string, id);
+        ck_assert_int_eq(it->valueint, want);
+        it = it->next;
+    }
+    ck_assert_ptr_null(it);
+    ck_assert_int_eq(cJSON_GetObjectItemCaseSensitive(out, "x")->valueint, 1);
+    cJSON_Delete(out);
+    cJSON_Delete(b);
+    cJSON_Delete(s);
+    hr_probe_free(p);
+}
+
+START_TEST(counts_since_a_large_baseline_are_right_for_every_id)
+{
+    check_big_counts(0);
+    check_big_counts(1);
+}
+END_TEST
+
+/* How often number occurs in the big ids baseline: numbers below 15000
+ * twice, 30000 and up once, the rest never. */
+static int64_t base_ids_count(long number)
+{
+    if (number < 15000)
+        return 2;
+    return number >= 30000 && number < BIG_IDS;
+}
+
+/* {"applied":[...]}: BIG_IDS strings, each by base_ids_count. */
+static cJSON *big_base_ids(void)
+{
+    cJSON *root = cJSON_CreateObject(), *a = cJSON_CreateArray();
+    char id[32];
+    long n;
+
+    ck_assert_ptr_nonnull(root);
+    ck_assert_ptr_nonnull(a);
+    cJSON_AddItemToObject(root, "applied", a);
+    for (n = 0; n < BIG_IDS; n++) {
+        long v = perm(n);
+
+        big_id(id, sizeof(id), v < 30000 ? v / 2 : v);
+        ck_assert(cJSON_AddItemToArray(a, cJSON_CreateString(id)));
+    }
+    return root;
+}
+
+/* {"applied":[...]}: numbers 10000 to 10000 + BIG_IDS, once each. */
+static cJSON *big_state_ids(void)
+{
+    cJSON *root = cJSON_CreateObject(), *a = cJSON_CreateArray();
+    char id[32];
+    long n;
+
+    ck_assert_ptr_nonnull(root);
+    ck_assert_ptr_nonnull(a);
+    cJSON_AddItemToObject(root, "applied", a);
+    for (n = 0; n < BIG_IDS; n++) {
+        big_id(id, sizeof(id), 10000 + perm(n));
+        ck_assert(cJSON_AddItemToArray(a, cJSON_CreateString(id)));
+    }
+    return root;
+}
+
+static void check_big_ids(int keep_seen)
+{
+    struct hr_probe_cfg *p = probe_of("ids");
+    cJSON *b = big_base_ids(), *s = big_state_ids();
+    cJSON *out = hr_probe_since(p, b, s, keep_seen);
+    const cJSON *it;
+    char id[32];
+    long n;
+
+    ck_assert_ptr_nonnull(out);
+    it = cJSON_GetObjectItemCaseSensitive(out, "applied")->child;
+    for (n = 0; n < BIG_IDS; n++) {
+        long number = 10000 + perm(n);
+
+        if (!keep_seen && base_ids_count(number) > 0)
+            continue;
+        big_id(id, sizeof(id), number);
+        ck_assert_ptr_nonnull(it);
+        ck_assert_str_eq(it->valuestring, id);
+        it = it->next;
+    }
+    ck_assert_ptr_null(it);
+    cJSON_Delete(out);
+    cJSON_Delete(b);
+    cJSON_Delete(s);
+    hr_probe_free(p);
+}
+
+START_TEST(ids_since_a_large_baseline_are_right_for_every_id)
+{
+    check_big_ids(0);
+    check_big_ids(1);
+}
+END_TEST
+
+START_TEST(a_large_indexed_baseline_counts_each_id_as_it_lists_it)
+{
+    struct hr_probe_cfg *pc = probe_of("counts"), *pi = probe_of("ids");
+    cJSON *bc = big_counts(0, base_count), *bi = big_base_ids();
+    struct hr_probe_index *xc = hr_probe_index_new(pc, bc);
+    struct hr_probe_index *xi = hr_probe_index_new(pi, bi);
+    char id[32];
+    long number;
+
+    ck_assert_ptr_nonnull(xc);
+    ck_assert_ptr_nonnull(xi);
+    for (number = 0; number < 2 * BIG_IDS; number++) {
+        big_id(id, sizeof(id), number);
+        ck_assert_int_eq(hr_probe_index_count(xc, id),
+                         number < BIG_IDS ? base_count(number) : 0);
+        ck_assert_int_eq(hr_probe_index_count(xi, id), base_ids_count(number));
+    }
+    ck_assert_int_eq(hr_probe_duplicates(pi, bi), 15000);
+    hr_probe_index_free(xc);
+    hr_probe_index_free(xi);
+    cJSON_Delete(bc);
+    cJSON_Delete(bi);
+    hr_probe_free(pc);
+    hr_probe_free(pi);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("probe");
@@ -150,6 +357,9 @@ static Suite *suite(void)
     tcase_add_test(tc, no_baseline_leaves_the_state_as_it_is);
     tcase_add_test(tc, duplicates_since_a_baseline_count_only_this_runs_extras);
     tcase_add_test(tc, a_canary_left_by_an_earlier_run_is_not_accepted_again);
+    tcase_add_test(tc, counts_since_a_large_baseline_are_right_for_every_id);
+    tcase_add_test(tc, ids_since_a_large_baseline_are_right_for_every_id);
+    tcase_add_test(tc, a_large_indexed_baseline_counts_each_id_as_it_lists_it);
     suite_add_tcase(s, tc);
     return s;
 }
