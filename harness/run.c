@@ -1378,20 +1378,32 @@ static void note_recovery(struct loop *l, size_t i)
     t->n_recovery++;
 }
 
+/* Times applied by the target's account: indexed when the index could
+ * be built (one sort, then a search per event), else a scan. */
+static int64_t applied_times(const struct hr_probe_cfg *p,
+                             const struct hr_probe_index *ix,
+                             const cJSON *state, const char *id)
+{
+    return ix ? hr_probe_index_count(ix, id)
+              : hr_probe_applied_count(p, state, id);
+}
+
 /* Lost and recovered events, by the target's own account. */
 static void judge_events(struct loop *l, const cJSON *state)
 {
     const struct hr_probe_cfg *p = l->s->probe;
     struct hr_run_totals *t = l->t;
+    struct hr_probe_index *ix;
     size_t i;
 
     t->lost_events = -1;
     if (!p || (!p->applied_ids && !p->applied_counts) || !state)
         return;
     t->lost_events = 0;
+    ix = hr_probe_index_new(p, state);
     for (i = 0; i < l->truth.n_events; i++) {
         const char *id = l->truth.events[i];
-        int64_t n = hr_probe_applied_count(p, state, id);
+        int64_t n = applied_times(p, ix, state, id);
 
         if (n > 1 && t->n_multi < HR_MAX_RECOVERY) {
             snprintf(t->multi[t->n_multi].id, sizeof(t->multi[0].id), "%s", id);
@@ -1404,11 +1416,12 @@ static void judge_events(struct loop *l, const cJSON *state)
             t->lost_ids[t->n_lost_ids++] = hr_strdup(id);
     }
     for (i = 0; i < l->n_dropped; i++) {
-        if (hr_probe_applied_count(p, state, l->dropped_ids[i]) <= 0)
+        if (applied_times(p, ix, state, l->dropped_ids[i]) <= 0)
             continue;
         t->recovered++;
         note_recovery(l, i);
     }
+    hr_probe_index_free(ix);
     t->out_of_order = count_out_of_order(&l->truth, p, state);
 }
 
