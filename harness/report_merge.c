@@ -4,8 +4,9 @@
  * bucket, percentiles come from the merged histogram, events are
  * concatenated, and the checks every shard shares (same op, same
  * threshold) are judged again on the merged totals by the same code a
- * run uses; a check only some shards have, or one that cannot be
- * recomputed that way, is kept as not measured, with a note saying why.
+ * run uses; one the totals cannot recompute keeps the shards' common
+ * verdict; a check only some shards have is kept as not measured, with
+ * a note saying why, and fails the merge only if a shard asked for it.
  */
 #include "report.h"
 #include "result.h"
@@ -70,6 +71,10 @@ static int add_totals(struct hr_run_totals *t, const cJSON *res)
     t->err_connect += num64(o, "errors.connect");
     t->err_timeout += num64(o, "errors.timeout");
     t->err_other += num64(o, "errors.other");
+    t->handshakes += num64(o, "handshakes");
+    t->handshakes_ok += num64(o, "handshakes_ok");
+    t->payload_faults += num64(o, "payload_faults");
+    t->payload_mishandled += num64(o, "payload_mishandled");
     /* Shards run side by side: the merged run took as long as the
      * longest shard. */
     if (dur > t->duration_ms)
@@ -104,6 +109,16 @@ static int known_threshold(struct hr_thresholds *th, const cJSON *c)
     return 0;
 }
 
+/*
+ * 1 for the checks a run adds from its totals alone (no threshold to
+ * agree on): the merged totals bring them back by themselves.
+ */
+static int from_totals(const char *name)
+{
+    return strcmp(name, "handshake") == 0 ||
+           strcmp(name, "max_payload_mishandled") == 0;
+}
+
 /* The check named name in res, or NULL. */
 static const cJSON *check_named(const cJSON *res, const char *name)
 {
@@ -135,19 +150,62 @@ static int seen_before(cJSON *const *res, size_t i, const cJSON *c)
     return 0;
 }
 
-static cJSON *unjudged(const cJSON *c, const char *note)
+/*
+ * 1 when the run that wrote c asked for it: its "required" (true when
+ * absent, as in results written before the field). A run writes false
+ * for checks it always measures; of those, the ones it adds only for a
+ * threshold the scenario set, and require_consistent (required by
+ * default with collections), count as asked for.
+ */
+static int asked_for(const cJSON *c)
+{
+    static const char *const set_only[] = {
+        "max_failed", "max_time_to_consistency_ms", "require_consistent",
+        NULL};
+    const cJSON *r = cJSON_GetObjectItemCaseSensitive(c, "required");
+    size_t i;
+
+    if (!cJSON_IsBool(r) || cJSON_IsTrue(r))
+        return 1;
+    for (i = 0; set_only[i]; i++)
+        if (strcmp(hr_report_str(c, "name", ""), set_only[i]) == 0)
+            return 1;
+    return 0;
+}
+
+/* 1 when any shard asked for the check called name. */
+static int asked_by_any(cJSON *const *res, size_t n, const char *name)
+{
+    size_t i;
+
+    for (i = 0; i < n; i++) {
+        const cJSON *c = check_named(res[i], name);
+
+        if (c && asked_for(c))
+            return 1;
+    }
+    return 0;
+}
+
+/* A copy of c's name, op, threshold and evidence, without a result. */
+static cJSON *check_head(const cJSON *c)
 {
     cJSON *o = cJSON_CreateObject();
 
     cJSON_AddStringToObject(o, "name", hr_report_str(c, "name", "?"));
     cJSON_AddStringToObject(o, "op", hr_report_str(c, "op", "<="));
     cJSON_AddNumberToObject(o, "threshold", hr_report_num(c, "threshold", 0));
-    cJSON_AddNullToObject(o, "value");
-    cJSON_AddStringToObject(o, "result", "not_measured");
+    return o;
+}
+
+static void check_tail(cJSON *o, const cJSON *c, const char *result,
+                       int asked, const char *note)
+{
+    cJSON_AddStringToObject(o, "result", result);
     cJSON_AddStringToObject(o, "evidence",
                             hr_report_str(c, "evidence", "status"));
+    cJSON_AddBoolToObject(o, "required", asked);
     cJSON_AddStringToObject(o, "note", note);
-    return o;
 }
 
 /*
@@ -182,35 +240,126 @@ static int why_unjudged(cJSON *const *res, const char *const *names, size_t n,
     return 0;
 }
 
-/* Adds a not-measured copy of c with note to arr; a merge fails on it. */
+/*
+ * Adds a not-measured copy of c with note to arr. As in a run, it fails
+ * the merge only when some shard asked for the check.
+ */
 static void add_unjudged(cJSON *arr, const cJSON *c, const char *note,
-                         int *code)
+                         int asked, int *code)
 {
-    cJSON_AddItemToArray(arr, unjudged(c, note));
-    /* A run fails a check it could not measure; so does a merge. */
-    if (*code == HR_EXIT_OK)
+    cJSON *o = check_head(c);
+
+    cJSON_AddNullToObject(o, "value");
+    check_tail(o, c, "not_measured", asked, note);
+    cJSON_AddItemToArray(arr, o);
+    if (asked && *code == HR_EXIT_OK)
         *code = HR_EXIT_THRESHOLD;
 }
 
-/*
- * Judges the merged totals with hr_run_judge against every check that
- * all shards share with the same op and threshold; sets *code. Returns
- * the checks array: re-judged checks carry a note saying so; a check
- * only some shards have, or one whose thresholds differ, or one the
- * totals cannot recompute, is kept as not measured with the reason.
- */
-static cJSON *judge(cJSON *const *res, const char *const *names, size_t n,
-                    const struct hr_run_totals *t, int *code)
+/* The shards' verdicts on one check, as kept by add_agreed. */
+struct agreement {
+    size_t failed, unmeasured;
+    int sum;     /* value is the sum (a count with limit 0), else worst */
+    int have;    /* some shard measured a value */
+    double value;
+    struct hr_buf who_failed, who_unmeasured;
+};
+
+static void tally(struct agreement *a, const cJSON *o, const char *name,
+                  int le)
 {
-    struct hr_scenario s;
-    struct hr_verdict_set v;
+    const char *r = hr_report_str(o, "result", "");
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, "value");
+
+    if (strcmp(r, "fail") == 0)
+        hr_buf_printf(&a->who_failed, "%s%s", a->failed++ ? ", " : "", name);
+    else if (strcmp(r, "pass") != 0 || !cJSON_IsNumber(v))
+        hr_buf_printf(&a->who_unmeasured, "%s%s",
+                      a->unmeasured++ ? ", " : "", name);
+    if (!cJSON_IsNumber(v))
+        return;
+    if (!a->have)
+        a->value = v->valuedouble;
+    else if (a->sum)
+        a->value += v->valuedouble;
+    else if (le ? v->valuedouble > a->value : v->valuedouble < a->value)
+        a->value = v->valuedouble;
+    a->have = 1;
+}
+
+static void agreement_note(struct hr_buf *b, const struct agreement *a)
+{
+    const char *how = a->sum ? "the sum over the shards that measured it"
+                             : "the worst shard's";
+
+    hr_buf_printf(b, "not recomputable from merged totals; kept from the "
+                     "shards, each judged on its own: ");
+    if (a->failed)
+        hr_buf_printf(b, "failed in %s", a->who_failed.data);
+    else if (!a->unmeasured)
+        hr_buf_printf(b, "every shard passed");
+    if (a->unmeasured)
+        hr_buf_printf(b, "%snot measured in %s", a->failed ? "; " : "",
+                      a->who_unmeasured.data);
+    if (a->failed || !a->unmeasured)
+        hr_buf_printf(b, "; the value is %s", how);
+}
+
+/* 1 for checks whose value counts items, so shards' values add up. */
+static int counts_items(const char *name)
+{
+    return strcmp(name, "max_forged_accepted") == 0 ||
+           strcmp(name, "max_forged_acknowledged") == 0 ||
+           strcmp(name, "max_duplicates_processed") == 0 ||
+           strcmp(name, "max_lost_events") == 0 ||
+           strcmp(name, "max_stale_objects") == 0;
+}
+
+/*
+ * Adds check c, which every shard has with the same op and threshold but
+ * the merged totals cannot recompute, as the shards judged it: failed
+ * when any shard failed it, passed when all passed, else not measured.
+ */
+static void add_agreed(cJSON *arr, cJSON *const *res,
+                       const char *const *names, size_t n, const cJSON *c,
+                       int asked, int *code)
+{
+    const char *name = hr_report_str(c, "name", "");
+    int le = hr_report_str(c, "op", "<=")[0] == '<';
+    struct agreement a;
+    struct hr_buf note;
+    size_t i;
+    cJSON *o;
+
+    memset(&a, 0, sizeof(a));
+    a.sum = le && counts_items(name) && hr_report_num(c, "threshold", 1) == 0;
+    for (i = 0; i < n; i++)
+        tally(&a, check_named(res[i], name), names[i], le);
+    hr_buf_init(&note, 0);
+    agreement_note(&note, &a);
+    if ((a.failed || !a.unmeasured) && a.have) {
+        o = check_head(c);
+        cJSON_AddNumberToObject(o, "value", a.value);
+        check_tail(o, c, a.failed ? "fail" : "pass", asked, note.data);
+        cJSON_AddItemToArray(arr, o);
+        if (a.failed && *code == HR_EXIT_OK)
+            *code = HR_EXIT_THRESHOLD;
+    } else {
+        add_unjudged(arr, c, note.data, asked, code);
+    }
+    hr_buf_free(&note);
+    hr_buf_free(&a.who_failed);
+    hr_buf_free(&a.who_unmeasured);
+}
+
+/* Sets in th every recomputable threshold all shards share. */
+static void shared_thresholds(cJSON *const *res, const char *const *names,
+                              size_t n, struct hr_thresholds *th)
+{
     struct hr_buf note;
     const cJSON *c;
-    cJSON *arr, *it;
     size_t i;
 
-    hr_scenario_defaults(&s);
-    memset(&s.thresholds, 0, sizeof(s.thresholds));
     for (i = 0; i < n; i++)
         cJSON_ArrayForEach(c,
                            cJSON_GetObjectItemCaseSensitive(res[i], "checks"))
@@ -219,35 +368,67 @@ static cJSON *judge(cJSON *const *res, const char *const *names, size_t n,
                 continue;
             hr_buf_init(&note, 0);
             if (!why_unjudged(res, names, n, c, &note))
-                known_threshold(&s.thresholds, c);
+                known_threshold(th, c);
             hr_buf_free(&note);
         }
+}
+
+/* Adds each check the merged totals did not judge, as add_agreed says. */
+static void add_kept(cJSON *arr, cJSON *const *res, const char *const *names,
+                     size_t n, int *code)
+{
+    struct hr_thresholds probe;
+    struct hr_buf note;
+    const cJSON *c;
+    size_t i;
+
+    for (i = 0; i < n; i++)
+        cJSON_ArrayForEach(c,
+                           cJSON_GetObjectItemCaseSensitive(res[i], "checks"))
+        {
+            const char *name = hr_report_str(c, "name", "");
+            int asked = asked_by_any(res, n, name);
+
+            if (seen_before(res, i, c) || from_totals(name))
+                continue;
+            memset(&probe, 0, sizeof(probe));
+            hr_buf_init(&note, 0);
+            if (why_unjudged(res, names, n, c, &note))
+                add_unjudged(arr, c, note.data ? note.data : "", asked, code);
+            else if (known_threshold(&probe, c))
+                add_agreed(arr, res, names, n, c, asked, code);
+            hr_buf_free(&note);
+        }
+}
+
+/*
+ * Judges the merged totals with hr_run_judge against every recomputable
+ * check that all shards share with the same op and threshold, and against
+ * the checks a run adds from its totals (handshake, payload faults); sets
+ * *code. Returns the checks array: re-judged checks carry a note saying
+ * so; the others are kept as add_kept and add_unjudged say.
+ */
+static cJSON *judge(cJSON *const *res, const char *const *names, size_t n,
+                    const struct hr_run_totals *t, int *code)
+{
+    struct hr_scenario s;
+    struct hr_verdict_set v;
+    cJSON *arr, *it;
+
+    hr_scenario_defaults(&s);
+    memset(&s.thresholds, 0, sizeof(s.thresholds));
+    shared_thresholds(res, names, n, &s.thresholds);
     hr_run_judge(&s, t, &v);
     *code = v.exit_code;
     arr = hr_result_checks_json(&v);
     cJSON_ArrayForEach(it, arr)
     {
+        cJSON_DeleteItemFromObjectCaseSensitive(it, "note");
         cJSON_AddStringToObject(it, "note",
                                 "judged again on the merged "
                                 "totals");
     }
-    for (i = 0; i < n; i++)
-        cJSON_ArrayForEach(c,
-                           cJSON_GetObjectItemCaseSensitive(res[i], "checks"))
-        {
-            struct hr_thresholds probe;
-
-            if (seen_before(res, i, c))
-                continue;
-            memset(&probe, 0, sizeof(probe));
-            hr_buf_init(&note, 0);
-            if (why_unjudged(res, names, n, c, &note))
-                add_unjudged(arr, c, note.data ? note.data : "", code);
-            else if (known_threshold(&probe, c))
-                add_unjudged(arr, c, "cannot be recomputed from merged totals",
-                             code);
-            hr_buf_free(&note);
-        }
+    add_kept(arr, res, names, n, code);
     return arr;
 }
 

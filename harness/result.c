@@ -480,6 +480,8 @@ cJSON *hr_result_checks_json(const struct hr_verdict_set *v)
                                              : "fail");
         cJSON_AddStringToObject(o, "evidence",
                                 c->evidence ? c->evidence : "status");
+        /* whether not measuring it fails the run; report merge reads it */
+        cJSON_AddBoolToObject(o, "required", c->required);
         if (c->note[0])
             cJSON_AddStringToObject(o, "note", c->note);
         cJSON_AddItemToArray(arr, o);
