@@ -48,9 +48,11 @@ static void judge_delivery(const struct hr_thresholds *th,
                   t->ack_actual.total > 0, "status");
     if (th->has_max_ack_p99_ms && v->n)
         v->checks[v->n - 1].required = 1; /* no answer timed proves nothing */
-    if (th->has_max_failed)
+    if (th->has_max_failed) {
         add_check(v, "max_failed", "<=", (double)th->max_failed,
                   (double)t->failed, 1, "status");
+        v->checks[v->n - 1].required = 1; /* asked for */
+    }
     if (t->handshakes > 0)
         add_check(v, "handshake", ">=", (double)t->handshakes,
                   (double)t->handshakes_ok, 1, "status");
@@ -156,9 +158,11 @@ static void judge_consistency(const struct hr_thresholds *th,
 {
     if (!t->recon_measured)
         return;
-    if (!th->has_require_consistent || th->require_consistent)
+    if (!th->has_require_consistent || th->require_consistent) {
         add_check(v, "require_consistent", ">=", 1, t->consistent ? 1 : 0, 1,
                   "state");
+        v->checks[v->n - 1].required = 1; /* on by default with collections */
+    }
     if (th->has_max_time_to_consistency_ms) {
         /* Never consistent: the whole deadline went by, and it fails. */
         add_check(v, "max_time_to_consistency_ms",
@@ -166,7 +170,8 @@ static void judge_consistency(const struct hr_thresholds *th,
                   t->consistent ? (double)t->stable_match_ms
                                 : (double)deadline_ms,
                   1, "state");
-        if (!t->consistent && v->n)
+        v->checks[v->n - 1].required = 1;
+        if (!t->consistent)
             v->checks[v->n - 1].passed = 0;
     }
     if (th->has_max_stale_objects) {
