@@ -901,8 +901,16 @@ static int on_done(struct loop *l, CURLMsg *m, struct hr_err *err)
         a->status = (int)status;
         a->answered_us = now_us(l);
     } else {
+        curl_off_t connect_us = 0;
+
+        curl_easy_getinfo(m->easy_handle, CURLINFO_CONNECT_TIME_T, &connect_us);
         a->timed_out = res == CURLE_OPERATION_TIMEDOUT;
-        a->connect_failed = res == CURLE_COULDNT_CONNECT;
+        /* a timeout before the connection was made is a failed connect */
+        a->connect_failed = res == CURLE_COULDNT_CONNECT ||
+                            res == CURLE_COULDNT_RESOLVE_HOST ||
+                            (a->timed_out && connect_us == 0);
+        if (a->connect_failed)
+            a->timed_out = 0;
         a->injected = res == CURLE_ABORTED_BY_CALLBACK;
         describe_error(j, res, a->error, sizeof(a->error));
     }

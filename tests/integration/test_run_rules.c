@@ -434,6 +434,61 @@ START_TEST(a_target_never_reached_is_warned_about_once_even_when_quiet)
 }
 END_TEST
 
+/* A listener whose accept queue is full and never drained: further
+ * connects get no answer to their SYN. Returns its port; fds get the
+ * listener and the clients that fill the queue. */
+static int full_listener(int fds[4])
+{
+    struct sockaddr_in a = {0};
+    socklen_t len = sizeof(a);
+    int i;
+
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    fds[0] = socket(AF_INET, SOCK_STREAM, 0);
+    ck_assert_int_eq(bind(fds[0], (struct sockaddr *)&a, sizeof(a)), 0);
+    ck_assert_int_eq(listen(fds[0], 0), 0);
+    ck_assert_int_eq(getsockname(fds[0], (struct sockaddr *)&a, &len), 0);
+    for (i = 1; i < 4; i++) {
+        fds[i] = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+        connect(fds[i], (struct sockaddr *)&a, sizeof(a));
+    }
+    usleep(200000);
+    return ntohs(a.sin_port);
+}
+
+START_TEST(a_target_that_never_accepts_counts_as_not_connected)
+{
+    char *dir = t_tmpdir(), path[600], out[600], json[2048];
+    struct t_result r;
+    int fds[4], port = full_listener(fds), i;
+    cJSON *res;
+
+    snprintf(path, sizeof(path), "%s/scenario.json", dir);
+    snprintf(out, sizeof(out), "%s/out", dir);
+    snprintf(json, sizeof(json),
+             "{\"hookreplay\":\"scenario\",\"version\":1,"
+             "\"cassette\":\"%s\",\"seed\":5,"
+             "\"targets\":{\"stripe\":{\"url\":"
+             "\"http://127.0.0.1:%d/hooks\",\"timeout_ms\":300}},"
+             "\"replay\":{\"pacing\":\"asap\",\"retries\":false,"
+             "\"max_in_flight\":16}}",
+             STRIPE_CASSETTE, port);
+    ck_assert_int_eq(t_write_file(path, json, strlen(json)), 0);
+    ck_assert_int_eq(run_scenario(path, out, NULL, &r), 3);
+    ck_assert_msg(strstr(r.err, "warning: 10 attempts and no connection"),
+                  "stderr: %s", r.err);
+    res = read_result(out);
+    ck_assert_int_eq(t_json_num(res, "totals.errors.connect"),
+                     t_json_num(res, "totals.attempts"));
+    cJSON_Delete(res);
+    t_result_free(&r);
+    for (i = 0; i < 4; i++)
+        close(fds[i]);
+    free(dir);
+}
+END_TEST
+
 START_TEST(a_plan_needs_no_signing_secret)
 {
     char *dir = t_tmpdir(), path[600];
@@ -481,6 +536,7 @@ int main(void)
                    injected_failures_are_named_and_late_answers_are_timeouts);
     tcase_add_test(tc,
                    a_target_never_reached_is_warned_about_once_even_when_quiet);
+    tcase_add_test(tc, a_target_that_never_accepts_counts_as_not_connected);
     tcase_add_test(tc, a_plan_needs_no_signing_secret);
     suite_add_tcase(s, tc);
     sr = srunner_create(s);
