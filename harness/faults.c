@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Fault rules: parsing, matching helpers and seeded draws. */
 #include "faults.h"
+#include "cassette.h"
 #include "jsonx.h"
 
 #include <math.h>
@@ -18,6 +19,19 @@ void hr_faults_free(struct hr_faults *f)
     hr_free(f->rules);
     f->rules = NULL;
     f->n = 0;
+}
+
+int hr_fault_rule_may_match(const struct hr_fault_rule *r,
+                            const struct hr_interaction *it)
+{
+    const char *type = it->has_event && it->event.type ? it->event.type : "";
+    const char *obj = it->has_event && it->event.object ? it->event.object : "";
+
+    if (r->type_glob && !hr_glob_match(r->type_glob, type))
+        return 0;
+    if (r->object && strcmp(r->object, obj))
+        return 0;
+    return it->seq >= r->seq_lo && it->seq <= r->seq_hi;
 }
 
 int hr_glob_match(const char *g, const char *s)

@@ -138,6 +138,15 @@ int hr_faults_parse(const cJSON *arr, const char *origin, const char *where,
                     struct hr_faults *out, struct hr_err *err);
 void hr_faults_free(struct hr_faults *f);
 
+struct hr_interaction;
+
+/*
+ * 1 when rule r's match (type glob, object, seq range) takes delivery
+ * it, leaving its probability aside.
+ */
+int hr_fault_rule_may_match(const struct hr_fault_rule *r,
+                            const struct hr_interaction *it);
+
 /* 1 when s matches the shell-style glob g ('*' and '?'). */
 int hr_glob_match(const char *g, const char *s);
 

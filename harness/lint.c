@@ -266,20 +266,6 @@ static int has_sig_rules(const struct hr_scenario *s)
     return 0;
 }
 
-/* 1 when rule r matches delivery it, whatever its p. */
-static int may_match(const struct hr_fault_rule *r,
-                     const struct hr_interaction *it)
-{
-    const char *type = it->has_event && it->event.type ? it->event.type : "";
-    const char *obj = it->has_event && it->event.object ? it->event.object : "";
-
-    if (r->type_glob && !hr_glob_match(r->type_glob, type))
-        return 0;
-    if (r->object && strcmp(r->object, obj))
-        return 0;
-    return it->seq >= r->seq_lo && it->seq <= r->seq_hi;
-}
-
 /* The line of pointer ptr in file path, or 0. */
 static int line_of(const char *path, const char *ptr)
 {
@@ -336,7 +322,8 @@ static void sig_scan(const struct hr_scenario *s, struct hr_cassette_reader *r,
             const struct hr_fault_rule *f = &s->faults.rules[i];
 
             if (f->action == HR_FA_SIGNATURE &&
-                inexpressible(p[e]->scheme, f->sig_fault) && may_match(f, &it))
+                inexpressible(p[e]->scheme, f->sig_fault) &&
+                hr_fault_rule_may_match(f, &it))
                 hit[e * nr + i] = 1;
         }
     }

@@ -81,14 +81,8 @@ static int rule_matches(const struct hr_planner *p, int ri,
 {
     const struct hr_fault_rule *r = &p->s->faults.rules[ri];
     char buf[48];
-    const char *type = it->has_event && it->event.type ? it->event.type : "";
-    const char *obj = it->has_event && it->event.object ? it->event.object : "";
 
-    if (r->type_glob && !hr_glob_match(r->type_glob, type))
-        return 0;
-    if (r->object && strcmp(r->object, obj))
-        return 0;
-    if (it->seq < r->seq_lo || it->seq > r->seq_hi)
+    if (!hr_fault_rule_may_match(r, it))
         return 0;
     return r->p >= 1 ||
            hr_draw(p->s->seed, ri, hr_plan_key(it, buf, sizeof(buf)), 0, 99) <
