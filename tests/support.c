@@ -2,6 +2,7 @@
 /* Test support: child processes, loopback HTTP, temp files. */
 #include "support.h"
 
+#include <arpa/inet.h>
 #include <curl/curl.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -9,7 +10,9 @@
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <netinet/in.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -235,6 +238,28 @@ cJSON *t_http_get_json(const char *url)
         j = cJSON_Parse(body);
     free(body);
     return j;
+}
+
+int t_unused_port(void)
+{
+    struct sockaddr_in a;
+    socklen_t len = sizeof(a);
+    int fd = socket(AF_INET, SOCK_STREAM, 0), port = -1;
+
+    memset(&a, 0, sizeof(a));
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (fd >= 0 && bind(fd, (struct sockaddr *)&a, sizeof(a)) == 0 &&
+        getsockname(fd, (struct sockaddr *)&a, &len) == 0)
+        port = ntohs(a.sin_port);
+    if (fd >= 0)
+        close(fd);
+    if (port <= 0) {
+        fprintf(stderr, "t_unused_port: cannot bind 127.0.0.1: %s\n",
+                strerror(errno));
+        abort();
+    }
+    return port;
 }
 
 char *t_tmpdir(void)

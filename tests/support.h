@@ -46,6 +46,12 @@ int t_http_get(const char *url, char **body);
 /* GET url and parse the body as JSON; NULL on any failure. */
 cJSON *t_http_get_json(const char *url);
 
+/*
+ * A TCP port on 127.0.0.1 that nothing listens on: bound, read and
+ * closed again. Aborts the test when no socket can be bound.
+ */
+int t_unused_port(void);
+
 /* A new temporary folder (mkdtemp); the path is static per call site. */
 char *t_tmpdir(void);
 /* Writes a file; 0 or -1. */

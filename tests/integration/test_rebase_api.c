@@ -191,22 +191,6 @@ static struct MHD_Daemon *consumer_start(int *port)
     return d;
 }
 
-static int free_port(void)
-{
-    struct sockaddr_in a;
-    socklen_t len = sizeof(a);
-    int fd = socket(AF_INET, SOCK_STREAM, 0), port;
-
-    memset(&a, 0, sizeof(a));
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    ck_assert_int_eq(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
-    getsockname(fd, (struct sockaddr *)&a, &len);
-    port = ntohs(a.sin_port);
-    close(fd);
-    return port;
-}
-
 /* The fixture plus two recorded API answers, into dir/cassette.ndjson. */
 static void write_cassette(const char *dir)
 {
@@ -265,7 +249,7 @@ static int run_rebased(void)
     snprintf(path, sizeof(path), "%s/seed.json", dir);
     ck_assert_int_eq(t_write_file(path, seed, strlen(seed)), 0);
     d = consumer_start(&port);
-    api_port = free_port();
+    api_port = t_unused_port();
     snprintf(path, sizeof(path), "%s/scenario.json", dir);
     snprintf(out, sizeof(out), "%s/out", dir);
     snprintf(json, sizeof(json),

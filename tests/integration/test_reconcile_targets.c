@@ -38,22 +38,6 @@ static char *env[] = {"HOOKREPLAY_SECRET=whsec_cmVjb24tdGVzdHMtMQ==",
     "\"*\",\"fields\":{\"/status\":\"/status\",\"/email\":\"/email\","         \
     "\"/deleted\":\"/deleted\"},\"deleted\":\"flag\"}]}"
 
-static int free_port(void)
-{
-    struct sockaddr_in a;
-    socklen_t len = sizeof(a);
-    int fd = socket(AF_INET, SOCK_STREAM, 0), port;
-
-    memset(&a, 0, sizeof(a));
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    ck_assert_int_eq(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
-    getsockname(fd, (struct sockaddr *)&a, &len);
-    port = ntohs(a.sin_port);
-    close(fd);
-    return port;
-}
-
 static void start_target(struct t_server *s, const char *mode, int api_port,
                          const char *db)
 {
@@ -133,7 +117,7 @@ static struct outcome replay(int api_port, const char *target_url,
 
 static struct outcome run_mode(const char *mode, const char *faults)
 {
-    int api = free_port();
+    int api = t_unused_port();
     struct t_server s;
     struct outcome o;
     char probe[1024];
@@ -272,7 +256,7 @@ END_TEST
 
 START_TEST(backfill_consumer_is_consistent_once_the_hook_ran)
 {
-    int api = free_port();
+    int api = t_unused_port();
     char *dir = t_tmpdir(), db[600], probe[2048];
     struct t_server s;
     struct outcome a, b;

@@ -279,28 +279,12 @@ START_TEST(junit_names_the_slowest_events_when_ack_p99_fails)
 }
 END_TEST
 
-static int closed_port(void)
-{
-    struct sockaddr_in a;
-    socklen_t len = sizeof(a);
-    int fd = socket(AF_INET, SOCK_STREAM, 0), port;
-
-    memset(&a, 0, sizeof(a));
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    ck_assert_int_eq(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
-    getsockname(fd, (struct sockaddr *)&a, &len);
-    port = ntohs(a.sin_port);
-    close(fd);
-    return port;
-}
-
 START_TEST(unreachable_target_gives_a_valid_result_and_a_junit_error)
 {
     static char *extra[] = {"--report", "junit,html", "--no-retries", NULL};
     char url[200], *out = tmpdir(), *xml;
 
-    snprintf(url, sizeof(url), "http://127.0.0.1:%d/hook", closed_port());
+    snprintf(url, sizeof(url), "http://127.0.0.1:%d/hook", t_unused_port());
     ck_assert_int_eq(replay(STRIPE_CASSETTE, url, out, env_secret, extra), 3);
     assert_schema_valid(path_in(out, "result.json"));
     assert_junit_valid(path_in(out, "report.xml"));

@@ -239,29 +239,13 @@ START_TEST(slow_target_fails_the_ack_latency_threshold)
 END_TEST
 
 /* A port on 127.0.0.1 with nothing listening. */
-static int closed_port(void)
-{
-    struct sockaddr_in a;
-    socklen_t len = sizeof(a);
-    int fd = socket(AF_INET, SOCK_STREAM, 0), port;
-
-    memset(&a, 0, sizeof(a));
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    ck_assert_int_eq(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
-    getsockname(fd, (struct sockaddr *)&a, &len);
-    port = ntohs(a.sin_port);
-    close(fd);
-    return port;
-}
-
 START_TEST(refused_target_exits_3_with_a_result_listing_the_errors)
 {
     struct t_result r;
     char url[200], *out = t_tmpdir();
     cJSON *res;
 
-    snprintf(url, sizeof(url), "http://127.0.0.1:%d/hook", closed_port());
+    snprintf(url, sizeof(url), "http://127.0.0.1:%d/hook", t_unused_port());
     ck_assert_int_eq(run_replay(STRIPE_CASSETTE, url, out, env_secret,
                                 "--no-retries", NULL, &r),
                      3);

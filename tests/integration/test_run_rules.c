@@ -387,21 +387,6 @@ START_TEST(injected_failures_are_named_and_late_answers_are_timeouts)
 END_TEST
 
 /* A port nothing listens on: bound, then closed. */
-static int closed_port(void)
-{
-    struct sockaddr_in a = {0};
-    socklen_t len = sizeof(a);
-    int fd = socket(AF_INET, SOCK_STREAM, 0), port;
-
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    ck_assert_int_eq(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
-    ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&a, &len), 0);
-    port = ntohs(a.sin_port);
-    close(fd);
-    return port;
-}
-
 START_TEST(a_target_never_reached_is_warned_about_once_even_when_quiet)
 {
     char url[100], *out = t_tmpdir();
@@ -422,7 +407,7 @@ START_TEST(a_target_never_reached_is_warned_about_once_even_when_quiet)
     struct t_result r;
     const char *w;
 
-    snprintf(url, sizeof(url), "http://127.0.0.1:%d/hooks", closed_port());
+    snprintf(url, sizeof(url), "http://127.0.0.1:%d/hooks", t_unused_port());
     ck_assert_int_eq(t_run(&r, argv, env_secret, NULL, 120000), 0);
     ck_assert_int_eq(r.exit_code, 3);
     w = strstr(r.err, "warning: 10 attempts and no connection to ");

@@ -32,22 +32,6 @@ struct outcome {
     cJSON *result;
 };
 
-static int free_port(void)
-{
-    struct sockaddr_in a;
-    socklen_t len = sizeof(a);
-    int fd = socket(AF_INET, SOCK_STREAM, 0), port;
-
-    memset(&a, 0, sizeof(a));
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    ck_assert_int_eq(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
-    getsockname(fd, (struct sockaddr *)&a, &len);
-    port = ntohs(a.sin_port);
-    close(fd);
-    return port;
-}
-
 /* Starts a target of mode; with api_port > 0 it reconciles with the API
  * there (correct mode polls its event list every 200 ms). */
 static void start_target(struct t_server *s, const char *mode, int api_port)
@@ -261,8 +245,8 @@ START_TEST(refused_events_leave_naive_inconsistent_and_polling_consistent)
             "\"refused\"") "}";
     const char *replay = "\"pacing\":\"recorded\",\"speed\":20,"
                          "\"retry_time_scale\":0";
-    struct outcome n = run("naive", faults, replay, "", free_port());
-    struct outcome c = run("correct", faults, replay, "", free_port());
+    struct outcome n = run("naive", faults, replay, "", t_unused_port());
+    struct outcome c = run("correct", faults, replay, "", t_unused_port());
     const cJSON *ev = event_at(&n, 6);
 
     ck_assert_int_eq(cJSON_GetArraySize(cJSON_GetObjectItem(ev, "attempts")),
