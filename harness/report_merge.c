@@ -52,8 +52,69 @@ static int add_latency(struct hr_hist *into, const cJSON *lat,
     return rc;
 }
 
+/*
+ * Adds a count a shard may not have measured (null there): the sum over
+ * the shards that measured it, -1 while none has. With a shard that did
+ * not measure it the sum is a lower bound; the checks say so.
+ */
+static void add_measured(int64_t *into, const cJSON *o, const char *name)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, name);
+
+    if (!cJSON_IsNumber(v))
+        return;
+    if (*into < 0)
+        *into = 0;
+    *into += (int64_t)llround(v->valuedouble);
+}
+
+/* Keeps the first shard's message, named after the shard. */
+static void first_message(char *into, size_t size, const cJSON *o,
+                          const char *name, const char *shard)
+{
+    const char *msg = hr_report_str(o, name, "");
+
+    if (!into[0] && msg[0])
+        snprintf(into, size, "%s: %s", shard, msg);
+}
+
+/* The union of the shards' duplicate evidence words. */
+static void add_dup_evidence(char *into, size_t size, const cJSON *o)
+{
+    const char *e = hr_report_str(o, "duplicates_evidence", "");
+    int state = strstr(into, "state") || strstr(e, "state");
+    int self = strstr(into, "self-report") || strstr(e, "self-report");
+
+    snprintf(into, size, "%s%s%s", state ? "state" : "",
+             state && self ? "+" : "", self ? "self-report" : "");
+}
+
+/* Adds the counts of deliberate faults and the evidence on them. */
+static void add_fault_totals(struct hr_run_totals *t, const cJSON *o,
+                             const char *shard)
+{
+    t->duplicates_sent += num64(o, "duplicates_sent");
+    t->duplicates_delivered += num64(o, "duplicates_delivered");
+    t->attacker_sent += num64(o, "forged_sent");
+    t->attacker_acknowledged += num64(o, "forged_acknowledged");
+    t->injected_failures += num64(o, "injected_failures");
+    t->redelivered += num64(o, "redelivered");
+    t->duplicates_covered += num64(o, "duplicates_covered");
+    t->dups_checked += num64(o, "duplicates_by_state.checked");
+    t->dups_measured += num64(o, "duplicates_by_state.measured");
+    t->dups_changed += num64(o, "duplicates_by_state.processed");
+    add_measured(&t->forged_accepted, o, "forged_accepted");
+    add_measured(&t->duplicates_processed, o, "duplicates_processed");
+    add_dup_evidence(t->evidence_dups, sizeof(t->evidence_dups), o);
+    first_message(t->probe_error, sizeof(t->probe_error), o, "probe_error",
+                  shard);
+    first_message(t->handshake_error, sizeof(t->handshake_error), o,
+                  "handshake_error", shard);
+}
+
 /* Adds one shard's totals into t. 0, or -1 when they are malformed. */
-static int add_totals(struct hr_run_totals *t, const cJSON *res)
+static int add_totals(struct hr_run_totals *t, const cJSON *res,
+                      const char *shard)
 {
     const cJSON *o = cJSON_GetObjectItemCaseSensitive(res, "totals");
     const cJSON *lat = cJSON_GetObjectItemCaseSensitive(o, "ack_latency_ms");
@@ -75,6 +136,7 @@ static int add_totals(struct hr_run_totals *t, const cJSON *res)
     t->handshakes_ok += num64(o, "handshakes_ok");
     t->payload_faults += num64(o, "payload_faults");
     t->payload_mishandled += num64(o, "payload_mishandled");
+    add_fault_totals(t, o, shard);
     /* Shards run side by side: the merged run took as long as the
      * longest shard. */
     if (dur > t->duration_ms)
@@ -160,8 +222,7 @@ static int seen_before(cJSON *const *res, size_t i, const cJSON *c)
 static int asked_for(const cJSON *c)
 {
     static const char *const set_only[] = {
-        "max_failed", "max_time_to_consistency_ms", "require_consistent",
-        NULL};
+        "max_failed", "max_time_to_consistency_ms", "require_consistent", NULL};
     const cJSON *r = cJSON_GetObjectItemCaseSensitive(c, "required");
     size_t i;
 
@@ -198,8 +259,8 @@ static cJSON *check_head(const cJSON *c)
     return o;
 }
 
-static void check_tail(cJSON *o, const cJSON *c, const char *result,
-                       int asked, const char *note)
+static void check_tail(cJSON *o, const cJSON *c, const char *result, int asked,
+                       const char *note)
 {
     cJSON_AddStringToObject(o, "result", result);
     cJSON_AddStringToObject(o, "evidence",
@@ -259,14 +320,13 @@ static void add_unjudged(cJSON *arr, const cJSON *c, const char *note,
 /* The shards' verdicts on one check, as kept by add_agreed. */
 struct agreement {
     size_t failed, unmeasured;
-    int sum;     /* value is the sum (a count with limit 0), else worst */
-    int have;    /* some shard measured a value */
+    int sum;  /* value is the sum (a count with limit 0), else worst */
+    int have; /* some shard measured a value */
     double value;
     struct hr_buf who_failed, who_unmeasured;
 };
 
-static void tally(struct agreement *a, const cJSON *o, const char *name,
-                  int le)
+static void tally(struct agreement *a, const cJSON *o, const char *name, int le)
 {
     const char *r = hr_report_str(o, "result", "");
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, "value");
@@ -274,8 +334,8 @@ static void tally(struct agreement *a, const cJSON *o, const char *name,
     if (strcmp(r, "fail") == 0)
         hr_buf_printf(&a->who_failed, "%s%s", a->failed++ ? ", " : "", name);
     else if (strcmp(r, "pass") != 0 || !cJSON_IsNumber(v))
-        hr_buf_printf(&a->who_unmeasured, "%s%s",
-                      a->unmeasured++ ? ", " : "", name);
+        hr_buf_printf(&a->who_unmeasured, "%s%s", a->unmeasured++ ? ", " : "",
+                      name);
     if (!cJSON_IsNumber(v))
         return;
     if (!a->have)
@@ -320,9 +380,8 @@ static int counts_items(const char *name)
  * the merged totals cannot recompute, as the shards judged it: failed
  * when any shard failed it, passed when all passed, else not measured.
  */
-static void add_agreed(cJSON *arr, cJSON *const *res,
-                       const char *const *names, size_t n, const cJSON *c,
-                       int asked, int *code)
+static void add_agreed(cJSON *arr, cJSON *const *res, const char *const *names,
+                       size_t n, const cJSON *c, int asked, int *code)
 {
     const char *name = hr_report_str(c, "name", "");
     int le = hr_report_str(c, "op", "<=")[0] == '<';
@@ -411,14 +470,25 @@ static void add_kept(cJSON *arr, cJSON *const *res, const char *const *names,
 static cJSON *judge(cJSON *const *res, const char *const *names, size_t n,
                     const struct hr_run_totals *t, int *code)
 {
+    struct hr_run_totals *only = hr_malloc(sizeof(*only));
     struct hr_scenario s;
     struct hr_verdict_set v;
     cJSON *arr, *it;
 
+    if (!only)
+        return NULL;
+    /* The probe's evidence is judged per shard (add_kept): hide what
+     * would make the verdict code judge it again on the sums. */
+    *only = *t;
+    only->attacker_sent = only->duplicates_sent = 0;
+    only->injected_failures = 0;
+    only->forged_accepted = only->duplicates_processed = -1;
+    only->probe_error[0] = '\0';
     hr_scenario_defaults(&s);
     memset(&s.thresholds, 0, sizeof(s.thresholds));
     shared_thresholds(res, names, n, &s.thresholds);
-    hr_run_judge(&s, t, &v);
+    hr_run_judge(&s, only, &v);
+    hr_free(only);
     *code = v.exit_code;
     arr = hr_result_checks_json(&v);
     cJSON_ArrayForEach(it, arr)
@@ -535,8 +605,10 @@ cJSON *hr_report_merge(cJSON *const *res, const char *const *names, size_t n,
                 t ? "nothing to merge" : "out of memory");
         goto done;
     }
+    t->forged_accepted = -1;
+    t->duplicates_processed = -1;
     for (i = 0; i < n; i++) {
-        if (add_totals(t, res[i])) {
+        if (add_totals(t, res[i], names[i])) {
             hr_errf(err, HR_EXIT_INPUT,
                     "%s: /totals: malformed counts or histogram", names[i]);
             goto done;
@@ -547,6 +619,12 @@ cJSON *hr_report_merge(cJSON *const *res, const char *const *names, size_t n,
     concat_events(out, res, n);
     cJSON_AddItemToObject(out, "totals", hr_result_totals_json(t));
     checks = judge(res, names, n, t, &code);
+    if (!checks) {
+        hr_errf(err, HR_EXIT_INTERNAL, "out of memory");
+        cJSON_Delete(out);
+        out = NULL;
+        goto done;
+    }
     cJSON_AddItemToObject(out, "checks", checks);
     carry_errors(out, res, names, n, &code);
     cJSON_AddStringToObject(out, "verdict", hr_result_verdict_name(code));

@@ -86,8 +86,8 @@ static char *github_run(const char *mode, int *code)
     static int k;
     char *dir = workdir(), *res = paths[k++ % 8], cas[250], out[250];
     char url[200];
-    char *argv[] = {HR_BIN,  "run",   "--cassette", cas,       "--target",
-                    url,     "--out", out,          "--quiet", NULL};
+    char *argv[] = {HR_BIN, "run",   "--cassette", cas,       "--target",
+                    url,    "--out", out,          "--quiet", NULL};
     struct t_server s;
 
     start_target(&s, mode);
@@ -140,8 +140,8 @@ static void assert_schema_valid(const char *result)
 static cJSON *merge(const char *a, const char *b, int *code)
 {
     char *dir = workdir(), out[300];
-    char *argv[] = {HR_BIN, "report", "merge", (char *)a, (char *)b,
-                    "-o",   out,      NULL};
+    char *argv[] = {HR_BIN,    "report", "merge", (char *)a,
+                    (char *)b, "-o",     out,     NULL};
     struct t_result r;
     cJSON *m;
 
@@ -175,6 +175,28 @@ static const char *str(const cJSON *o, const char *key)
 
     ck_assert_msg(cJSON_IsString(s), "no string %s", key);
     return s->valuestring;
+}
+
+/* The number at totals.key in res; 0 when it is null (not measured). */
+static double total(const cJSON *res, const char *key)
+{
+    const cJSON *v =
+        cJSON_GetObjectItem(cJSON_GetObjectItem(res, "totals"), key);
+
+    ck_assert_msg(cJSON_IsNumber(v) || cJSON_IsNull(v), "no total %s", key);
+    return cJSON_IsNumber(v) ? v->valuedouble : 0;
+}
+
+/* The merged total at key is the sum of the shards'. */
+static void assert_sum(const cJSON *m, const cJSON *a, const cJSON *b,
+                       const char *key)
+{
+    const cJSON *v = cJSON_GetObjectItem(cJSON_GetObjectItem(m, "totals"), key);
+
+    ck_assert_msg(cJSON_IsNumber(v), "merged totals lack %s", key);
+    ck_assert_msg(v->valuedouble == total(a, key) + total(b, key),
+                  "%s: merged %g, shards %g + %g", key, v->valuedouble,
+                  total(a, key), total(b, key));
 }
 
 static void assert_note_has(const cJSON *c, const char *want)
@@ -251,7 +273,7 @@ START_TEST(a_check_one_shard_failed_fails_the_merge_and_names_it)
 {
     int ca, cb, code;
     char *a = dup_run("correct", "", &ca), *b = dup_run("naive", "", &cb);
-    cJSON *m, *rb = t_read_json(b);
+    cJSON *m, *ra, *rb = t_read_json(b);
     const cJSON *d;
 
     ck_assert_int_eq(ca, 0);
@@ -269,6 +291,18 @@ START_TEST(a_check_one_shard_failed_fails_the_merge_and_names_it)
         t_json_num(check(rb, "max_duplicates_processed"), "value"));
     ck_assert(t_json_num(d, "value") >= 1);
     assert_note_has(d, b);
+    /* the totals of deliberate faults add up, evidence and all */
+    ra = t_read_json(a);
+    assert_sum(m, ra, rb, "duplicates_sent");
+    assert_sum(m, ra, rb, "duplicates_delivered");
+    assert_sum(m, ra, rb, "duplicates_processed");
+    assert_sum(m, ra, rb, "redelivered");
+    assert_sum(m, ra, rb, "retries");
+    ck_assert(total(m, "duplicates_sent") >= 2);
+    ck_assert_str_eq(
+        str(cJSON_GetObjectItem(m, "totals"), "duplicates_evidence"),
+        "self-report");
+    cJSON_Delete(ra);
     cJSON_Delete(rb);
     cJSON_Delete(m);
 }
@@ -281,7 +315,7 @@ START_TEST(an_unmeasured_default_check_passes_an_asked_for_one_fails)
     char *dflt = dup_run("correct", "", &cb);
     char *asked = dup_run(
         "correct", ",\"thresholds\":{\"max_duplicates_processed\":0}", &cc);
-    cJSON *m;
+    cJSON *m, *rp, *rd;
     const cJSON *d;
 
     ck_assert_int_eq(ca + cb + cc, 0);
@@ -293,6 +327,15 @@ START_TEST(an_unmeasured_default_check_passes_an_asked_for_one_fails)
     assert_note_has(d, "lacked this check");
     ck_assert_int_eq(code, 0);
     ck_assert_str_eq(str(m, "verdict"), "pass");
+    /* a count one shard did not measure is the other shard's */
+    rp = t_read_json(plain);
+    rd = t_read_json(dflt);
+    ck_assert(cJSON_IsNull(cJSON_GetObjectItem(
+        cJSON_GetObjectItem(rp, "totals"), "duplicates_processed")));
+    assert_sum(m, rp, rd, "duplicates_processed");
+    assert_sum(m, rp, rd, "duplicates_sent");
+    cJSON_Delete(rp);
+    cJSON_Delete(rd);
     cJSON_Delete(m);
     /* asked for by the scenario of one shard: the merge fails */
     m = merge(plain, asked, &code);
