@@ -148,6 +148,9 @@ void hr_run_summary(FILE *f, const struct hr_scenario *s,
                                          (double)(t->events - t->dropped)
                                    : 0,
             (long long)t->failed, (long long)t->attempts);
+    if (t->skipped)
+        fprintf(f, "  %-12s %lld deliveries to endpoints without a target\n",
+                "skipped", (long long)t->skipped);
     print_statuses(f, t);
     print_faults(f, t);
     print_latency(f, "ack latency", &t->ack_actual);

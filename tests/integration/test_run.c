@@ -409,6 +409,83 @@ START_TEST(send_delivers_only_the_matching_events_once)
 }
 END_TEST
 
+/*
+ * The bundled cassette with every even delivery moved to a second
+ * endpoint, "shop"; writes it to path and returns the count moved.
+ */
+static int split_cassette(const char *path)
+{
+    FILE *in = fopen(STRIPE_CASSETTE, "r"), *out = fopen(path, "w");
+    const char *ep = "\"endpoint\":\"stripe\"";
+    char *line = NULL, *at;
+    size_t cap = 0;
+    int n = 0, moved = 0;
+
+    ck_assert(in && out);
+    while (getline(&line, &cap, in) > 0) {
+        at = strstr(line, ep);
+        if (n++ == 0) {
+            at = strstr(line, "\"endpoints\":{");
+            ck_assert_ptr_nonnull(at);
+            at += strlen("\"endpoints\":{");
+            fprintf(out, "%.*s\"shop\":{\"profile\":\"stripe\"},%s",
+                    (int)(at - line), line, at);
+        } else if (at && n % 2 == 1) {
+            fprintf(out, "%.*s\"endpoint\":\"shop\"%s", (int)(at - line), line,
+                    at + strlen(ep));
+            moved++;
+        } else {
+            fputs(line, out);
+        }
+    }
+    free(line);
+    fclose(in);
+    ck_assert_int_eq(fclose(out), 0);
+    return moved;
+}
+
+START_TEST(an_endpoint_without_a_target_is_skipped_and_counted)
+{
+    struct t_server s;
+    struct t_result r;
+    char *dir = t_tmpdir(), cas[600], path[600], out[600], json[1024];
+    int n = count_webhooks(STRIPE_CASSETTE), moved;
+    cJSON *st, *res;
+
+    snprintf(cas, sizeof(cas), "%s/split.ndjson", dir);
+    moved = split_cassette(cas);
+    ck_assert_int_ge(moved, 10);
+    ck_assert_int_eq(count_webhooks(cas), n);
+    start_target(&s, "correct", "stripe", NULL);
+    snprintf(path, sizeof(path), "%s/s.json", dir);
+    snprintf(out, sizeof(out), "%s/out", dir);
+    snprintf(json, sizeof(json),
+             "{\"hookreplay\":\"scenario\",\"version\":1,\"cassette\":"
+             "\"split.ndjson\",\"targets\":{\"stripe\":{\"url\":"
+             "\"%s/webhooks/stripe\"}},\"replay\":{\"pacing\":\"asap\"}}",
+             s.url);
+    ck_assert_int_eq(t_write_file(path, json, strlen(json)), 0);
+    {
+        char *argv[] = {HR_BIN, "run", path, "--out", out, NULL};
+
+        ck_assert_int_eq(t_run(&r, argv, env_secret, NULL, 60000), 0);
+    }
+    ck_assert_msg(r.exit_code == 0, "%s %s", r.out, r.err);
+    ck_assert_msg(strstr(r.out, "skipped"), "%s", r.out);
+    t_result_free(&r);
+    res = read_result(out);
+    ck_assert_int_eq(t_json_num(res, "totals.skipped"), moved);
+    ck_assert_int_eq(t_json_num(res, "totals.delivered"), n - moved);
+    ck_assert_double_eq(t_json_num(res, "totals.delivery_rate"), 1);
+    st = target_state(&s);
+    ck_assert_int_eq(t_json_num(st, "processed"), n - moved);
+    cJSON_Delete(st);
+    cJSON_Delete(res);
+    t_server_stop(&s);
+    free(dir);
+}
+END_TEST
+
 START_TEST(every_command_explains_itself_with_help)
 {
     const char *cmds[] = {"run",    "demo", "sign", "import", "target",
@@ -447,6 +524,7 @@ int main(void)
     tcase_add_test(tc, invalid_json_line_keeps_a_partial_result_and_exits_2);
     tcase_add_test(tc, unknown_profile_missing_secret_and_bad_flags_exit_2);
     tcase_add_test(tc, send_delivers_only_the_matching_events_once);
+    tcase_add_test(tc, an_endpoint_without_a_target_is_skipped_and_counted);
     tcase_add_test(tc, every_command_explains_itself_with_help);
     suite_add_tcase(s, tc);
     sr = srunner_create(s);

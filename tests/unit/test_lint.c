@@ -162,8 +162,45 @@ START_TEST(lint_reports_a_missing_secrets_file_and_a_missing_target)
     ck_assert_msg(strstr(s.text, "/targets/other/secrets_file: "), "%s",
                   s.text);
     ck_assert_msg(strstr(s.text, "No such file"), "%s", s.text);
-    ck_assert_msg(strstr(s.text, "endpoint 'stripe', which has no target"),
+    ck_assert_msg(strstr(s.text, "warning: ") &&
+                      strstr(s.text, "endpoint 'stripe', which has no target"),
                   "%s", s.text);
+    free(dir);
+}
+END_TEST
+
+/* Two endpoints, one delivery each; valid throughout. */
+static const char two_endpoints[] =
+    "{\"hookreplay\":\"cassette\",\"version\":1,\"endpoints\":"
+    "{\"a\":{\"profile\":\"stripe\"},\"b\":{\"profile\":\"stripe\"}}}\n"
+    "{\"seq\":1,\"at_ms\":0,\"kind\":\"webhook\",\"endpoint\":\"a\","
+    "\"event\":{\"id\":\"evt_1\",\"type\":\"customer.created\"},"
+    "\"request\":{\"method\":\"POST\",\"path\":\"/\",\"query\":\"\","
+    "\"headers\":[],\"body\":\"{\\\"id\\\":\\\"evt_1\\\","
+    "\\\"type\\\":\\\"customer.created\\\"}\"}}\n"
+    "{\"seq\":2,\"at_ms\":1,\"kind\":\"webhook\",\"endpoint\":\"b\","
+    "\"event\":{\"id\":\"evt_2\",\"type\":\"customer.created\"},"
+    "\"request\":{\"method\":\"POST\",\"path\":\"/\",\"query\":\"\","
+    "\"headers\":[],\"body\":\"{\\\"id\\\":\\\"evt_2\\\","
+    "\\\"type\\\":\\\"customer.created\\\"}\"}}\n";
+
+START_TEST(an_endpoint_without_a_target_is_a_warning_not_a_problem)
+{
+    char *dir = t_tmpdir();
+    struct seen s;
+    char *p;
+
+    in_tmp(dir, "c.ndjson", two_endpoints);
+    p = in_tmp(dir, "s.json",
+               "{\"hookreplay\": \"scenario\", \"version\": 1,\n"
+               " \"cassette\": \"c.ndjson\",\n"
+               " \"targets\": {\"a\": {\"url\": \"http://127.0.0.1:9/\"}}}\n");
+    /* a run replays endpoint a and skips b: nothing invalid */
+    ck_assert_int_eq(lint(p, &s), 0);
+    ck_assert_msg(strstr(s.text, "warning: ") &&
+                      strstr(s.text, "endpoint 'b', which has no target"),
+                  "%s", s.text);
+    ck_assert_ptr_null(strstr(s.text, "endpoint 'a'"));
     free(dir);
 }
 END_TEST
@@ -586,6 +623,7 @@ int main(void)
     tcase_add_test(tc, lint_reports_every_scenario_problem_by_pointer_and_line);
     tcase_add_test(tc,
                    lint_reports_a_missing_secrets_file_and_a_missing_target);
+    tcase_add_test(tc, an_endpoint_without_a_target_is_a_warning_not_a_problem);
     tcase_add_test(
         tc, lint_refuses_signature_faults_the_profile_cannot_send_whatever_p);
     tcase_add_test(
