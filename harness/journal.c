@@ -121,7 +121,7 @@ static void judge_retry_after(struct hr_journal *j, struct route_stat *r,
                               const struct hr_journal_entry *e)
 {
     if (r->ra_until_us >= 0) {
-        if (e->t_us >= r->ra_until_us)
+        if (e->mono_us >= r->ra_until_us)
             j->ra_honoured++;
         else {
             j->ra_violated++;
@@ -131,7 +131,7 @@ static void judge_retry_after(struct hr_journal *j, struct route_stat *r,
     }
     if (e->status == 429 && e->retry_after_s >= 0) {
         j->ra_given++;
-        r->ra_until_us = e->t_us + e->retry_after_s * 1000000;
+        r->ra_until_us = e->mono_us + e->retry_after_s * 1000000;
     }
 }
 

@@ -27,6 +27,10 @@ struct hr_journal_entry {
     int64_t latency_us;    /* arrival to the last byte queued */
     const char *fault;     /* fault label, or NULL */
     int64_t retry_after_s; /* Retry-After sent, or -1 */
+    /* hr_mono_us() at arrival. Retry-After is a wait in real time and is
+     * judged on this: the run clock stands at 0 until the replay starts,
+     * while a consumer may already be calling. */
+    int64_t mono_us;
 };
 
 struct hr_journal;

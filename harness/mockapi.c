@@ -835,6 +835,7 @@ static void journal_req(struct hr_mockapi *m, struct req *rq, int status)
     e.latency_us = hr_mono_us() - rq->start_us;
     e.fault = rq->fault[0] ? rq->fault : NULL;
     e.retry_after_s = rq->retry_after_s;
+    e.mono_us = rq->start_us;
     hr_journal_record(m->journal, &e);
     rq->journaled = 1;
 }

@@ -48,7 +48,9 @@ cJSON *t_http_get_json(const char *url);
 
 /*
  * A TCP port on 127.0.0.1 that nothing listens on: bound, read and
- * closed again. Aborts the test when no socket can be bound.
+ * closed again; drawn below the kernel's ephemeral range, so that no
+ * automatic port assignment takes it before the caller's process binds
+ * it. Aborts the test when no socket can be bound.
  */
 int t_unused_port(void);
 

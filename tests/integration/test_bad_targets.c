@@ -135,8 +135,9 @@ START_TEST(silent_target_ends_at_the_timeouts_with_exit_3)
     ck_assert_int_eq(code, 3);
     ck_assert_int_eq(t_json_num(res, "totals.errors.timeout"), 31);
     /* 31 events, at most 14 in one object's chain: 14 x 0.2 s, plus
-     * start-up; never the 30 s of Stripe's own timeout. */
-    ck_assert_msg(secs < 8, "took %.1f s", secs);
+     * start-up; never the 30 s of Stripe's own timeout (the bound leaves
+     * a slow machine room, and still excludes one such timeout). */
+    ck_assert_msg(secs < 20, "took %.1f s", secs);
     cJSON_Delete(res);
 }
 END_TEST
@@ -154,7 +155,7 @@ START_TEST(resetting_target_ends_quickly_with_transport_errors)
     ck_assert_int_eq(code, 3);
     ck_assert_int_eq(t_json_num(res, "totals.answered"), 0);
     ck_assert_int_eq(t_json_num(res, "totals.failed"), 31);
-    ck_assert_msg(secs < 8, "took %.1f s", secs);
+    ck_assert_msg(secs < 20, "took %.1f s", secs);
     cJSON_Delete(res);
 }
 END_TEST
@@ -173,7 +174,7 @@ START_TEST(slow_target_is_timed_out_and_fails_delivery)
     t_server_stop(&t);
     ck_assert_int_eq(code, 3);
     ck_assert_int_eq(t_json_num(res, "totals.errors.timeout"), 31);
-    ck_assert_msg(secs < 10, "took %.1f s", secs);
+    ck_assert_msg(secs < 20, "took %.1f s", secs);
     cJSON_Delete(res);
 }
 END_TEST

@@ -163,6 +163,26 @@ static void sleep_ms(long ms)
     nanosleep(&ts, NULL);
 }
 
+static long long now_ms(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/*
+ * Sleeps until t_ms (now_ms). A server's clock starts before it says it
+ * is ready, so a wait for its time to pass counts from that moment.
+ */
+static void sleep_until(long long t_ms)
+{
+    long long left = t_ms - now_ms();
+
+    if (left > 0)
+        sleep_ms((long)left);
+}
+
 /* Walks /v1/events newest first; returns how many ids it saw. */
 static int walk_back(const struct t_server *s, const char *filter,
                      char seen[][64])
@@ -273,14 +293,17 @@ START_TEST(events_appear_at_their_time_and_not_before)
 {
     struct t_server s;
     struct resp r;
+    long long ready;
 
-    /* speed 1: events at 0, 859, 1006, 1124 ms, then 2046 ms. */
-    serve_api(&s, 1, PLAIN_API);
+    /* speed 0.25: events at 0, 3436, 4024, 4496 ms, then 8184 ms; wide
+     * windows for both checks, however slowly the server starts. */
+    serve_api(&s, 0.25, PLAIN_API);
+    ready = now_ms();
     ck_assert_int_eq(visible_count(&s), 1);
     r = aget(&s, "/v1/payment_intents/pi_fakefakefakefakefake0002");
     ck_assert_int_eq(r.status, 404);
     free(r.body);
-    sleep_ms(1400);
+    sleep_until(ready + 4600);
     ck_assert_int_eq(visible_count(&s), 4);
     r = aget(&s, "/v1/payment_intents/pi_fakefakefakefakefake0002");
     ck_assert_int_eq(r.status, 200);
@@ -389,12 +412,15 @@ START_TEST(deleted_objects_get_404_in_the_provider_shape)
     char *dir = t_tmpdir();
     struct resp r;
     cJSON *j, *e;
+    long long ready;
 
-    serve(&s, scenario(dir, product_cassette(dir), 1, PLAIN_API), NULL);
+    /* speed 0.1: deleted 3 s in, time enough to see it first */
+    serve(&s, scenario(dir, product_cassette(dir), 0.1, PLAIN_API), NULL);
+    ready = now_ms();
     r = aget(&s, "/v1/products/prod_1");
     ck_assert_int_eq(r.status, 200);
     free(r.body);
-    sleep_ms(500);
+    sleep_until(ready + 3200);
     r = aget(&s, "/v1/products/prod_1");
     ck_assert_int_eq(r.status, 404);
     j = json_of(&r);
@@ -484,14 +510,15 @@ START_TEST(latency_fault_delays_the_answer)
     serve_api(&s, 10000,
               FAULT_API("{\"match\":{\"route\":\"/v1/customers/"
                         "*\"},\"action\":{\"latency\":{\"ms\":"
-                        "300}}}"));
+                        "2000}}}"));
     r = aget(&s, "/v1/customers/cus_6lsBvm5rJ0zyHc");
     ck_assert_int_eq(r.status, 200);
-    ck_assert_msg(r.secs >= 0.29, "took %.3f s", r.secs);
+    ck_assert_msg(r.secs >= 1.99, "took %.3f s", r.secs);
     free(r.body);
+    /* another route is not delayed: well under the 2 s, even when slow */
     r = aget(&s, "/v1/events?limit=1");
     ck_assert_int_eq(r.status, 200);
-    ck_assert_msg(r.secs < 0.25, "took %.3f s", r.secs);
+    ck_assert_msg(r.secs < 1.0, "took %.3f s", r.secs);
     free(r.body);
     t_server_stop(&s);
 }
@@ -552,16 +579,19 @@ START_TEST(stale_reads_lag_behind_the_event)
 {
     struct t_server s;
     struct resp r;
+    long long ready;
 
-    serve_api(&s, 1,
+    /* speed 0.25: the next event comes at 3436 ms */
+    serve_api(&s, 0.25,
               FAULT_API("{\"match\":{\"route\":\"/v1/customers/*\"},"
-                        "\"action\":{\"stale_ms\":800}}"));
-    /* The customer exists from 0 ms; with 800 ms of lag it shows later. */
+                        "\"action\":{\"stale_ms\":2500}}"));
+    ready = now_ms();
+    /* The customer exists from 0 ms; with 2.5 s of lag it shows later. */
     r = aget(&s, "/v1/customers/cus_6lsBvm5rJ0zyHc");
     ck_assert_int_eq(r.status, 404);
     free(r.body);
     ck_assert_int_eq(visible_count(&s), 1);
-    sleep_ms(1000);
+    sleep_until(ready + 2700);
     r = aget(&s, "/v1/customers/cus_6lsBvm5rJ0zyHc");
     ck_assert_int_eq(r.status, 200);
     free(r.body);
@@ -614,7 +644,7 @@ END_TEST
 
 /*
  * calls_over_time: at most 120 buckets whose counts add up to the calls,
- * covering the 1.1 s pause, with calls on both sides of it.
+ * covering the 3.1 s pause, with calls on both sides of it.
  */
 static void assert_calls_over_time(const cJSON *sum, int calls)
 {
@@ -626,7 +656,7 @@ static void assert_calls_over_time(const cJSON *sum, int calls)
     ck_assert_msg(cJSON_IsArray(counts), "no calls_over_time.counts");
     ck_assert(bucket_ms >= 50);
     ck_assert_int_le(n, 120);
-    ck_assert(n * bucket_ms >= 1100);
+    ck_assert(n * bucket_ms >= 3100);
     cJSON_ArrayForEach(c, counts)
     {
         ck_assert(c->valuedouble >= 0);
@@ -651,14 +681,15 @@ START_TEST(journal_counts_match_the_requests_made)
     snprintf(api, sizeof(api),
              "{\"key_env\":\"HR_TEST_API_KEY\",\"journal\":\"%s\","
              "\"faults\":[{\"match\":{\"route\":\"/v1/customers\",\"calls\":"
-             "[1,2]},\"action\":{\"status\":429,\"retry_after_s\":1}}]}",
+             "[1,2]},\"action\":{\"status\":429,\"retry_after_s\":3}}]}",
              jpath);
     serve(&s, scenario(dir, STRIPE_CASSETTE, 10000, api), sum);
     for (i = 0; i < 7; i++)
         free(aget(&s, "/v1/events?limit=2").body);
     free(aget(&s, "/v1/customers").body);
-    free(aget(&s, "/v1/customers").body); /* too early: violated */
-    sleep_ms(1100);
+    /* too early: violated (3 s leave room for a slow client) */
+    free(aget(&s, "/v1/customers").body);
+    sleep_ms(3100);
     free(aget(&s, "/v1/customers").body); /* honoured */
     free(aget(&s, "/nowhere").body);
     t_server_stop(&s);

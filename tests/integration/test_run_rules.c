@@ -10,6 +10,7 @@
 #include <arpa/inet.h>
 #include <check.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -438,7 +439,14 @@ static int full_listener(int fds[4])
         fds[i] = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
         connect(fds[i], (struct sockaddr *)&a, sizeof(a));
     }
-    usleep(200000);
+    {
+        /* the first client holds the one place in the queue: wait until
+         * its connection is made, however slowly */
+        struct pollfd p = {fds[1], POLLOUT, 0};
+
+        ck_assert_int_eq(poll(&p, 1, 30000), 1);
+        ck_assert(!(p.revents & (POLLERR | POLLHUP)));
+    }
     return ntohs(a.sin_port);
 }
 

@@ -10,8 +10,9 @@
 
 static void call_at(struct hr_journal *j, int64_t t_ms)
 {
-    struct hr_journal_entry e = {t_ms * 1000, "GET", "/v1/events", "/v1/events",
-                                 200,         10,    NULL,         -1};
+    struct hr_journal_entry e = {t_ms * 1000,  "GET", "/v1/events",
+                                 "/v1/events", 200,   10,
+                                 NULL,         -1,    t_ms * 1000};
 
     hr_journal_record(j, &e);
 }
@@ -101,8 +102,8 @@ END_TEST
 static void call_on(struct hr_journal *j, const char *route, int64_t t_ms,
                     int status, int64_t ra_s)
 {
-    struct hr_journal_entry e = {t_ms * 1000, "GET", route, route,
-                                 status,      10,    NULL,  ra_s};
+    struct hr_journal_entry e = {t_ms * 1000, "GET", route, route,      status,
+                                 10,          NULL,  ra_s,  t_ms * 1000};
 
     hr_journal_record(j, &e);
 }
@@ -139,8 +140,8 @@ START_TEST(a_call_without_an_answer_counts_under_status_0)
 {
     struct hr_err err;
     struct hr_journal *j = hr_journal_new(NULL, &err);
-    struct hr_journal_entry e = {0, "GET", "/v1/charges", "/v1/charges",
-                                 0, 5,     "hang",        -1};
+    struct hr_journal_entry e = {
+        0, "GET", "/v1/charges", "/v1/charges", 0, 5, "hang", -1, 0};
     cJSON *s;
 
     ck_assert_ptr_nonnull(j);
