@@ -1,6 +1,13 @@
 /* SPDX-License-Identifier: MIT */
-/* Test support: child processes, loopback HTTP, temp files. */
+/*
+ * Test support: child processes, loopback HTTP, temp files, scenario
+ * runs and their results.
+ */
 #include "support.h"
+
+#include "profile.h"
+#include "reftarget.h"
+#include "util.h"
 
 #include <arpa/inet.h>
 #include <curl/curl.h>
@@ -240,6 +247,13 @@ cJSON *t_http_get_json(const char *url)
     return j;
 }
 
+size_t t_discard(char *p, size_t size, size_t n, void *ud)
+{
+    (void)p;
+    (void)ud;
+    return size * n;
+}
+
 /* The first port of the kernel's ephemeral range, or -1. */
 static int ephemeral_low(void)
 {
@@ -314,23 +328,37 @@ int t_write_file(const char *path, const char *data, size_t len)
     return (fclose(f) == 0 && n == len) ? 0 : -1;
 }
 
-cJSON *t_read_json(const char *path)
+/* The whole file (malloc'd, NUL-terminated); NULL when it cannot be
+ * opened or read to its end. */
+static char *read_all(const char *path)
 {
     FILE *f = fopen(path, "rb");
     char *data;
     long n;
-    cJSON *j;
 
     if (!f)
         return NULL;
     fseek(f, 0, SEEK_END);
     n = ftell(f);
     fseek(f, 0, SEEK_SET);
-    data = malloc((size_t)n + 1);
-    if (fread(data, 1, (size_t)n, f) != (size_t)n)
-        n = 0;
-    data[n] = '\0';
+    data = n < 0 ? NULL : malloc((size_t)n + 1);
+    if (data && fread(data, 1, (size_t)n, f) != (size_t)n) {
+        free(data);
+        data = NULL;
+    }
+    if (data)
+        data[n] = '\0';
     fclose(f);
+    return data;
+}
+
+cJSON *t_read_json(const char *path)
+{
+    char *data = read_all(path);
+    cJSON *j;
+
+    if (!data)
+        return NULL;
     j = cJSON_Parse(data);
     free(data);
     return j;
@@ -353,4 +381,193 @@ double t_json_num(const cJSON *root, const char *dotted)
         p += n + (p[n] == '.');
     }
     return cJSON_IsNumber(cur) ? cur->valuedouble : -1;
+}
+
+char *t_slurp(const char *path)
+{
+    char *data = read_all(path);
+
+    ck_assert_msg(data != NULL, "%s is missing or unreadable", path);
+    return data;
+}
+
+void t_buf_append(char **buf, size_t *len, const void *data, size_t n)
+{
+    char *grown = realloc(*buf, *len + n + 1);
+
+    if (!grown) {
+        fprintf(stderr, "t_buf_append: out of memory\n");
+        abort();
+    }
+    memcpy(grown + *len, data, n);
+    *len += n;
+    grown[*len] = '\0';
+    *buf = grown;
+}
+
+void t_target_start(struct t_server *s, const char *mode, const char *profile,
+                    char *const extra[], char *const env_add[])
+{
+    char *argv[24] = {HR_BIN,      "target",        "--mode", (char *)mode,
+                      "--profile", (char *)profile, NULL};
+    size_t n = 6;
+
+    while (extra && *extra) {
+        ck_assert_uint_lt(n, sizeof(argv) / sizeof(argv[0]) - 1);
+        argv[n++] = *extra++;
+    }
+    argv[n] = NULL;
+    ck_assert_int_eq(t_server_start(s, argv, env_add, 10000), 0);
+}
+
+cJSON *t_target_state(const struct t_server *s)
+{
+    char url[200];
+    cJSON *j;
+
+    snprintf(url, sizeof(url), "%s/__state", s->url);
+    j = t_http_get_json(url);
+    ck_assert_ptr_nonnull(j);
+    return j;
+}
+
+int t_replay_asap(struct t_result *r, const char *cassette, const char *url,
+                  const char *out, char *const env_add[], char *const extra[])
+{
+    char *argv[32] = {HR_BIN,
+                      "run",
+                      "--cassette",
+                      (char *)cassette,
+                      "--target",
+                      (char *)url,
+                      "--out",
+                      (char *)out,
+                      "--pacing",
+                      "asap",
+                      "--retry-time-scale",
+                      "0"};
+    size_t n = 12;
+
+    while (extra && *extra) {
+        ck_assert_uint_lt(n, sizeof(argv) / sizeof(argv[0]) - 1);
+        argv[n++] = *extra++;
+    }
+    argv[n] = NULL;
+    ck_assert_int_eq(t_run(r, argv, env_add, NULL, 120000), 0);
+    return r->exit_code;
+}
+
+char *t_run_scenario(struct t_result *r, const char *scenario,
+                     char *const env_add[], int timeout_ms)
+{
+    char *dir = t_tmpdir(), path[1024], out[1024];
+    char *argv[] = {HR_BIN, "run", path, "--out", out, "--quiet", NULL};
+
+    ck_assert_ptr_nonnull(dir);
+    snprintf(path, sizeof(path), "%s/scenario.json", dir);
+    snprintf(out, sizeof(out), "%s/out", dir);
+    free(dir);
+    ck_assert_int_eq(t_write_file(path, scenario, strlen(scenario)), 0);
+    ck_assert_int_eq(t_run(r, argv, env_add, NULL, timeout_ms), 0);
+    return strdup(out);
+}
+
+cJSON *t_run_judged(const char *scenario, char *const env_add[], int *exit_code)
+{
+    struct t_result r;
+    char *out = t_run_scenario(&r, scenario, env_add, 120000);
+    cJSON *result;
+
+    *exit_code = r.exit_code;
+    ck_assert_msg(r.exit_code <= 1, "run failed: %s", r.err);
+    t_result_free(&r);
+    result = t_read_result(out);
+    free(out);
+    return result;
+}
+
+cJSON *t_read_result(const char *out_dir)
+{
+    char path[1100];
+    cJSON *j;
+
+    snprintf(path, sizeof(path), "%s/result.json", out_dir);
+    j = t_read_json(path);
+    ck_assert_msg(j != NULL, "%s is missing or not JSON", path);
+    return j;
+}
+
+const cJSON *t_check(const cJSON *result, const char *name)
+{
+    const cJSON *c;
+
+    cJSON_ArrayForEach(c, cJSON_GetObjectItem(result, "checks"))
+    {
+        const cJSON *n = cJSON_GetObjectItem(c, "name");
+
+        if (cJSON_IsString(n) && strcmp(n->valuestring, name) == 0)
+            return c;
+    }
+    ck_abort_msg("no check named %s", name);
+    return NULL;
+}
+
+const char *t_check_result(const cJSON *result, const char *name)
+{
+    const cJSON *v = cJSON_GetObjectItem(t_check(result, name), "result");
+
+    ck_assert_msg(cJSON_IsString(v), "check %s has no result", name);
+    return v->valuestring;
+}
+
+struct hr_profile *t_profile(const char *name)
+{
+    struct hr_err err = {0};
+    struct hr_profile *p = hr_profile_load(name, NULL, &err);
+
+    ck_assert_msg(p != NULL, "%s", err.msg);
+    return p;
+}
+
+cJSON *t_reftarget_state(struct hr_reftarget *t)
+{
+    char *text = hr_reftarget_state_json(t);
+    cJSON *j;
+
+    ck_assert_ptr_nonnull(text);
+    j = cJSON_Parse(text);
+    hr_free(text);
+    ck_assert_ptr_nonnull(j);
+    return j;
+}
+
+double t_reftarget_state_num(struct hr_reftarget *t, const char *dotted)
+{
+    cJSON *j = t_reftarget_state(t);
+    double v = t_json_num(j, dotted);
+
+    cJSON_Delete(j);
+    return v;
+}
+
+const char t_github_one_delivery[] =
+    "{\"hookreplay\":\"cassette\",\"version\":1,\"endpoints\":"
+    "{\"e\":{\"profile\":\"github\"}}}\n"
+    "{\"seq\":1,\"at_ms\":0,\"kind\":\"webhook\",\"endpoint\":\"e\","
+    "\"event\":{\"id\":\"d-1\",\"type\":\"issues.opened\",\"object\":\"I_1\"},"
+    "\"request\":{\"method\":\"POST\",\"path\":\"/\",\"query\":\"\","
+    "\"headers\":[[\"X-GitHub-Event\",\"issues\"],"
+    "[\"X-GitHub-Delivery\",\"d-1\"]],"
+    "\"body\":\"{\\\"action\\\":\\\"opened\\\","
+    "\\\"issue\\\":{\\\"node_id\\\":\\\"I_1\\\"}}\"}}\n";
+
+int t_run_suite(Suite *s)
+{
+    SRunner *sr = srunner_create(s);
+    int failed;
+
+    srunner_run_all(sr, CK_NORMAL);
+    failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }

@@ -183,17 +183,11 @@ int main(void)
 {
     Suite *s = suite_create("bad_targets");
     TCase *tc = tcase_create("bad_targets");
-    SRunner *sr;
-    int failed;
 
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, silent_target_ends_at_the_timeouts_with_exit_3);
     tcase_add_test(tc, resetting_target_ends_quickly_with_transport_errors);
     tcase_add_test(tc, slow_target_is_timed_out_and_fails_delivery);
     suite_add_tcase(s, tc);
-    sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return t_run_suite(s);
 }

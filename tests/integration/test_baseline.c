@@ -34,14 +34,11 @@ struct run {
  * a self-report probe (and collections when asked). */
 static struct run run_once(const char *url, int collections)
 {
-    char *dir = t_tmpdir(), path[1024], out[512], json[4096];
-    char *argv[] = {HR_BIN, "run", path, "--out", out, "--quiet", NULL};
+    char *out, json[4096];
     struct t_result r;
     struct run o;
     cJSON *res;
 
-    snprintf(path, sizeof(path), "%s/scenario.json", dir);
-    snprintf(out, sizeof(out), "%s/out", dir);
     snprintf(json, sizeof(json),
              "{\"hookreplay\":\"scenario\",\"version\":1,"
              "\"cassette\":\"%s\",\"seed\":5,"
@@ -54,12 +51,9 @@ static struct run run_once(const char *url, int collections)
              "\"reconcile\":{\"deadline_ms\":3000,\"interval_ms\":50,"
              "\"stable_probes\":2}}",
              STRIPE_CASSETTE, url, url, collections ? COLLECTIONS : "");
-    ck_assert_int_eq(t_write_file(path, json, strlen(json)), 0);
-    ck_assert_int_eq(t_run(&r, argv, env_secret, NULL, 120000), 0);
+    out = t_run_scenario(&r, json, env_secret, 120000);
     ck_assert_msg(r.exit_code <= 1, "run failed: %s", r.err);
-    snprintf(path, sizeof(path), "%s/result.json", out);
-    res = t_read_json(path);
-    ck_assert_ptr_nonnull(res);
+    res = t_read_result(out);
     o.totals = cJSON_DetachItemFromObject(res, "totals");
     ck_assert_ptr_nonnull(o.totals);
     o.recon = cJSON_DetachItemFromObject(res, "reconciliation");
@@ -67,7 +61,7 @@ static struct run run_once(const char *url, int collections)
     r.err = NULL;
     cJSON_Delete(res);
     t_result_free(&r);
-    free(dir);
+    free(out);
     return o;
 }
 
@@ -80,11 +74,9 @@ static void run_free(struct run *o)
 
 static struct t_server start_target(const char *mode)
 {
-    char *argv[] = {HR_BIN,      "target", "--mode", (char *)mode,
-                    "--profile", "stripe", NULL};
     struct t_server s;
 
-    ck_assert_int_eq(t_server_start(&s, argv, env_secret, 10000), 0);
+    t_target_start(&s, mode, "stripe", NULL, env_secret);
     return s;
 }
 
@@ -150,11 +142,5 @@ static Suite *suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(suite());
-    int failed;
-
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return t_run_suite(suite());
 }

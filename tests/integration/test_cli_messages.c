@@ -185,8 +185,6 @@ int main(void)
 {
     Suite *s = suite_create("cli_messages");
     TCase *tc = tcase_create("core");
-    SRunner *sr;
-    int failed;
 
     tcase_set_timeout(tc, 300);
     tcase_add_test(
@@ -195,9 +193,5 @@ int main(void)
         tc, init_says_it_kept_a_cassette_and_refuses_one_that_is_not_valid);
     tcase_add_test(tc, target_without_a_secret_says_how_to_give_one_once);
     suite_add_tcase(s, tc);
-    sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? 1 : 0;
+    return t_run_suite(s);
 }

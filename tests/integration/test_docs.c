@@ -169,17 +169,11 @@ int main(void)
 {
     Suite *s = suite_create("docs");
     TCase *tc = tcase_create("core");
-    SRunner *sr;
-    int failed;
 
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, every_example_in_formats_md_lints_clean);
     tcase_add_test(tc, a_broken_example_is_caught);
     tcase_add_test(tc, init_writes_a_starter_scenario_that_lints_clean);
     suite_add_tcase(s, tc);
-    sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return t_run_suite(s);
 }

@@ -42,17 +42,11 @@ static struct outcome run_judged(const char *mode, const char *faults,
                                  const char *probe_extra,
                                  const char *thresholds)
 {
-    char *argv_t[] = {HR_BIN,      "target", "--mode", (char *)mode,
-                      "--profile", "stripe", NULL};
-    char *dir = t_tmpdir(), path[1024], out[512], json[4096];
-    char *argv[] = {HR_BIN, "run", path, "--out", out, "--quiet", NULL};
+    char json[4096];
     struct t_server s;
-    struct t_result r;
     struct outcome o;
 
-    ck_assert_int_eq(t_server_start(&s, argv_t, env_secret, 10000), 0);
-    snprintf(path, sizeof(path), "%s/scenario.json", dir);
-    snprintf(out, sizeof(out), "%s/out", dir);
+    t_target_start(&s, mode, "stripe", NULL, env_secret);
     snprintf(json, sizeof(json),
              "{\"hookreplay\":\"scenario\",\"version\":1,"
              "\"cassette\":\"%s\",\"seed\":11,"
@@ -63,16 +57,8 @@ static struct outcome run_judged(const char *mode, const char *faults,
              "\"reconcile\":{\"deadline_ms\":2000,\"interval_ms\":50,"
              "\"stable_probes\":2},\"thresholds\":%s}",
              STRIPE_CASSETTE, s.url, faults, s.url, probe_extra, thresholds);
-    ck_assert_int_eq(t_write_file(path, json, strlen(json)), 0);
-    ck_assert_int_eq(t_run(&r, argv, env_secret, NULL, 120000), 0);
-    o.exit_code = r.exit_code;
-    ck_assert_msg(r.exit_code <= 1, "run failed: %s", r.err);
-    snprintf(path, sizeof(path), "%s/result.json", out);
-    o.result = t_read_json(path);
-    ck_assert_ptr_nonnull(o.result);
-    t_result_free(&r);
+    o.result = t_run_judged(json, env_secret, &o.exit_code);
     t_server_stop(&s);
-    free(dir);
     return o;
 }
 
@@ -82,23 +68,10 @@ static struct outcome run_dups(const char *mode, const char *faults,
     return run_judged(mode, faults, probe_extra, "{}");
 }
 
-static const cJSON *check(const struct outcome *o, const char *name)
-{
-    const cJSON *c;
-
-    cJSON_ArrayForEach(c, cJSON_GetObjectItem(o->result, "checks"))
-    {
-        if (strcmp(cJSON_GetObjectItem(c, "name")->valuestring, name) == 0)
-            return c;
-    }
-    ck_abort_msg("no check named %s", name);
-    return NULL;
-}
-
 static const char *check_str(const struct outcome *o, const char *name,
                              const char *field)
 {
-    return cJSON_GetObjectItem(check(o, name), field)->valuestring;
+    return cJSON_GetObjectItem(t_check(o->result, name), field)->valuestring;
 }
 
 static const char *totals_str(const struct outcome *o, const char *field)
@@ -392,8 +365,6 @@ int main(void)
 {
     Suite *s = suite_create("dup_snapshots");
     TCase *tc = tcase_create("dup_snapshots");
-    SRunner *sr;
-    int failed;
 
     tcase_set_timeout(tc, 300);
     tcase_add_test(tc, new_id_duplicates_are_processed_by_naive_only_by_state);
@@ -413,9 +384,5 @@ int main(void)
                    a_copy_whose_object_the_probe_cannot_find_is_not_measured);
     tcase_add_test(tc, only_the_first_n_copies_are_checked);
     suite_add_tcase(s, tc);
-    sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return t_run_suite(s);
 }

@@ -71,10 +71,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
         return MHD_YES;
     }
     if (*data_len) {
-        s->body = realloc(s->body, s->body_len + *data_len + 1);
-        memcpy(s->body + s->body_len, data, *data_len);
-        s->body_len += *data_len;
-        s->body[s->body_len] = '\0';
+        t_buf_append(&s->body, &s->body_len, data, *data_len);
         *data_len = 0;
         return MHD_YES;
     }
@@ -380,17 +377,11 @@ int main(void)
 {
     Suite *s = suite_create("endpoints");
     TCase *tc = tcase_create("core");
-    SRunner *sr;
-    int failed;
 
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc,
                    each_endpoint_reaches_its_target_as_the_settled_rules_say);
     tcase_add_test(tc, target_flag_needs_endpoint_and_cli_profile_wins);
     suite_add_tcase(s, tc);
-    sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return t_run_suite(s);
 }

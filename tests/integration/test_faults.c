@@ -23,14 +23,6 @@ struct outcome {
     cJSON *state; /* the target's /__state after the run */
 };
 
-static void start_target(struct t_server *s, const char *mode)
-{
-    char *argv[] = {HR_BIN,      "target", "--mode", (char *)mode,
-                    "--profile", "stripe", NULL};
-
-    ck_assert_int_eq(t_server_start(s, argv, env_secret, 10000), 0);
-}
-
 /* Runs the Stripe cassette with the given fault rules (a JSON list body)
  * and extra scenario fields against a fresh target of the given mode. */
 static struct outcome run_faults_replay(const char *mode, const char *faults,
@@ -50,13 +42,9 @@ static struct outcome run_faults_replay(const char *mode, const char *faults,
 {
     struct outcome o;
     struct t_server s;
-    struct t_result r;
-    char *dir = t_tmpdir(), path[1024], out[512], json[4096], url[200];
-    char *argv[] = {HR_BIN, "run", path, "--out", out, "--quiet", NULL};
+    char json[4096];
 
-    start_target(&s, mode);
-    snprintf(path, sizeof(path), "%s/scenario.json", dir);
-    snprintf(out, sizeof(out), "%s/out", dir);
+    t_target_start(&s, mode, "stripe", NULL, env_secret);
     snprintf(json, sizeof(json),
              "{\"hookreplay\":\"scenario\",\"version\":1,"
              "\"cassette\":\"%s\",\"seed\":11,"
@@ -67,38 +55,10 @@ static struct outcome run_faults_replay(const char *mode, const char *faults,
              "\"applied\":{\"counts\":\"/applied\"}}}",
              STRIPE_CASSETTE, s.url, extra_target ? extra_target : "", replay,
              faults, s.url);
-    ck_assert_int_eq(t_write_file(path, json, strlen(json)), 0);
-    ck_assert_int_eq(t_run(&r, argv, env_secret, NULL, 120000), 0);
-    o.exit_code = r.exit_code;
-    ck_assert_msg(r.exit_code <= 1, "run failed: %s", r.err);
-    snprintf(path, sizeof(path), "%s/result.json", out);
-    o.result = t_read_json(path);
-    ck_assert_ptr_nonnull(o.result);
-    snprintf(url, sizeof(url), "%s/__state", s.url);
-    o.state = t_http_get_json(url);
-    ck_assert_ptr_nonnull(o.state);
-    t_result_free(&r);
+    o.result = t_run_judged(json, env_secret, &o.exit_code);
+    o.state = t_target_state(&s);
     t_server_stop(&s);
-    free(dir);
     return o;
-}
-
-static const cJSON *check(const struct outcome *o, const char *name)
-{
-    const cJSON *c;
-
-    cJSON_ArrayForEach(c, cJSON_GetObjectItem(o->result, "checks"))
-    {
-        if (strcmp(cJSON_GetObjectItem(c, "name")->valuestring, name) == 0)
-            return c;
-    }
-    ck_abort_msg("no check named %s", name);
-    return NULL;
-}
-
-static const char *check_result(const struct outcome *o, const char *name)
-{
-    return cJSON_GetObjectItem(check(o, name), "result")->valuestring;
 }
 
 static void outcome_free(struct outcome *o)
@@ -113,11 +73,11 @@ static void flags_naive_only(const char *faults, const char *check_name)
     struct outcome c = run_faults("correct", faults, NULL);
     struct outcome n = run_faults("naive", faults, NULL);
 
-    ck_assert_str_eq(check_result(&c, check_name), "pass");
+    ck_assert_str_eq(t_check_result(c.result, check_name), "pass");
     ck_assert_int_eq(c.exit_code, 0);
-    ck_assert_str_eq(check_result(&n, check_name), "fail");
+    ck_assert_str_eq(t_check_result(n.result, check_name), "fail");
     ck_assert_int_eq(n.exit_code, 1);
-    ck_assert_str_eq(check_result(&c, "min_delivery_rate"), "pass");
+    ck_assert_str_eq(t_check_result(c.result, "min_delivery_rate"), "pass");
     outcome_free(&c);
     outcome_free(&n);
 }
@@ -179,8 +139,10 @@ START_TEST(injected_timeouts_make_naive_process_the_retry_again)
     struct outcome c = run_faults("correct", faults, ",\"timeout_ms\":300");
     struct outcome n = run_faults("naive", faults, ",\"timeout_ms\":300");
 
-    ck_assert_str_eq(check_result(&c, "max_duplicates_processed"), "pass");
-    ck_assert_str_eq(check_result(&n, "max_duplicates_processed"), "fail");
+    ck_assert_str_eq(t_check_result(c.result, "max_duplicates_processed"),
+                     "pass");
+    ck_assert_str_eq(t_check_result(n.result, "max_duplicates_processed"),
+                     "fail");
     ck_assert(t_json_num(c.result, "totals.injected_failures") >= 4);
     ck_assert_int_eq(t_json_num(c.result, "totals.delivery_rate"), 1);
     outcome_free(&c);
@@ -203,7 +165,7 @@ START_TEST(rotated_signatures_are_accepted_by_the_correct_target)
     struct outcome c =
         run_faults("correct", "{\"action\":{\"signature\":\"rotated\"}}", NULL);
 
-    ck_assert_str_eq(check_result(&c, "min_delivery_rate"), "pass");
+    ck_assert_str_eq(t_check_result(c.result, "min_delivery_rate"), "pass");
     ck_assert_int_eq(t_json_num(c.result, "totals.attempts"),
                      t_json_num(c.result, "totals.events"));
     ck_assert_int_eq(t_json_num(c.state, "rejected"), 0);
@@ -220,7 +182,7 @@ START_TEST(dropped_events_are_never_sent_and_not_counted_as_failed)
     ck_assert_int_eq(t_json_num(c.result, "totals.dropped"), 5);
     ck_assert_int_eq(t_json_num(c.state, "received"),
                      t_json_num(c.result, "totals.events") - 5);
-    ck_assert_str_eq(check_result(&c, "min_delivery_rate"), "pass");
+    ck_assert_str_eq(t_check_result(c.result, "min_delivery_rate"), "pass");
     outcome_free(&c);
 }
 END_TEST
@@ -281,7 +243,7 @@ START_TEST(slow_bodies_are_dribbled_and_still_delivered)
                       1500);
         }
     }
-    ck_assert_str_eq(check_result(&c, "min_delivery_rate"), "pass");
+    ck_assert_str_eq(t_check_result(c.result, "min_delivery_rate"), "pass");
     outcome_free(&c);
 }
 END_TEST
@@ -304,7 +266,7 @@ START_TEST(rebase_time_moves_event_times_to_the_run_start_keeping_gaps)
     ck_assert_msg(sub >= before && sub <= after, "%.0f not in [%.0f, %.0f]",
                   sub, before, after);
     ck_assert_int_eq((long)(sub - cus), 1604221500L - 1602669800L);
-    ck_assert_int_eq(check_result(&c, "min_delivery_rate")[0], 'p');
+    ck_assert_int_eq(t_check_result(c.result, "min_delivery_rate")[0], 'p');
     outcome_free(&c);
 }
 END_TEST
@@ -313,8 +275,6 @@ int main(void)
 {
     Suite *s = suite_create("faults");
     TCase *tc = tcase_create("faults");
-    SRunner *sr;
-    int failed;
 
     tcase_set_timeout(tc, 180);
     tcase_add_test(tc, duplicates_are_processed_twice_by_naive_only);
@@ -333,9 +293,5 @@ int main(void)
     tcase_add_test(tc,
                    rebase_time_moves_event_times_to_the_run_start_keeping_gaps);
     suite_add_tcase(s, tc);
-    sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return t_run_suite(s);
 }

@@ -359,8 +359,6 @@ int main(void)
 {
     Suite *s = suite_create("generate");
     TCase *tc = tcase_create("generate");
-    SRunner *sr;
-    int failed;
 
     tcase_set_timeout(tc, 500);
     tcase_add_test(tc,
@@ -371,9 +369,5 @@ int main(void)
     tcase_add_test(tc, bad_options_are_usage_errors);
     tcase_add_test(tc, fixtures_from_a_folder_give_the_compiled_in_story);
     suite_add_tcase(s, tc);
-    sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return t_run_suite(s);
 }

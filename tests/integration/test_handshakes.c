@@ -28,18 +28,6 @@ static const char slack_cassette[] =
     "\\\"event\\\":{\\\"type\\\":\\\"message\\\",\\\"channel\\\":\\\"C1\\\"}}"
     "\"}}\n";
 
-/* GitHub: the id and type live in headers. */
-static const char github_cassette[] =
-    "{\"hookreplay\":\"cassette\",\"version\":1,\"endpoints\":"
-    "{\"e\":{\"profile\":\"github\"}}}\n"
-    "{\"seq\":1,\"at_ms\":0,\"kind\":\"webhook\",\"endpoint\":\"e\","
-    "\"event\":{\"id\":\"d-1\",\"type\":\"issues.opened\",\"object\":\"I_1\"},"
-    "\"request\":{\"method\":\"POST\",\"path\":\"/\",\"query\":\"\","
-    "\"headers\":[[\"X-GitHub-Event\",\"issues\"],"
-    "[\"X-GitHub-Delivery\",\"d-1\"]],"
-    "\"body\":\"{\\\"action\\\":\\\"opened\\\","
-    "\\\"issue\\\":{\\\"node_id\\\":\\\"I_1\\\"}}\"}}\n";
-
 struct outcome {
     cJSON *result; /* result.json */
     cJSON *state;  /* the target's /__state after the run */
@@ -50,9 +38,7 @@ struct outcome {
 static struct outcome run_against(const char *mode, const char *profile,
                                   const char *cassette)
 {
-    char *argv_t[] = {HR_BIN,      "target",        "--mode", (char *)mode,
-                      "--profile", (char *)profile, NULL};
-    char *dir = t_tmpdir(), cas[600], out[600], url[200], path[700];
+    char *dir = t_tmpdir(), cas[600], out[600], url[200];
     char *argv[] = {HR_BIN,     "run", "--cassette", cas,
                     "--target", url,   "--profile",  (char *)profile,
                     "--out",    out,   "--quiet",    NULL};
@@ -60,19 +46,15 @@ static struct outcome run_against(const char *mode, const char *profile,
     struct t_result r;
     struct outcome o;
 
-    ck_assert_int_eq(t_server_start(&s, argv_t, env_secret, 10000), 0);
+    t_target_start(&s, mode, profile, NULL, env_secret);
     snprintf(cas, sizeof(cas), "%s/c.ndjson", dir);
     snprintf(out, sizeof(out), "%s/out", dir);
     snprintf(url, sizeof(url), "%s/webhooks/%s", s.url, profile);
     ck_assert_int_eq(t_write_file(cas, cassette, strlen(cassette)), 0);
     ck_assert_int_eq(t_run(&r, argv, env_secret, NULL, 60000), 0);
     ck_assert_msg(r.exit_code == 0 || r.exit_code == 1, "run: %s", r.err);
-    snprintf(path, sizeof(path), "%s/result.json", out);
-    o.result = t_read_json(path);
-    ck_assert_ptr_nonnull(o.result);
-    snprintf(path, sizeof(path), "%s/__state", s.url);
-    o.state = t_http_get_json(path);
-    ck_assert_ptr_nonnull(o.state);
+    o.result = t_read_result(out);
+    o.state = t_target_state(&s);
     t_result_free(&r);
     t_server_stop(&s);
     free(dir);
@@ -125,7 +107,7 @@ END_TEST
 
 START_TEST(correct_target_answers_githubs_ping_without_applying_it)
 {
-    struct outcome o = run_against("correct", "github", github_cassette);
+    struct outcome o = run_against("correct", "github", t_github_one_delivery);
 
     ck_assert_double_eq(t_json_num(o.result, "totals.handshakes_ok"), 1);
     ck_assert_double_eq(t_json_num(o.state, "handshakes"), 1);
@@ -139,7 +121,7 @@ END_TEST
 
 START_TEST(naive_target_throws_on_githubs_ping_and_the_run_says_so)
 {
-    struct outcome o = run_against("naive", "github", github_cassette);
+    struct outcome o = run_against("naive", "github", t_github_one_delivery);
 
     ck_assert_double_eq(t_json_num(o.result, "totals.handshakes_ok"), 0);
     ck_assert_ptr_nonnull(strstr(handshake_error(&o), "2xx"));
@@ -207,12 +189,10 @@ static long post_challenge(const struct t_server *s, const char *secret,
 
 START_TEST(correct_target_echoes_a_signed_challenge_and_refuses_others)
 {
-    char *argv_t[] = {HR_BIN,      "target", "--mode", "correct",
-                      "--profile", "slack",  NULL};
     char answer[256];
     struct t_server s;
 
-    ck_assert_int_eq(t_server_start(&s, argv_t, env_secret, 10000), 0);
+    t_target_start(&s, "correct", "slack", NULL, env_secret);
     ck_assert_int_eq(post_challenge(&s, "handshake-test-secret", answer), 200);
     ck_assert_str_eq(answer, "{\"challenge\":\"c-42x\"}");
     ck_assert_int_eq(post_challenge(&s, "somebody-else", answer), 400);
@@ -243,14 +223,11 @@ static Suite *suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(suite());
-    int failed;
+    int rc;
 
     hr_alloc_init();
     curl_global_init(CURL_GLOBAL_DEFAULT);
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
+    rc = t_run_suite(suite());
     curl_global_cleanup();
-    return failed ? 1 : 0;
+    return rc;
 }

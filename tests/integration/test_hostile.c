@@ -122,8 +122,6 @@ int main(void)
 {
     Suite *s = suite_create("hostile");
     TCase *tc = tcase_create("hostile");
-    SRunner *sr;
-    int failed;
 
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, a_method_with_crlf_never_reaches_the_wire);
@@ -132,9 +130,5 @@ int main(void)
     tcase_add_test(tc, a_scenario_with_a_key_twice_is_refused);
     tcase_add_test(tc, an_event_block_that_contradicts_the_body_is_not_sent);
     suite_add_tcase(s, tc);
-    sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return t_run_suite(s);
 }

@@ -306,8 +306,6 @@ int main(void)
 {
     Suite *s = suite_create("import_github");
     TCase *tc = tcase_create("core");
-    SRunner *sr;
-    int failed;
 
     hr_alloc_init();
     tcase_set_timeout(tc, 120);
@@ -318,9 +316,5 @@ int main(void)
     tcase_add_test(tc, import_github_refuses_a_payload_that_is_not_json);
     tcase_add_test(tc, import_help_explains_the_command);
     suite_add_tcase(s, tc);
-    sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return t_run_suite(s);
 }

@@ -166,8 +166,6 @@ int main(void)
 {
     Suite *s = suite_create("import_stripe");
     TCase *tc = tcase_create("core");
-    SRunner *sr;
-    int failed;
 
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc,
@@ -175,9 +173,5 @@ int main(void)
     tcase_add_test(tc, list_pages_are_newest_first_and_number_text_is_kept);
     tcase_add_test(tc, non_events_are_refused);
     suite_add_tcase(s, tc);
-    sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return t_run_suite(s);
 }

@@ -212,8 +212,6 @@ int main(void)
 {
     Suite *s = suite_create("interop");
     TCase *tc = tcase_create("interop");
-    SRunner *sr;
-    int failed;
 
     tcase_set_timeout(tc, 180);
     tcase_add_test(tc, stripe_library_accepts_every_stripe_delivery);
@@ -223,9 +221,5 @@ int main(void)
     tcase_add_test(tc, standardwebhooks_library_accepts_every_delivery);
     tcase_add_test(tc, svix_library_accepts_every_delivery);
     suite_add_tcase(s, tc);
-    sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return t_run_suite(s);
 }

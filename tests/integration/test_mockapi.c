@@ -36,13 +36,8 @@ struct resp {
 static size_t on_body(char *p, size_t size, size_t n, void *ud)
 {
     struct resp *r = ud;
-    char *b = realloc(r->body, r->len + size * n + 1);
 
-    ck_assert_ptr_nonnull(b);
-    memcpy(b + r->len, p, size * n);
-    r->len += size * n;
-    b[r->len] = '\0';
-    r->body = b;
+    t_buf_append(&r->body, &r->len, p, size * n);
     return size * n;
 }
 
@@ -1054,8 +1049,7 @@ int main(void)
 {
     Suite *s = suite_create("mockapi");
     TCase *tc = tcase_create("serve");
-    SRunner *sr;
-    int failed;
+    int rc;
 
     curl_global_init(CURL_GLOBAL_DEFAULT);
     tcase_set_timeout(tc, 60);
@@ -1079,10 +1073,7 @@ int main(void)
     tcase_add_test(tc, cursor_style_events_walk_once_with_next_cursors);
     tcase_add_test(tc, bad_api_sections_and_addresses_exit_2);
     suite_add_tcase(s, tc);
-    sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
+    rc = t_run_suite(s);
     curl_global_cleanup();
-    return failed ? 1 : 0;
+    return rc;
 }

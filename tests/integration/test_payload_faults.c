@@ -23,16 +23,6 @@ struct outcome {
     cJSON *state; /* the target's /__state after the run */
 };
 
-static void start_target(struct t_server *s, const char *mode)
-{
-    char *argv[] = {HR_BIN,      "target", "--mode", (char *)mode,
-                    "--profile", "stripe", NULL};
-
-    ck_assert_int_eq(t_server_start(s, argv, env_secret, 10000), 0);
-}
-
-/* Runs cassette with the given fault rules (a JSON list body) against a
- * fresh target of the given mode. */
 /* Runs the cassette with the fault rules (a JSON list body) and extra
  * top-level scenario members (",\"thresholds\":{...}" or "") against a
  * fresh target of the given mode. */
@@ -41,13 +31,9 @@ static struct outcome run_faults_with(const char *mode, const char *cassette,
 {
     struct outcome o;
     struct t_server s;
-    struct t_result r;
-    char *dir = t_tmpdir(), path[1024], out[512], json[4096], url[200];
-    char *argv[] = {HR_BIN, "run", path, "--out", out, "--quiet", NULL};
+    char json[4096];
 
-    start_target(&s, mode);
-    snprintf(path, sizeof(path), "%s/scenario.json", dir);
-    snprintf(out, sizeof(out), "%s/out", dir);
+    t_target_start(&s, mode, "stripe", NULL, env_secret);
     snprintf(json, sizeof(json),
              "{\"hookreplay\":\"scenario\",\"version\":1,"
              "\"cassette\":\"%s\",\"seed\":5,"
@@ -57,19 +43,9 @@ static struct outcome run_faults_with(const char *mode, const char *cassette,
              "\"probe\":{\"http\":\"%s/__state\","
              "\"applied\":{\"counts\":\"/applied\"}}%s}",
              cassette, s.url, faults, s.url, extra);
-    ck_assert_int_eq(t_write_file(path, json, strlen(json)), 0);
-    ck_assert_int_eq(t_run(&r, argv, env_secret, NULL, 120000), 0);
-    o.exit_code = r.exit_code;
-    ck_assert_msg(r.exit_code <= 1, "run failed: %s", r.err);
-    snprintf(path, sizeof(path), "%s/result.json", out);
-    o.result = t_read_json(path);
-    ck_assert_ptr_nonnull(o.result);
-    snprintf(url, sizeof(url), "%s/__state", s.url);
-    o.state = t_http_get_json(url);
-    ck_assert_ptr_nonnull(o.state);
-    t_result_free(&r);
+    o.result = t_run_judged(json, env_secret, &o.exit_code);
+    o.state = t_target_state(&s);
     t_server_stop(&s);
-    free(dir);
     return o;
 }
 
@@ -77,24 +53,6 @@ static struct outcome run_faults(const char *mode, const char *cassette,
                                  const char *faults)
 {
     return run_faults_with(mode, cassette, faults, "");
-}
-
-static const cJSON *check(const struct outcome *o, const char *name)
-{
-    const cJSON *c;
-
-    cJSON_ArrayForEach(c, cJSON_GetObjectItem(o->result, "checks"))
-    {
-        if (strcmp(cJSON_GetObjectItem(c, "name")->valuestring, name) == 0)
-            return c;
-    }
-    ck_abort_msg("no check named %s", name);
-    return NULL;
-}
-
-static const char *check_result(const struct outcome *o, const char *name)
-{
-    return cJSON_GetObjectItem(check(o, name), "result")->valuestring;
 }
 
 static void outcome_free(struct outcome *o)
@@ -141,16 +99,18 @@ static void flags_flawed_only(const char *flawed, const char *cassette,
     rule_for(faults, sizeof(faults), action);
     c = run_faults("correct", cassette, faults);
     f = run_faults(flawed, cassette, faults);
-    ck_assert_str_eq(check_result(&c, "max_payload_mishandled"), "pass");
+    ck_assert_str_eq(t_check_result(c.result, "max_payload_mishandled"),
+                     "pass");
     ck_assert_int_eq(t_json_num(c.result, "totals.payload_mishandled"), 0);
     ck_assert_int_eq(c.exit_code, 0);
-    ck_assert_str_eq(check_result(&f, "max_payload_mishandled"), "fail");
+    ck_assert_str_eq(t_check_result(f.result, "max_payload_mishandled"),
+                     "fail");
     ck_assert_int_eq(t_json_num(f.result, "totals.payload_mishandled"), 3);
     ck_assert_int_eq(f.exit_code, 1);
     ck_assert_int_eq(first_status(&c, 3), correct_status);
     ck_assert_int_eq(first_status(&f, 3), flawed_status);
-    ck_assert_str_eq(check_result(&c, "min_delivery_rate"), "pass");
-    ck_assert_str_eq(check_result(&f, "min_delivery_rate"), "pass");
+    ck_assert_str_eq(t_check_result(c.result, "min_delivery_rate"), "pass");
+    ck_assert_str_eq(t_check_result(f.result, "min_delivery_rate"), "pass");
     outcome_free(&c);
     outcome_free(&f);
 }
@@ -248,7 +208,7 @@ START_TEST(reformatted_bodies_fail_a_reserializing_verifier_only)
     struct outcome clean = run_faults("reserializing", cassette, "");
 
     /* Without the fault the flaw does not show: every event is taken. */
-    ck_assert_str_eq(check_result(&clean, "min_delivery_rate"), "pass");
+    ck_assert_str_eq(t_check_result(clean.result, "min_delivery_rate"), "pass");
     ck_assert_int_eq(t_json_num(clean.state, "rejected"), 0);
     outcome_free(&clean);
     flags_flawed_only("reserializing", cassette, "\"reformat\"", 200, 400);
@@ -262,16 +222,16 @@ START_TEST(acknowledged_forgeries_are_not_counted_as_accepted)
     struct outcome a = run_faults("ack-all", STRIPE_CASSETTE, faults);
     double acked = t_json_num(a.result, "totals.forged_acknowledged");
 
-    ck_assert_str_eq(check_result(&a, "max_forged_accepted"), "pass");
+    ck_assert_str_eq(t_check_result(a.result, "max_forged_accepted"), "pass");
     ck_assert_int_eq(a.exit_code, 0);
     ck_assert(acked > 0);
     ck_assert_int_eq(t_json_num(a.state, "discarded"), acked);
     ck_assert_int_eq(t_json_num(a.result, "totals.forged_accepted"), 0);
     /* the warning says what was seen, and where */
-    ck_assert_ptr_nonnull(
-        strstr(cJSON_GetObjectItem(check(&a, "max_forged_accepted"), "note")
-                   ->valuestring,
-               "acknowledged"));
+    ck_assert_ptr_nonnull(strstr(
+        cJSON_GetObjectItem(t_check(a.result, "max_forged_accepted"), "note")
+            ->valuestring,
+        "acknowledged"));
     outcome_free(&a);
 }
 END_TEST
@@ -286,10 +246,12 @@ START_TEST(acknowledging_forgeries_fails_only_a_scenario_that_forbids_it)
     struct outcome c =
         run_faults_with("correct", STRIPE_CASSETTE, faults, strict);
 
-    ck_assert_str_eq(check_result(&a, "max_forged_acknowledged"), "fail");
-    ck_assert_str_eq(check_result(&a, "max_forged_accepted"), "pass");
+    ck_assert_str_eq(t_check_result(a.result, "max_forged_acknowledged"),
+                     "fail");
+    ck_assert_str_eq(t_check_result(a.result, "max_forged_accepted"), "pass");
     ck_assert_int_eq(a.exit_code, 1);
-    ck_assert_str_eq(check_result(&c, "max_forged_acknowledged"), "pass");
+    ck_assert_str_eq(t_check_result(c.result, "max_forged_acknowledged"),
+                     "pass");
     ck_assert_int_eq(t_json_num(c.result, "totals.forged_acknowledged"), 0);
     ck_assert(t_json_num(c.result, "totals.forged_sent") > 0);
     ck_assert_int_eq(c.exit_code, 0);
@@ -302,8 +264,6 @@ int main(void)
 {
     Suite *s = suite_create("payload_faults");
     TCase *tc = tcase_create("payload_faults");
-    SRunner *sr;
-    int failed;
 
     tcase_set_timeout(tc, 180);
     tcase_add_test(tc, malformed_json_crashes_naive_and_is_refused_by_correct);
@@ -318,9 +278,5 @@ int main(void)
     tcase_add_test(
         tc, acknowledging_forgeries_fails_only_a_scenario_that_forbids_it);
     suite_add_tcase(s, tc);
-    sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return t_run_suite(s);
 }

@@ -151,10 +151,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
         return *con_cls ? MHD_YES : MHD_NO;
     }
     if (*data_len) {
-        s->body = realloc(s->body, s->body_len + *data_len + 1);
-        memcpy(s->body + s->body_len, data, *data_len);
-        s->body_len += *data_len;
-        s->body[s->body_len] = '\0';
+        t_buf_append(&s->body, &s->body_len, data, *data_len);
         *data_len = 0;
         return MHD_YES;
     }
@@ -454,8 +451,6 @@ int main(void)
 {
     Suite *s = suite_create("rebase_api");
     TCase *tc = tcase_create("rebase_api");
-    SRunner *sr;
-    int failed;
 
     tcase_set_timeout(tc, 180);
     tcase_add_test(tc, api_events_and_objects_carry_the_webhook_rebased_times);
@@ -463,9 +458,5 @@ int main(void)
     tcase_add_test(tc, recorded_answers_and_seed_objects_are_shifted_too);
     tcase_add_test(tc, serve_alone_rebases_to_the_moment_it_starts);
     suite_add_tcase(s, tc);
-    sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? 0 : 1;
+    return t_run_suite(s);
 }

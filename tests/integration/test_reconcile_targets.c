@@ -42,22 +42,11 @@ static void start_target(struct t_server *s, const char *mode, int api_port,
                          const char *db)
 {
     char api[64];
-    char *argv[] = {HR_BIN,
-                    "target",
-                    "--mode",
-                    (char *)mode,
-                    "--profile",
-                    "stripe",
-                    "--api",
-                    api,
-                    "--poll-ms",
-                    "200",
-                    db ? "--db" : NULL,
-                    (char *)db,
-                    NULL};
+    char *extra[] = {"--api",    api, "--poll-ms", "200", db ? "--db" : NULL,
+                     (char *)db, NULL};
 
     snprintf(api, sizeof(api), "http://127.0.0.1:%d", api_port);
-    ck_assert_int_eq(t_server_start(s, argv, env, 10000), 0);
+    t_target_start(s, mode, "stripe", extra, env);
 }
 
 struct outcome {
@@ -108,9 +97,7 @@ static struct outcome replay(int api_port, const char *target_url,
     o.exit_code = r.exit_code;
     ck_assert_msg(r.exit_code <= 1, "run: %s", r.err);
     t_result_free(&r);
-    snprintf(path, sizeof(path), "%s/result.json", out);
-    o.result = t_read_json(path);
-    ck_assert_ptr_nonnull(o.result);
+    o.result = t_read_result(out);
     free(dir);
     return o;
 }
@@ -129,19 +116,6 @@ static struct outcome run_mode(const char *mode, const char *faults)
     return o;
 }
 
-static const char *check_result(const struct outcome *o, const char *name)
-{
-    const cJSON *c;
-
-    cJSON_ArrayForEach(c, cJSON_GetObjectItem(o->result, "checks"))
-    {
-        if (!strcmp(cJSON_GetObjectItem(c, "name")->valuestring, name))
-            return cJSON_GetObjectItem(c, "result")->valuestring;
-    }
-    ck_abort_msg("no check %s", name);
-    return NULL;
-}
-
 static int consistent(const struct outcome *o)
 {
     return cJSON_IsTrue(cJSON_GetObjectItem(
@@ -154,7 +128,7 @@ START_TEST(naive_fails_on_reorder_and_on_drop)
     struct outcome b = run_mode("naive", DROP);
 
     ck_assert(!consistent(&a));
-    ck_assert_str_eq(check_result(&a, "require_consistent"), "fail");
+    ck_assert_str_eq(t_check_result(a.result, "require_consistent"), "fail");
     ck_assert(t_json_num(a.result, "reconciliation.stale") > 0);
     /* the naive consumer's own account shows the inversions */
     ck_assert(t_json_num(a.result, "reconciliation.out_of_order") > 0);
@@ -201,7 +175,7 @@ START_TEST(fetcher_passes_reorder_and_fails_drop)
     struct outcome b = run_mode("fetcher", DROP);
 
     ck_assert(consistent(&a));
-    ck_assert_str_eq(check_result(&a, "require_consistent"), "pass");
+    ck_assert_str_eq(t_check_result(a.result, "require_consistent"), "pass");
     ck_assert(!consistent(&b));
     ck_assert(t_json_num(b.result, "reconciliation.lost_events") > 0);
     cJSON_Delete(a.result);
@@ -324,8 +298,6 @@ int main(void)
 {
     Suite *s = suite_create("reconcile_targets");
     TCase *tc = tcase_create("targets");
-    SRunner *sr;
-    int failed;
 
     tcase_set_timeout(tc, 240);
     tcase_add_test(tc, naive_fails_on_reorder_and_on_drop);
@@ -338,9 +310,5 @@ int main(void)
     tcase_add_test(tc,
                    a_target_that_never_converges_ends_on_time_naming_objects);
     suite_add_tcase(s, tc);
-    sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return t_run_suite(s);
 }

@@ -28,23 +28,17 @@ static const char stripe_body[] =
     "  \"data\": {\"object\": {\"id\": \"sub_1\", \"status\": \"active\"}}\n"
     "}\n";
 
+/* A target of mode for profile; extra, when given, is a flag that takes
+ * 300 (--slow-ms). */
 static struct t_server start_target(const char *mode, const char *profile,
                                     char *const env[], const char *extra)
 {
     struct t_server s;
-    char *argv[] = {
-        HR_BIN,      "target",        "--mode",      (char *)mode,
-        "--profile", (char *)profile, (char *)extra, extra ? "300" : NULL,
-        NULL};
+    char *args[] = {(char *)extra, "300", NULL};
 
-    ck_assert_int_eq(t_server_start(&s, argv, env, 10000), 0);
+    t_target_start(&s, mode, profile, args, env);
     ck_assert_int_gt(s.port, 0);
     return s;
-}
-
-static size_t discard(char *p, size_t size, size_t n, void *ud)
-{
-    return size * n;
 }
 
 /* POSTs body to url + path with the headers of m; returns the status
@@ -75,7 +69,7 @@ static long post(const struct t_server *s, const char *path,
     curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
     curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
     curl_easy_setopt(c, CURLOPT_HTTPHEADER, hl);
-    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, discard);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, t_discard);
     curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, 20000L);
     curl_easy_setopt(c, CURLOPT_NOPROXY, "*");
     if (curl_easy_perform(c) == CURLE_OK)
@@ -149,20 +143,9 @@ static long post_stripe_as(const struct t_server *s, const char *secret,
     return status;
 }
 
-static cJSON *state_of(const struct t_server *s)
-{
-    char url[200];
-    cJSON *j;
-
-    snprintf(url, sizeof(url), "%s/__state", s->url);
-    j = t_http_get_json(url);
-    ck_assert_ptr_nonnull(j);
-    return j;
-}
-
 static double state_num(const struct t_server *s, const char *dotted)
 {
-    cJSON *j = state_of(s);
+    cJSON *j = t_target_state(s);
     double v = t_json_num(j, dotted);
 
     cJSON_Delete(j);
@@ -186,7 +169,7 @@ static int healthz(const struct t_server *s)
  * handshakes. */
 static void assert_counts_add_up(const struct t_server *s)
 {
-    cJSON *j = state_of(s);
+    cJSON *j = t_target_state(s);
 
     ck_assert_double_eq(
         t_json_num(j, "received"),
@@ -207,7 +190,7 @@ START_TEST(correct_target_applies_a_signed_stripe_event_once)
 
     /* A redelivery is re-signed with a fresh timestamp, as Stripe does. */
     ck_assert_int_eq(post_stripe_now(&s, SECRET, stripe_body), 200);
-    j = state_of(&s);
+    j = t_target_state(&s);
     ck_assert_str_eq(cJSON_GetObjectItem(j, "mode")->valuestring, "correct");
     ck_assert_double_eq(t_json_num(j, "received"), 2);
     ck_assert_double_eq(t_json_num(j, "processed"), 1);
@@ -356,7 +339,7 @@ START_TEST(correct_target_dedupes_github_deliveries_by_delivery_id)
     ck_assert_int_eq(post_github(&s, OTHER_SECRET, d2, edited), 400);
     ck_assert_int_eq(post_github(&s, NULL, d2, edited), 400);
     ck_assert_int_eq(post_github(&s, SECRET, d2, edited), 200);
-    j = state_of(&s);
+    j = t_target_state(&s);
     ck_assert_double_eq(t_json_num(j, "processed"), 2);
     ck_assert_double_eq(t_json_num(j, "duplicates_ignored"), 1);
     ck_assert_double_eq(t_json_num(j, "rejected"), 2);
@@ -681,12 +664,6 @@ static Suite *suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(suite());
-    int failed;
-
     hr_alloc_init();
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return t_run_suite(suite());
 }

@@ -31,45 +31,21 @@ static char *env_wrong[] = {"HOOKREPLAY_SECRET=whsec_wrong", NULL};
 static const char *xss[] = {"<script>alert(1)</script>",
                             "\"><img src=x onerror=alert(1)>"};
 
+/* A correct Stripe target; slow_ms, when given, holds answers back. */
 static void start_target(struct t_server *s, const char *slow_ms)
 {
-    char *argv[] = {HR_BIN,
-                    "target",
-                    "--mode",
-                    "correct",
-                    "--profile",
-                    "stripe",
-                    slow_ms ? "--slow-ms" : NULL,
-                    (char *)slow_ms,
-                    NULL};
+    char *slow[] = {"--slow-ms", (char *)slow_ms, NULL};
 
-    ck_assert_int_eq(t_server_start(s, argv, env_secret, 10000), 0);
+    t_target_start(s, "correct", "stripe", slow_ms ? slow : NULL, env_secret);
 }
 
 /* hookreplay run --cassette C --target URL --pacing asap --out OUT ... */
 static int replay(const char *cassette, const char *url, const char *out,
                   char **env, char *const *extra)
 {
-    char *argv[24] = {HR_BIN,
-                      "run",
-                      "--cassette",
-                      (char *)cassette,
-                      "--target",
-                      (char *)url,
-                      "--out",
-                      (char *)out,
-                      "--pacing",
-                      "asap",
-                      "--retry-time-scale",
-                      "0"};
     struct t_result r;
-    int n = 12, code;
+    int code = t_replay_asap(&r, cassette, url, out, env, extra);
 
-    while (extra && *extra && n < 22)
-        argv[n++] = *extra++;
-    argv[n] = NULL;
-    ck_assert_int_eq(t_run(&r, argv, env, NULL, 120000), 0);
-    code = r.exit_code;
     t_result_free(&r);
     return code;
 }
@@ -95,23 +71,6 @@ static char *path_in(const char *dir, const char *name)
 
     snprintf(p, sizeof(buf[0]), "%s/%s", dir, name);
     return p;
-}
-
-static char *slurp(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    char *s;
-    long n;
-
-    ck_assert_msg(f != NULL, "%s is missing", path);
-    fseek(f, 0, SEEK_END);
-    n = ftell(f);
-    rewind(f);
-    s = malloc((size_t)n + 1);
-    ck_assert(fread(s, 1, (size_t)n, f) == (size_t)n);
-    s[n] = '\0';
-    fclose(f);
-    return s;
 }
 
 /* Runs a command and returns its exit code; output goes to *r. */
@@ -180,11 +139,11 @@ START_TEST(run_writes_reports_that_match_their_schemas)
 
     assert_schema_valid(path_in(out, "result.json"));
     assert_junit_valid(path_in(out, "report.xml"));
-    md = slurp(path_in(out, "report.md"));
+    md = t_slurp(path_in(out, "report.md"));
     ck_assert_msg(strncmp(md, "### hookreplay: **PASS**\n", 25) == 0, "%s", md);
     ck_assert_ptr_nonnull(strstr(md, "| min\\_delivery\\_rate | >= 1 | 1 |"
                                      " pass | status |"));
-    html = slurp(path_in(out, "report.html"));
+    html = t_slurp(path_in(out, "report.html"));
     ck_assert_ptr_nonnull(strstr(html, "<div class=\"verdict\">PASS</div>"));
     ck_assert_ptr_nonnull(strstr(html, "aria-label=\"ack latency"));
     ck_assert_ptr_null(strstr(html, "<script"));
@@ -213,8 +172,8 @@ START_TEST(render_gives_the_reports_the_run_wrote)
 
         ck_assert_int_eq(run_cmd(argv, &r), 0);
         t_result_free(&r);
-        a = slurp(path_in(out, fmt[i][1]));
-        b = slurp(again);
+        a = t_slurp(path_in(out, fmt[i][1]));
+        b = t_slurp(again);
         ck_assert_msg(strcmp(a, b) == 0, "%s differs from render", fmt[i][1]);
         free(a);
         free(b);
@@ -235,14 +194,14 @@ START_TEST(junit_names_undelivered_events_with_their_last_status)
     first = cJSON_GetObjectItem(
                 cJSON_GetArrayItem(cJSON_GetObjectItem(res, "events"), 0), "id")
                 ->valuestring;
-    xml = slurp(path_in(out, "report.xml"));
+    xml = t_slurp(path_in(out, "report.xml"));
     p = strstr(xml, "<failure type=\"threshold\" message=\"min_delivery_rate");
     ck_assert_msg(p != NULL, "%s", xml);
     ck_assert_ptr_nonnull(strstr(p, "31 undelivered, first: "));
     ck_assert_ptr_nonnull(strstr(p, first));
     ck_assert_ptr_nonnull(strstr(p, "status 400 after 1 attempt"));
     ck_assert_ptr_nonnull(strstr(xml, "failures=\"1\""));
-    md = slurp(path_in(out, "report.md"));
+    md = t_slurp(path_in(out, "report.md"));
     ck_assert(strncmp(md, "### hookreplay: **FAIL**\n", 25) == 0);
     ck_assert_ptr_nonnull(strstr(md, "(first 10 of 31)"));
     for (p = md; (p = strstr(p, "\n- ")); p++)
@@ -266,7 +225,7 @@ START_TEST(junit_names_the_slowest_events_when_ack_p99_fails)
     ck_assert_int_eq(replay(STRIPE_CASSETTE, url, out, env_secret, extra), 1);
     t_server_stop(&s);
     assert_junit_valid(path_in(out, "report.xml"));
-    xml = slurp(path_in(out, "report.xml"));
+    xml = t_slurp(path_in(out, "report.xml"));
     p = strstr(xml, "message=\"max_ack_p99_ms: ");
     ck_assert_msg(p != NULL, "%s", xml);
     ck_assert_ptr_nonnull(strstr(p, "needed &lt;= 20; slowest: evt_"));
@@ -288,7 +247,7 @@ START_TEST(unreachable_target_gives_a_valid_result_and_a_junit_error)
     ck_assert_int_eq(replay(STRIPE_CASSETTE, url, out, env_secret, extra), 3);
     assert_schema_valid(path_in(out, "result.json"));
     assert_junit_valid(path_in(out, "report.xml"));
-    xml = slurp(path_in(out, "report.xml"));
+    xml = t_slurp(path_in(out, "report.xml"));
     ck_assert_ptr_nonnull(strstr(xml, "<error type=\"unreachable\""));
     ck_assert_ptr_nonnull(strstr(xml, "connect (")); /* last outcome */
     free(xml);
@@ -385,7 +344,7 @@ START_TEST(html_escapes_hostile_event_ids_types_and_paths)
     t_server_stop(&s);
     assert_schema_valid(path_in(out, "result.json"));
     assert_junit_valid(path_in(out, "report.xml"));
-    html = slurp(path_in(out, "report.html"));
+    html = t_slurp(path_in(out, "report.html"));
     ck_assert_int_eq(contains_ci(html, "<script"), 0);
     ck_assert_int_eq(contains_ci(html, "<img"), 0);
     ck_assert_int_eq(handler_in_tag(html), 0);
@@ -395,7 +354,7 @@ START_TEST(html_escapes_hostile_event_ids_types_and_paths)
     ck_assert_ptr_nonnull(
         strstr(html, "&quot;&gt;&lt;img src=x onerror=alert(1)&gt;"));
     ck_assert_ptr_nonnull(strstr(html, "Undelivered events (2)"));
-    md = slurp(path_in(out, "report.md"));
+    md = t_slurp(path_in(out, "report.md"));
     ck_assert_int_eq(contains_ci(md, "<script"), 0);
     ck_assert_int_eq(contains_ci(md, "<img"), 0);
     free(html);
@@ -846,8 +805,8 @@ static int count_of(const char *hay, const char *needle)
  */
 static void check_delivery_wording(const char *dir, const cJSON *res)
 {
-    char *html = slurp(path_in(dir, "report.html"));
-    char *md = slurp(path_in(dir, "report.md")), want[200];
+    char *html = t_slurp(path_in(dir, "report.html"));
+    char *md = t_slurp(path_in(dir, "report.md")), want[200];
     double events = t_json_num(res, "totals.events");
     double dropped = t_json_num(res, "totals.dropped");
     const cJSON *ev;
@@ -880,8 +839,8 @@ static void check_delivery_wording(const char *dir, const cJSON *res)
 /* Retry-After violations, when there are any, show with their routes. */
 static void check_retry_after_shown(const char *dir, const cJSON *res)
 {
-    char *html = slurp(path_in(dir, "report.html"));
-    char *md = slurp(path_in(dir, "report.md")), want[200];
+    char *html = t_slurp(path_in(dir, "report.html"));
+    char *md = t_slurp(path_in(dir, "report.md")), want[200];
     const cJSON *api = cJSON_GetObjectItem(res, "api"), *r;
     const cJSON *per = cJSON_GetObjectItem(
         cJSON_GetObjectItem(api, "retry_after"), "violated_per_route");
@@ -909,9 +868,9 @@ static void check_retry_after_shown(const char *dir, const cJSON *res)
 
 static void check_naive_renders(const char *dir, const cJSON *res)
 {
-    char *html = slurp(path_in(dir, "report.html"));
-    char *md = slurp(path_in(dir, "report.md"));
-    char *xml = slurp(path_in(dir, "report.xml")), *p, id[200];
+    char *html = t_slurp(path_in(dir, "report.html"));
+    char *md = t_slurp(path_in(dir, "report.md"));
+    char *xml = t_slurp(path_in(dir, "report.xml")), *p, id[200];
 
     ck_assert_ptr_null(strstr(html, "not measured in this run"));
     ck_assert_ptr_nonnull(
@@ -947,8 +906,8 @@ static void check_naive_renders(const char *dir, const cJSON *res)
 
 static void check_correct_renders(const char *dir, const cJSON *res)
 {
-    char *html = slurp(path_in(dir, "report.html"));
-    char *md = slurp(path_in(dir, "report.md")), want[160];
+    char *html = t_slurp(path_in(dir, "report.html"));
+    char *md = t_slurp(path_in(dir, "report.md")), want[160];
     int calls = (int)t_json_num(res, "api.calls");
 
     ck_assert_int_gt(calls, 0);
@@ -1070,7 +1029,7 @@ static char *render(const char *res, const char *fmt, const char *to)
 
     ck_assert_int_eq(run_cmd(argv, &r), 0);
     t_result_free(&r);
-    return slurp(to);
+    return t_slurp(to);
 }
 
 START_TEST(reports_say_one_event_in_the_singular_and_name_violated_routes)
@@ -1144,7 +1103,7 @@ START_TEST(state_sections_escape_hostile_ids_details_and_routes)
 
         ck_assert_int_eq(run_cmd(argv, &r), 0);
         t_result_free(&r);
-        text = slurp(to);
+        text = t_slurp(to);
         ck_assert_int_eq(contains_ci(text, "<script"), 0);
         ck_assert_int_eq(contains_ci(text, "<img"), 0);
         /* in XML the escaped text sits in an attribute: xmllint checks */
@@ -1166,8 +1125,6 @@ int main(void)
 {
     Suite *s = suite_create("report");
     TCase *tc = tcase_create("report");
-    SRunner *sr;
-    int failed;
 
     tcase_set_timeout(tc, 240);
     tcase_add_test(tc, run_writes_reports_that_match_their_schemas);
@@ -1190,9 +1147,5 @@ int main(void)
     tcase_add_test(
         tc, reports_say_one_event_in_the_singular_and_name_violated_routes);
     suite_add_tcase(s, tc);
-    sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return t_run_suite(s);
 }

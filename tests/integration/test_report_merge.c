@@ -18,18 +18,6 @@
 
 static char *env_secret[] = {"HOOKREPLAY_SECRET=merge-test-secret", NULL};
 
-/* One GitHub delivery; the id and type live in headers. */
-static const char cassette[] =
-    "{\"hookreplay\":\"cassette\",\"version\":1,\"endpoints\":"
-    "{\"e\":{\"profile\":\"github\"}}}\n"
-    "{\"seq\":1,\"at_ms\":0,\"kind\":\"webhook\",\"endpoint\":\"e\","
-    "\"event\":{\"id\":\"d-1\",\"type\":\"issues.opened\",\"object\":\"I_1\"},"
-    "\"request\":{\"method\":\"POST\",\"path\":\"/\",\"query\":\"\","
-    "\"headers\":[[\"X-GitHub-Event\",\"issues\"],"
-    "[\"X-GitHub-Delivery\",\"d-1\"]],"
-    "\"body\":\"{\\\"action\\\":\\\"opened\\\","
-    "\\\"issue\\\":{\\\"node_id\\\":\\\"I_1\\\"}}\"}}\n";
-
 /* Every delivery sent twice, the target's own count of what it applied
  * as evidence; %s: the target's base URL (twice), %s: extra thresholds. */
 static const char dup_scenario[] =
@@ -52,7 +40,9 @@ static char *workdir(void)
     snprintf(p, sizeof(buf[0]), "%s", d);
     free(d);
     snprintf(cas, sizeof(cas), "%s/c.ndjson", p);
-    ck_assert_int_eq(t_write_file(cas, cassette, strlen(cassette)), 0);
+    ck_assert_int_eq(
+        t_write_file(cas, t_github_one_delivery, strlen(t_github_one_delivery)),
+        0);
     return p;
 }
 
@@ -70,14 +60,6 @@ static int run_in(char *const argv[])
     return code;
 }
 
-static void start_target(struct t_server *s, const char *mode)
-{
-    char *argv[] = {HR_BIN,      "target", "--mode", (char *)mode,
-                    "--profile", "github", NULL};
-
-    ck_assert_int_eq(t_server_start(s, argv, env_secret, 10000), 0);
-}
-
 /* A plain GitHub run (with its ping) against a fresh target of mode;
  * *code gets the run's exit code. Returns the result path. */
 static char *github_run(const char *mode, int *code)
@@ -90,7 +72,7 @@ static char *github_run(const char *mode, int *code)
                     url,    "--out", out,          "--quiet", NULL};
     struct t_server s;
 
-    start_target(&s, mode);
+    t_target_start(&s, mode, "github", NULL, env_secret);
     snprintf(cas, sizeof(cas), "%s/c.ndjson", dir);
     snprintf(out, sizeof(out), "%s/out", dir);
     snprintf(url, sizeof(url), "%s/webhooks/github", s.url);
@@ -111,7 +93,7 @@ static char *dup_run(const char *mode, const char *thresholds, int *code)
     char *argv[] = {HR_BIN, "run", scen, "--out", out, "--quiet", NULL};
     struct t_server s;
 
-    start_target(&s, mode);
+    t_target_start(&s, mode, "github", NULL, env_secret);
     snprintf(scen, sizeof(scen), "%s/s.json", dir);
     snprintf(out, sizeof(out), "%s/out", dir);
     snprintf(text, sizeof(text), dup_scenario, s.url, s.url, thresholds);
@@ -153,20 +135,6 @@ static cJSON *merge(const char *a, const char *b, int *code)
     m = t_read_json(out);
     ck_assert_ptr_nonnull(m);
     return m;
-}
-
-/* The check called name in res; the test fails when there is none. */
-static const cJSON *check(const cJSON *res, const char *name)
-{
-    const cJSON *c;
-
-    cJSON_ArrayForEach(c, cJSON_GetObjectItem(res, "checks"))
-    {
-        if (strcmp(cJSON_GetObjectItem(c, "name")->valuestring, name) == 0)
-            return c;
-    }
-    ck_abort_msg("no check %s", name);
-    return NULL;
 }
 
 static const char *str(const cJSON *o, const char *key)
@@ -219,12 +187,12 @@ START_TEST(two_passing_github_runs_merge_into_a_pass)
     ck_assert_str_eq(str(m, "verdict"), "pass");
     ck_assert_double_eq(t_json_num(m, "totals.handshakes"), 2);
     ck_assert_double_eq(t_json_num(m, "totals.handshakes_ok"), 2);
-    h = check(m, "handshake");
+    h = t_check(m, "handshake");
     ck_assert_str_eq(str(h, "result"), "pass");
     ck_assert_double_eq(t_json_num(h, "threshold"), 2);
     ck_assert_double_eq(t_json_num(h, "value"), 2);
     assert_note_has(h, "judged again on the merged totals");
-    ck_assert_str_eq(str(check(m, "min_delivery_rate"), "result"), "pass");
+    ck_assert_str_eq(str(t_check(m, "min_delivery_rate"), "result"), "pass");
     cJSON_Delete(m);
 }
 END_TEST
@@ -241,7 +209,7 @@ START_TEST(a_shard_whose_handshake_failed_fails_the_merge)
     m = merge(a, b, &code);
     ck_assert_int_eq(code, 1);
     ck_assert_str_eq(str(m, "verdict"), "fail");
-    h = check(m, "handshake");
+    h = t_check(m, "handshake");
     ck_assert_str_eq(str(h, "result"), "fail");
     ck_assert_double_eq(t_json_num(h, "threshold"), 2);
     ck_assert_double_eq(t_json_num(h, "value"), 1);
@@ -260,7 +228,7 @@ START_TEST(a_check_every_shard_passed_is_kept_as_passed)
     ck_assert_int_eq(cb, 0);
     m = merge(a, b, &code);
     ck_assert_int_eq(code, 0);
-    d = check(m, "max_duplicates_processed");
+    d = t_check(m, "max_duplicates_processed");
     ck_assert_str_eq(str(d, "result"), "pass");
     ck_assert_double_eq(t_json_num(d, "value"), 0);
     assert_note_has(d, "every shard passed");
@@ -278,17 +246,17 @@ START_TEST(a_check_one_shard_failed_fails_the_merge_and_names_it)
 
     ck_assert_int_eq(ca, 0);
     ck_assert_int_eq(cb, 1);
-    ck_assert_str_eq(str(check(rb, "max_duplicates_processed"), "result"),
+    ck_assert_str_eq(str(t_check(rb, "max_duplicates_processed"), "result"),
                      "fail");
     m = merge(a, b, &code);
     ck_assert_int_eq(code, 1);
     ck_assert_str_eq(str(m, "verdict"), "fail");
-    d = check(m, "max_duplicates_processed");
+    d = t_check(m, "max_duplicates_processed");
     ck_assert_str_eq(str(d, "result"), "fail");
     /* the limit is 0, so the shards' counts add up */
     ck_assert_double_eq(
         t_json_num(d, "value"),
-        t_json_num(check(rb, "max_duplicates_processed"), "value"));
+        t_json_num(t_check(rb, "max_duplicates_processed"), "value"));
     ck_assert(t_json_num(d, "value") >= 1);
     assert_note_has(d, b);
     /* the totals of deliberate faults add up, evidence and all */
@@ -321,7 +289,7 @@ START_TEST(an_unmeasured_default_check_passes_an_asked_for_one_fails)
     ck_assert_int_eq(ca + cb + cc, 0);
     /* added by default in one shard only: not measured, not a failure */
     m = merge(plain, dflt, &code);
-    d = check(m, "max_duplicates_processed");
+    d = t_check(m, "max_duplicates_processed");
     ck_assert_str_eq(str(d, "result"), "not_measured");
     ck_assert(cJSON_IsFalse(cJSON_GetObjectItem(d, "required")));
     assert_note_has(d, "lacked this check");
@@ -339,7 +307,7 @@ START_TEST(an_unmeasured_default_check_passes_an_asked_for_one_fails)
     cJSON_Delete(m);
     /* asked for by the scenario of one shard: the merge fails */
     m = merge(plain, asked, &code);
-    d = check(m, "max_duplicates_processed");
+    d = t_check(m, "max_duplicates_processed");
     ck_assert_str_eq(str(d, "result"), "not_measured");
     ck_assert(cJSON_IsTrue(cJSON_GetObjectItem(d, "required")));
     ck_assert_int_eq(code, 1);
@@ -367,7 +335,7 @@ START_TEST(a_result_without_required_counts_as_asked_for)
     free(txt);
     cJSON_Delete(res);
     m = merge(plain, old, &code);
-    ck_assert_str_eq(str(check(m, "max_duplicates_processed"), "result"),
+    ck_assert_str_eq(str(t_check(m, "max_duplicates_processed"), "result"),
                      "not_measured");
     ck_assert_int_eq(code, 1);
     cJSON_Delete(m);
@@ -378,8 +346,6 @@ int main(void)
 {
     Suite *s = suite_create("report_merge");
     TCase *tc = tcase_create("merge");
-    SRunner *sr;
-    int failed;
 
     tcase_set_timeout(tc, 300);
     tcase_add_test(tc, two_passing_github_runs_merge_into_a_pass);
@@ -390,9 +356,5 @@ int main(void)
                    an_unmeasured_default_check_passes_an_asked_for_one_fails);
     tcase_add_test(tc, a_result_without_required_counts_as_asked_for);
     suite_add_tcase(s, tc);
-    sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return t_run_suite(s);
 }

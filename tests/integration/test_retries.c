@@ -226,8 +226,6 @@ int main(void)
 {
     Suite *s = suite_create("retries");
     TCase *tc = tcase_create("retries");
-    SRunner *sr;
-    int failed;
 
     tcase_set_timeout(tc, 120);
     tcase_add_test(
@@ -237,9 +235,5 @@ int main(void)
     tcase_add_test(tc, slack_retries_carry_their_number_and_reason);
     tcase_add_test(tc, the_schedule_is_the_profiles_scaled_by_retry_time_scale);
     suite_add_tcase(s, tc);
-    sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return t_run_suite(s);
 }

@@ -39,70 +39,13 @@ static int count_webhooks(const char *path)
     return n;
 }
 
+/* A target of mode for profile; slow_ms, when given, holds answers back. */
 static void start_target(struct t_server *s, const char *mode,
                          const char *profile, const char *slow_ms)
 {
-    char *argv[] = {HR_BIN,
-                    "target",
-                    "--mode",
-                    (char *)mode,
-                    "--profile",
-                    (char *)profile,
-                    slow_ms ? "--slow-ms" : NULL,
-                    (char *)slow_ms,
-                    NULL};
+    char *slow[] = {"--slow-ms", (char *)slow_ms, NULL};
 
-    ck_assert_int_eq(t_server_start(s, argv, env_secret, 10000), 0);
-}
-
-static cJSON *target_state(const struct t_server *s)
-{
-    char url[160];
-    cJSON *j;
-
-    snprintf(url, sizeof(url), "%s/__state", s->url);
-    j = t_http_get_json(url);
-    ck_assert_ptr_nonnull(j);
-    return j;
-}
-
-/* Runs hookreplay run with extra args; the result folder is out. */
-static int run_replay(const char *cassette, const char *url, const char *out,
-                      char **env, const char *extra1, const char *extra2,
-                      struct t_result *r)
-{
-    char *argv[16] = {HR_BIN,
-                      "run",
-                      "--cassette",
-                      (char *)cassette,
-                      "--target",
-                      (char *)url,
-                      "--out",
-                      (char *)out,
-                      "--pacing",
-                      "asap",
-                      "--retry-time-scale",
-                      "0"};
-    int n = 12;
-
-    if (extra1)
-        argv[n++] = (char *)extra1;
-    if (extra2)
-        argv[n++] = (char *)extra2;
-    argv[n] = NULL;
-    ck_assert_int_eq(t_run(r, argv, env, NULL, 120000), 0);
-    return r->exit_code;
-}
-
-static cJSON *read_result(const char *out)
-{
-    char path[512];
-    cJSON *j;
-
-    snprintf(path, sizeof(path), "%s/result.json", out);
-    j = t_read_json(path);
-    ck_assert_msg(j != NULL, "%s is missing or not JSON", path);
-    return j;
+    t_target_start(s, mode, profile, slow_ms ? slow : NULL, env_secret);
 }
 
 static void replay_against(const char *mode)
@@ -117,9 +60,9 @@ static void replay_against(const char *mode)
     start_target(&s, mode, "stripe", NULL);
     snprintf(url, sizeof(url), "%s/webhooks/stripe", s.url);
     ck_assert_int_eq(
-        run_replay(STRIPE_CASSETTE, url, out, env_secret, NULL, NULL, &r), 0);
+        t_replay_asap(&r, STRIPE_CASSETTE, url, out, env_secret, NULL), 0);
     ck_assert_ptr_nonnull(strstr(r.out, "verdict"));
-    res = read_result(out);
+    res = t_read_result(out);
     ck_assert_int_eq(t_json_num(res, "totals.events"), n);
     ck_assert_int_eq(t_json_num(res, "totals.delivered"), n);
     ck_assert_int_eq(t_json_num(res, "totals.attempts"), n);
@@ -128,7 +71,7 @@ static void replay_against(const char *mode)
                      n);
     ck_assert(t_json_num(res, "totals.ack_latency_ms.from_actual.p99") > 0);
     ck_assert_int_eq(cJSON_GetArraySize(cJSON_GetObjectItem(res, "events")), n);
-    st = target_state(&s);
+    st = t_target_state(&s);
     ck_assert_int_eq(t_json_num(st, "processed"), n);
     ck_assert_int_eq(t_json_num(st, "rejected"), 0);
     cJSON_Delete(st);
@@ -169,13 +112,13 @@ START_TEST(github_examples_are_accepted_by_the_correct_target)
     ck_assert_int_ge(n, 200);
     start_target(&s, "correct", "github", NULL);
     snprintf(url, sizeof(url), "%s/webhooks/github", s.url);
-    ck_assert_int_eq(run_replay(cas, url, out, env_secret, NULL, NULL, &r), 0);
-    res = read_result(out);
+    ck_assert_int_eq(t_replay_asap(&r, cas, url, out, env_secret, NULL), 0);
+    res = t_read_result(out);
     ck_assert_int_eq(t_json_num(res, "totals.delivered"), n);
     /* GitHub pings a new hook first: the handshake is one more, and the
      * examples' own pings are answered as handshakes too, not applied. */
     ck_assert_int_eq(t_json_num(res, "totals.handshakes_ok"), 1);
-    st = target_state(&s);
+    st = t_target_state(&s);
     ck_assert_int_gt(t_json_num(st, "handshakes"), 1);
     ck_assert_int_eq(t_json_num(st, "processed") + t_json_num(st, "handshakes"),
                      n + 1);
@@ -199,13 +142,13 @@ START_TEST(wrong_secret_is_rejected_and_retried_on_the_profile_schedule)
     start_target(&s, "correct", "stripe", NULL);
     snprintf(url, sizeof(url), "%s/webhooks/stripe", s.url);
     ck_assert_int_eq(
-        run_replay(STRIPE_CASSETTE, url, out, env_wrong, NULL, NULL, &r), 1);
-    res = read_result(out);
+        t_replay_asap(&r, STRIPE_CASSETTE, url, out, env_wrong, NULL), 1);
+    res = t_read_result(out);
     ck_assert_int_eq(t_json_num(res, "totals.delivered"), 0);
     ck_assert_int_eq(t_json_num(res, "totals.failed"), n);
     /* stripe.json lists 10 retry delays: 11 attempts per event */
     ck_assert_int_eq(t_json_num(res, "totals.attempts"), n * 11);
-    st = target_state(&s);
+    st = t_target_state(&s);
     ck_assert_int_eq(t_json_num(st, "processed"), 0);
     ck_assert_int_eq(t_json_num(st, "rejected"), n * 11);
     cJSON_Delete(st);
@@ -218,6 +161,7 @@ END_TEST
 
 START_TEST(slow_target_fails_the_ack_latency_threshold)
 {
+    char *p99[] = {"--max-ack-p99-ms", "20", NULL};
     struct t_server s;
     struct t_result r;
     char url[200], *out = t_tmpdir();
@@ -225,10 +169,9 @@ START_TEST(slow_target_fails_the_ack_latency_threshold)
 
     start_target(&s, "correct", "stripe", "60");
     snprintf(url, sizeof(url), "%s/webhooks/stripe", s.url);
-    ck_assert_int_eq(run_replay(STRIPE_CASSETTE, url, out, env_secret,
-                                "--max-ack-p99-ms", "20", &r),
-                     1);
-    res = read_result(out);
+    ck_assert_int_eq(
+        t_replay_asap(&r, STRIPE_CASSETTE, url, out, env_secret, p99), 1);
+    res = t_read_result(out);
     ck_assert(t_json_num(res, "totals.ack_latency_ms.from_actual.p50") >= 60);
     ck_assert_str_eq(cJSON_GetObjectItem(res, "verdict")->valuestring, "fail");
     cJSON_Delete(res);
@@ -241,15 +184,16 @@ END_TEST
 /* A port on 127.0.0.1 with nothing listening. */
 START_TEST(refused_target_exits_3_with_a_result_listing_the_errors)
 {
+    char *no_retries[] = {"--no-retries", NULL};
     struct t_result r;
     char url[200], *out = t_tmpdir();
     cJSON *res;
 
     snprintf(url, sizeof(url), "http://127.0.0.1:%d/hook", t_unused_port());
-    ck_assert_int_eq(run_replay(STRIPE_CASSETTE, url, out, env_secret,
-                                "--no-retries", NULL, &r),
-                     3);
-    res = read_result(out);
+    ck_assert_int_eq(
+        t_replay_asap(&r, STRIPE_CASSETTE, url, out, env_secret, no_retries),
+        3);
+    res = t_read_result(out);
     ck_assert_int_eq(t_json_num(res, "totals.answered"), 0);
     ck_assert(t_json_num(res, "totals.errors.connect") > 0);
     ck_assert_str_eq(cJSON_GetObjectItem(res, "verdict")->valuestring,
@@ -288,10 +232,10 @@ static void check_broken(const char *tail, int line_no)
     broken_copy(cas, 6, tail); /* header + 5 deliveries */
     start_target(&s, "correct", "stripe", NULL);
     snprintf(url, sizeof(url), "%s/webhooks/stripe", s.url);
-    ck_assert_int_eq(run_replay(cas, url, out, env_secret, NULL, NULL, &r), 2);
+    ck_assert_int_eq(t_replay_asap(&r, cas, url, out, env_secret, NULL), 2);
     snprintf(where, sizeof(where), "broken.ndjson:%d:", line_no);
     ck_assert_msg(strstr(r.err, where) != NULL, "stderr: %s", r.err);
-    res = read_result(out);
+    res = t_read_result(out);
     ck_assert_int_eq(t_json_num(res, "totals.delivered"), 5);
     ck_assert_str_eq(cJSON_GetObjectItem(res, "verdict")->valuestring,
                      "input_error");
@@ -394,7 +338,7 @@ START_TEST(send_delivers_only_the_matching_events_once)
     /* faults are off for send: the scenario's drop-all does not apply */
     ck_assert_msg(r.exit_code == 0, "%s %s", r.out, r.err);
     t_result_free(&r);
-    st = target_state(&s);
+    st = t_target_state(&s);
     ck_assert_int_eq(t_json_num(st, "processed"), n);
     cJSON_Delete(st);
     {
@@ -509,8 +453,6 @@ int main(void)
 {
     Suite *s = suite_create("run");
     TCase *tc = tcase_create("run");
-    SRunner *sr;
-    int failed;
 
     tcase_set_timeout(tc, 180);
     tcase_add_test(tc, stripe_cassette_is_delivered_once_to_the_correct_target);
@@ -527,9 +469,5 @@ int main(void)
     tcase_add_test(tc, an_endpoint_without_a_target_is_skipped_and_counted);
     tcase_add_test(tc, every_command_explains_itself_with_help);
     suite_add_tcase(s, tc);
-    sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return t_run_suite(s);
 }

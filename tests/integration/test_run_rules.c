@@ -22,25 +22,6 @@
 
 static char *env_secret[] = {SECRET, NULL};
 
-/* The whole file as a string (malloc'd). */
-static char *slurp(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    char *buf;
-    long n;
-
-    ck_assert_ptr_nonnull(f);
-    fseek(f, 0, SEEK_END);
-    n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    buf = malloc((size_t)n + 1);
-    ck_assert_ptr_nonnull(buf);
-    ck_assert_int_eq(fread(buf, 1, (size_t)n, f), (size_t)n);
-    buf[n] = '\0';
-    fclose(f);
-    return buf;
-}
-
 /* Webhook lines of the bundled cassette (every line after the header). */
 static int cassette_events(const char *text)
 {
@@ -53,41 +34,7 @@ static int cassette_events(const char *text)
 
 static void start_target(struct t_server *s)
 {
-    char *argv[] = {HR_BIN,      "target", "--mode", "correct",
-                    "--profile", "stripe", NULL};
-
-    ck_assert_int_eq(t_server_start(s, argv, env_secret, 10000), 0);
-}
-
-static cJSON *read_result(const char *out)
-{
-    char path[600];
-    cJSON *j;
-
-    snprintf(path, sizeof(path), "%s/result.json", out);
-    j = t_read_json(path);
-    ck_assert_msg(j != NULL, "%s is missing or not JSON", path);
-    return j;
-}
-
-static const cJSON *find_check(const cJSON *res, const char *name)
-{
-    const cJSON *c;
-
-    cJSON_ArrayForEach(c, cJSON_GetObjectItem(res, "checks"))
-    {
-        if (strcmp(cJSON_GetObjectItem(c, "name")->valuestring, name) == 0)
-            return c;
-    }
-    return NULL;
-}
-
-static const char *check_result(const cJSON *res, const char *name)
-{
-    const cJSON *c = find_check(res, name);
-
-    ck_assert_msg(c != NULL, "no check named %s", name);
-    return cJSON_GetObjectItem(c, "result")->valuestring;
+    t_target_start(s, "correct", "stripe", NULL, env_secret);
 }
 
 /*
@@ -124,7 +71,7 @@ static int run_scenario(const char *path, const char *out, const char *data,
 
 START_TEST(a_cassette_piped_on_stdin_is_replayed_whole)
 {
-    char *text = slurp(STRIPE_CASSETTE), *out = t_tmpdir(), url[200];
+    char *text = t_slurp(STRIPE_CASSETTE), *out = t_tmpdir(), url[200];
     char *argv[] = {HR_BIN,  "run", "--cassette", "-",    "--target", url,
                     "--out", out,   "--pacing",   "asap", "--quiet",  NULL};
     int n = cassette_events(text);
@@ -136,7 +83,7 @@ START_TEST(a_cassette_piped_on_stdin_is_replayed_whole)
     snprintf(url, sizeof(url), "%s/webhooks/stripe", s.url);
     ck_assert_int_eq(t_run(&r, argv, env_secret, text, 120000), 0);
     ck_assert_msg(r.exit_code == 0, "exit %d: %s", r.exit_code, r.err);
-    res = read_result(out);
+    res = t_read_result(out);
     ck_assert_int_eq(t_json_num(res, "totals.events"), n);
     ck_assert_int_eq(t_json_num(res, "totals.delivered"), n);
     ck_assert_str_eq(cJSON_GetObjectItem(res, "cassette")->valuestring, "-");
@@ -150,7 +97,7 @@ END_TEST
 
 START_TEST(a_two_line_cassette_on_stdin_is_not_called_empty)
 {
-    char *text = slurp(STRIPE_CASSETTE), *out = t_tmpdir(), url[200];
+    char *text = t_slurp(STRIPE_CASSETTE), *out = t_tmpdir(), url[200];
     char *argv[] = {HR_BIN,  "run", "--cassette", "-",    "--target", url,
                     "--out", out,   "--pacing",   "asap", "--quiet",  NULL};
     char *second = strchr(strchr(text, '\n') + 1, '\n');
@@ -163,7 +110,7 @@ START_TEST(a_two_line_cassette_on_stdin_is_not_called_empty)
     snprintf(url, sizeof(url), "%s/webhooks/stripe", s.url);
     ck_assert_int_eq(t_run(&r, argv, env_secret, text, 60000), 0);
     ck_assert_msg(r.exit_code == 0, "exit %d: %s", r.exit_code, r.err);
-    res = read_result(out);
+    res = t_read_result(out);
     ck_assert_int_eq(t_json_num(res, "totals.delivered"), 1);
     cJSON_Delete(res);
     t_result_free(&r);
@@ -176,7 +123,7 @@ END_TEST
 /* Several passes (rebase_time, the mock API's recorded interactions). */
 START_TEST(a_scenario_whose_cassette_is_stdin_reads_it_in_every_pass)
 {
-    char *text = slurp(STRIPE_CASSETTE), *dir = t_tmpdir(), path[600];
+    char *text = t_slurp(STRIPE_CASSETTE), *dir = t_tmpdir(), path[600];
     char out[600];
     int n = cassette_events(text);
     struct t_server s;
@@ -187,7 +134,7 @@ START_TEST(a_scenario_whose_cassette_is_stdin_reads_it_in_every_pass)
     write_scenario(path, sizeof(path), dir, "-", s.url, NULL, NULL);
     snprintf(out, sizeof(out), "%s/out", dir);
     ck_assert_msg(run_scenario(path, out, text, &r) == 0, "%s", r.err);
-    res = read_result(out);
+    res = t_read_result(out);
     ck_assert_int_eq(t_json_num(res, "totals.delivered"), n);
     cJSON_Delete(res);
     t_result_free(&r);
@@ -211,8 +158,8 @@ START_TEST(dropping_every_event_fails_as_not_measured_not_as_a_threshold)
     ck_assert_int_eq(run_scenario(path, out, NULL, &r), 1);
     ck_assert_ptr_nonnull(strstr(r.out, "a check could not be measured"));
     ck_assert_ptr_null(strstr(r.out, "a threshold failed"));
-    res = read_result(out);
-    ck_assert_str_eq(check_result(res, "min_delivery_rate"), "not_measured");
+    res = t_read_result(out);
+    ck_assert_str_eq(t_check_result(res, "min_delivery_rate"), "not_measured");
     ck_assert_str_eq(cJSON_GetObjectItem(res, "verdict")->valuestring, "fail");
     cJSON_Delete(res);
     t_result_free(&r);
@@ -236,8 +183,8 @@ START_TEST(a_default_duplicates_check_without_a_probe_does_not_fail_the_run)
     snprintf(out, sizeof(out), "%s/out", dir);
     ck_assert_msg(run_scenario(path, out, NULL, &r) == 0, "%s", r.out);
     ck_assert_ptr_nonnull(strstr(r.out, "added by default"));
-    res = read_result(out);
-    ck_assert_str_eq(check_result(res, "max_duplicates_processed"),
+    res = t_read_result(out);
+    ck_assert_str_eq(t_check_result(res, "max_duplicates_processed"),
                      "not_measured");
     cJSON_Delete(res);
     t_result_free(&r);
@@ -270,8 +217,8 @@ START_TEST(a_configured_probe_that_fails_fails_the_default_checks)
     snprintf(out, sizeof(out), "%s/out", dir);
     ck_assert_msg(run_scenario(path, out, NULL, &r) == 1, "%s", r.out);
     ck_assert_ptr_nonnull(strstr(r.out, "probe failed"));
-    res = read_result(out);
-    ck_assert_str_eq(check_result(res, "max_duplicates_processed"),
+    res = t_read_result(out);
+    ck_assert_str_eq(t_check_result(res, "max_duplicates_processed"),
                      "not_measured");
     ck_assert_ptr_nonnull(
         cJSON_GetObjectItem(cJSON_GetObjectItem(res, "totals"), "probe_error"));
@@ -297,8 +244,8 @@ START_TEST(forged_acknowledged_is_measured_when_nothing_forged_was_sent)
                    "\"max_forged_acknowledged\":0");
     snprintf(out, sizeof(out), "%s/out", dir);
     ck_assert_msg(run_scenario(path, out, NULL, &r) == 0, "%s", r.out);
-    res = read_result(out);
-    c = find_check(res, "max_forged_acknowledged");
+    res = t_read_result(out);
+    c = t_check(res, "max_forged_acknowledged");
     ck_assert_ptr_nonnull(c);
     ck_assert_str_eq(cJSON_GetObjectItem(c, "result")->valuestring, "pass");
     ck_assert_int_eq(t_json_num(c, "value"), 0);
@@ -352,7 +299,7 @@ START_TEST(injected_failures_are_named_and_late_answers_are_timeouts)
     ck_assert_int_eq(t_write_file(path, json, strlen(json)), 0);
     snprintf(out, sizeof(out), "%s/out", dir);
     ck_assert_msg(run_scenario(path, out, NULL, &r) <= 1, "%s", r.err);
-    res = read_result(out);
+    res = t_read_result(out);
     answered = t_json_num(res, "totals.answered");
     timeouts = t_json_num(res, "totals.errors.timeout");
     other = t_json_num(res, "totals.errors.other");
@@ -471,7 +418,7 @@ START_TEST(a_target_that_never_accepts_counts_as_not_connected)
     ck_assert_int_eq(run_scenario(path, out, NULL, &r), 3);
     ck_assert_msg(strstr(r.err, "warning: 10 attempts and no connection"),
                   "stderr: %s", r.err);
-    res = read_result(out);
+    res = t_read_result(out);
     ck_assert_int_eq(t_json_num(res, "totals.errors.connect"),
                      t_json_num(res, "totals.attempts"));
     cJSON_Delete(res);
@@ -510,8 +457,6 @@ int main(void)
 {
     Suite *s = suite_create("run_rules");
     TCase *tc = tcase_create("run_rules");
-    SRunner *sr;
-    int failed;
 
     tcase_set_timeout(tc, 180);
     tcase_add_test(tc, a_cassette_piped_on_stdin_is_replayed_whole);
@@ -532,9 +477,5 @@ int main(void)
     tcase_add_test(tc, a_target_that_never_accepts_counts_as_not_connected);
     tcase_add_test(tc, a_plan_needs_no_signing_secret);
     suite_add_tcase(s, tc);
-    sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return t_run_suite(s);
 }

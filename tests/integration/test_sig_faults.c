@@ -56,13 +56,6 @@ static const char *refusal(enum hr_scheme s, enum hr_sig_fault f)
                  : "No signatures found matching the expected signature";
 }
 
-static size_t discard(char *p, size_t size, size_t n, void *ud)
-{
-    (void)p;
-    (void)ud;
-    return size * n;
-}
-
 /* POSTs body with headers to url; returns the HTTP status or -1. */
 static long post(const char *url, const struct hr_message *m,
                  const unsigned char *body, size_t len)
@@ -87,7 +80,7 @@ static long post(const char *url, const struct hr_message *m,
     curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
     curl_easy_setopt(c, CURLOPT_POSTFIELDS, (const char *)body);
     curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
-    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, discard);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, t_discard);
     curl_easy_setopt(c, CURLOPT_NOPROXY, "*");
     curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, 15000L);
     if (curl_easy_perform(c) == CURLE_OK)
@@ -331,8 +324,7 @@ int main(void)
 {
     Suite *s = suite_create("sig_faults");
     TCase *tc = tcase_create("interop");
-    SRunner *sr;
-    int failed;
+    int rc;
 
     curl_global_init(CURL_GLOBAL_DEFAULT);
     tcase_set_timeout(tc, 120);
@@ -342,10 +334,7 @@ int main(void)
         tc, standardwebhooks_library_refuses_every_invalid_signature_fault);
     tcase_add_test(tc, svix_library_refuses_every_invalid_signature_fault);
     suite_add_tcase(s, tc);
-    sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
+    rc = t_run_suite(s);
     curl_global_cleanup();
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return rc;
 }

@@ -414,8 +414,6 @@ int main(void)
 {
     Suite *s = suite_create("sign_cli");
     TCase *tc = tcase_create("cli");
-    SRunner *sr;
-    int failed;
 
     tcase_set_timeout(tc, 60);
     tcase_add_loop_test(
@@ -431,9 +429,5 @@ int main(void)
     tcase_add_test(tc, sign_help_exits_0_and_explains_secrets_and_exit_codes);
     tcase_add_test(tc, sign_defaults_to_now_and_a_generated_id);
     suite_add_tcase(s, tc);
-    sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return t_run_suite(s);
 }

@@ -37,14 +37,10 @@ struct outcome {
 static void start_target(struct t_server *s, const char *mode, int api_port)
 {
     char api[64];
-    char *argv[] = {HR_BIN,      "target", "--mode", (char *)mode,
-                    "--profile", "stripe", "--api",  api,
-                    "--poll-ms", "200",    NULL};
+    char *extra[] = {"--api", api, "--poll-ms", "200", NULL};
 
     snprintf(api, sizeof(api), "http://127.0.0.1:%d", api_port);
-    if (api_port <= 0)
-        argv[6] = NULL;
-    ck_assert_int_eq(t_server_start(s, argv, env, 10000), 0);
+    t_target_start(s, mode, "stripe", api_port > 0 ? extra : NULL, env);
 }
 
 /*
@@ -59,17 +55,13 @@ static struct outcome run(const char *mode, const char *faults,
 {
     struct outcome o;
     struct t_server s;
-    struct t_result r;
-    char *dir = t_tmpdir(), path[1024], out[512], json[8192], api[300];
-    char *argv[] = {HR_BIN, "run", path, "--out", out, "--quiet", NULL};
+    char json[8192], api[300];
 
     start_target(&s, mode, api_port);
     snprintf(api, sizeof(api),
              ",\"api\":{\"listen\":\"127.0.0.1:%d\"},\"reconcile\":"
              "{\"deadline_ms\":3000,\"interval_ms\":100,\"stable_probes\":3}",
              api_port);
-    snprintf(path, sizeof(path), "%s/scenario.json", dir);
-    snprintf(out, sizeof(out), "%s/out", dir);
     snprintf(json, sizeof(json),
              "{\"hookreplay\":\"scenario\",\"version\":1,"
              "\"cassette\":\"%s\",\"seed\":7,"
@@ -84,40 +76,14 @@ static struct outcome run(const char *mode, const char *faults,
                             "\"/deleted\"},\"deleted\":\"flag\"}]"
                           : "",
              api_port > 0 ? api : "", extra);
-    ck_assert_int_eq(t_write_file(path, json, strlen(json)), 0);
-    ck_assert_int_eq(t_run(&r, argv, env, NULL, 120000), 0);
-    o.exit_code = r.exit_code;
-    ck_assert_msg(r.exit_code <= 1, "run failed: %s", r.err);
-    t_result_free(&r);
-    snprintf(path, sizeof(path), "%s/result.json", out);
-    o.result = t_read_json(path);
-    ck_assert_ptr_nonnull(o.result);
+    o.result = t_run_judged(json, env, &o.exit_code);
     t_server_stop(&s);
-    free(dir);
     return o;
-}
-
-static const cJSON *check(const struct outcome *o, const char *name)
-{
-    const cJSON *c;
-
-    cJSON_ArrayForEach(c, cJSON_GetObjectItem(o->result, "checks"))
-    {
-        if (strcmp(cJSON_GetObjectItem(c, "name")->valuestring, name) == 0)
-            return c;
-    }
-    ck_abort_msg("no check named %s", name);
-    return NULL;
-}
-
-static const char *check_result(const struct outcome *o, const char *name)
-{
-    return cJSON_GetObjectItem(check(o, name), "result")->valuestring;
 }
 
 static double check_value(const struct outcome *o, const char *name)
 {
-    return t_json_num(check(o, name), "value");
+    return t_json_num(t_check(o->result, name), "value");
 }
 
 /* The event with this seq in a result. */
@@ -159,14 +125,16 @@ START_TEST(resets_mid_body_are_applied_by_naive_then_again_on_retry)
 
     ck_assert_str_eq(first_step(event_at(&n, 3)), "reset");
     ck_assert_int_eq(t_json_num(n.result, "totals.injected_failures"), 3);
-    ck_assert_str_eq(check_result(&n, "max_duplicates_processed"), "fail");
+    ck_assert_str_eq(t_check_result(n.result, "max_duplicates_processed"),
+                     "fail");
     /* up to all three; on a loaded machine the RST can still beat the
      * reader of a request the single worker has not reached */
     ck_assert_int_ge(check_value(&n, "max_duplicates_processed"), 1);
     ck_assert_int_le(check_value(&n, "max_duplicates_processed"), 3);
     ck_assert_int_eq(n.exit_code, 1);
-    ck_assert_str_eq(check_result(&c, "max_duplicates_processed"), "pass");
-    ck_assert_str_eq(check_result(&c, "min_delivery_rate"), "pass");
+    ck_assert_str_eq(t_check_result(c.result, "max_duplicates_processed"),
+                     "pass");
+    ck_assert_str_eq(t_check_result(c.result, "min_delivery_rate"), "pass");
     ck_assert_int_eq(c.exit_code, 0);
     cJSON_Delete(c.result);
     cJSON_Delete(n.result);
@@ -192,13 +160,13 @@ START_TEST(slow_bodies_hold_naive_single_worker_and_delay_every_ack)
     ck_assert(t_json_num(slow, "body_end_ms") - t_json_num(slow, "sent_ms") >=
               1500);
     ck_assert(t_json_num(slow, "ack_ms") < 1000);
-    ck_assert_str_eq(check_result(&c, "max_ack_p99_ms"), "pass");
+    ck_assert_str_eq(t_check_result(c.result, "max_ack_p99_ms"), "pass");
     ck_assert_int_eq(c.exit_code, 0);
-    ck_assert_str_eq(check_result(&n, "max_ack_p99_ms"), "fail");
+    ck_assert_str_eq(t_check_result(n.result, "max_ack_p99_ms"), "fail");
     ck_assert(t_json_num(n.result, "totals.ack_latency_ms.from_actual.p99") >=
               1500);
     /* the queue delays, it does not lose: every event still arrives */
-    ck_assert_str_eq(check_result(&n, "min_delivery_rate"), "pass");
+    ck_assert_str_eq(t_check_result(n.result, "min_delivery_rate"), "pass");
     cJSON_Delete(c.result);
     cJSON_Delete(n.result);
 }
@@ -215,9 +183,9 @@ START_TEST(http10_is_refused_by_naive_front_server_and_taken_by_correct)
     struct outcome n = run("naive", faults, ASAP, "", 0);
     const cJSON *a;
 
-    ck_assert_str_eq(check_result(&c, "min_delivery_rate"), "pass");
+    ck_assert_str_eq(t_check_result(c.result, "min_delivery_rate"), "pass");
     ck_assert_int_eq(c.exit_code, 0);
-    ck_assert_str_eq(check_result(&n, "min_delivery_rate"), "fail");
+    ck_assert_str_eq(t_check_result(n.result, "min_delivery_rate"), "fail");
     ck_assert_int_eq(n.exit_code, 1);
     cJSON_ArrayForEach(a, cJSON_GetObjectItem(n.result, "events"))
     {
@@ -254,10 +222,10 @@ START_TEST(refused_events_leave_naive_inconsistent_and_polling_consistent)
     ck_assert(!cJSON_IsTrue(cJSON_GetObjectItem(ev, "delivered")));
     ck_assert_str_eq(first_step(ev), "refused");
     ck_assert(!consistent(&n));
-    ck_assert_str_eq(check_result(&n, "require_consistent"), "fail");
+    ck_assert_str_eq(t_check_result(n.result, "require_consistent"), "fail");
     ck_assert(t_json_num(n.result, "reconciliation.lost_events") > 0);
     ck_assert(consistent(&c));
-    ck_assert_str_eq(check_result(&c, "require_consistent"), "pass");
+    ck_assert_str_eq(t_check_result(c.result, "require_consistent"), "pass");
     /* every event applied: the refused ones came from polling */
     ck_assert_int_eq(t_json_num(c.result, "reconciliation.lost_events"), 0);
     ck_assert(!cJSON_IsTrue(cJSON_GetObjectItem(event_at(&c, 6), "delivered")));
@@ -344,8 +312,6 @@ int main(void)
 {
     Suite *s = suite_create("transport");
     TCase *tc = tcase_create("transport");
-    SRunner *sr;
-    int failed;
 
     tcase_set_timeout(tc, 240);
     tcase_add_test(tc,
@@ -359,9 +325,5 @@ int main(void)
     tcase_add_test(
         tc, naive_target_serves_one_request_at_a_time_and_refuses_http10);
     suite_add_tcase(s, tc);
-    sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return t_run_suite(s);
 }

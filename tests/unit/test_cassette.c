@@ -603,8 +603,6 @@ int main(void)
 {
     Suite *s = suite_create("cassette");
     TCase *tc = tcase_create("core");
-    SRunner *sr;
-    int failed;
 
     hr_alloc_init();
     tcase_set_timeout(tc, 100);
@@ -627,9 +625,5 @@ int main(void)
     tcase_add_test(tc,
                    cassette_reader_memory_stays_flat_over_200000_interactions);
     suite_add_tcase(s, tc);
-    sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return t_run_suite(s);
 }

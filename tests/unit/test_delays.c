@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Delay distributions: each one's samples have the shape it promises. */
 #include "faults.h"
+#include "support.h"
 
 #include <check.h>
 #include <math.h>
@@ -188,8 +189,6 @@ int main(void)
 {
     Suite *s = suite_create("delays");
     TCase *tc = tcase_create("delays");
-    SRunner *sr;
-    int failed;
 
     tcase_add_test(tc, fixed_delays_are_all_the_same);
     tcase_add_test(tc, uniform_delays_fill_their_range_evenly);
@@ -202,9 +201,5 @@ int main(void)
     tcase_add_test(tc, empirical_delays_resample_the_recorded_latencies_evenly);
     tcase_add_test(tc, delays_are_the_same_for_the_same_seed_and_key);
     suite_add_tcase(s, tc);
-    sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return t_run_suite(s);
 }

@@ -4,6 +4,7 @@
  * count joins the target's self-report without counting a copy twice.
  */
 #include "dupcheck.h"
+#include "support.h"
 
 #include <check.h>
 #include <stdlib.h>
@@ -263,8 +264,6 @@ int main(void)
 {
     Suite *s = suite_create("dupcheck");
     TCase *tc = tcase_create("dupcheck");
-    SRunner *sr;
-    int failed;
 
     tcase_add_test(tc, a_whole_item_that_changed_anywhere_was_processed);
     tcase_add_test(tc,
@@ -278,9 +277,5 @@ int main(void)
     tcase_add_test(tc, applied_counts_come_from_counts_or_a_list_of_ids);
     tcase_add_test(tc, duplicate_snapshots_must_be_a_small_whole_number);
     suite_add_tcase(s, tc);
-    sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return t_run_suite(s);
 }

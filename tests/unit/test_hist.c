@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* The latency histogram: bucket bounds, quantiles and exact merges. */
 #include "hist.h"
+#include "support.h"
 
 #include <check.h>
 #include <stdlib.h>
@@ -89,8 +90,6 @@ int main(void)
 {
     Suite *s = suite_create("hist");
     TCase *tc = tcase_create("core");
-    SRunner *sr;
-    int failed;
 
     tcase_add_test(tc, hist_is_exact_below_128_us);
     tcase_add_test(tc, hist_buckets_cover_every_value_once);
@@ -98,9 +97,5 @@ int main(void)
     tcase_add_test(tc, hist_merge_equals_one_histogram_of_all_values);
     tcase_add_test(tc, hist_empty_reports_zero);
     suite_add_tcase(s, tc);
-    sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return t_run_suite(s);
 }

@@ -4,6 +4,7 @@
  * Retry-After judged per route.
  */
 #include "journal.h"
+#include "support.h"
 
 #include <check.h>
 #include <stdlib.h>
@@ -168,8 +169,6 @@ int main(void)
 {
     Suite *s = suite_create("journal");
     TCase *tc = tcase_create("journal");
-    SRunner *sr;
-    int failed;
 
     tcase_add_test(tc, calls_over_time_keep_50_ms_buckets_for_short_runs);
     tcase_add_test(tc,
@@ -179,9 +178,5 @@ int main(void)
     tcase_add_test(tc, retry_after_violations_are_counted_per_route);
     tcase_add_test(tc, a_call_without_an_answer_counts_under_status_0);
     suite_add_tcase(s, tc);
-    sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return t_run_suite(s);
 }

@@ -615,8 +615,6 @@ int main(void)
 {
     Suite *s = suite_create("lint");
     TCase *tc = tcase_create("core");
-    SRunner *sr;
-    int failed;
 
     tcase_add_test(tc, lint_reports_every_bad_cassette_line_and_goes_on);
     tcase_add_test(tc, lint_reports_syntax_errors_with_byte_columns);
@@ -639,9 +637,5 @@ int main(void)
     tcase_add_test(tc, lint_detects_the_kind_by_content_then_extension);
     tcase_add_test(tc, lint_passes_the_bundled_cassette_and_profiles);
     suite_add_tcase(s, tc);
-    sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return t_run_suite(s);
 }

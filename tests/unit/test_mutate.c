@@ -800,8 +800,6 @@ int main(void)
 {
     Suite *s = suite_create("mutate");
     TCase *tc = tcase_create("core");
-    SRunner *sr;
-    int failed;
 
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, span_finds_nested_members_array_elements_and_numbers);
@@ -821,9 +819,5 @@ int main(void)
     tcase_add_test(tc, every_edit_fails_cleanly_when_memory_runs_out);
     tcase_add_test(tc, random_bodies_never_break_the_edits);
     suite_add_tcase(s, tc);
-    sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return t_run_suite(s);
 }

@@ -8,6 +8,7 @@
 #include "cassette.h"
 #include "plan.h"
 #include "scenario.h"
+#include "support.h"
 
 #include <check.h>
 #include <math.h>
@@ -235,8 +236,7 @@ int main(void)
 {
     Suite *s = suite_create("plan");
     TCase *tc = tcase_create("plan");
-    SRunner *sr;
-    int failed;
+    int rc;
 
     make_cassette();
     tcase_set_timeout(tc, 120);
@@ -247,10 +247,7 @@ int main(void)
     tcase_add_test(tc, reorder_windows_permute_events_without_losing_any);
     tcase_add_test(tc, plans_are_in_time_order);
     suite_add_tcase(s, tc);
-    sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
+    rc = t_run_suite(s);
     free(cassette_text);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return rc;
 }

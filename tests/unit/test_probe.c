@@ -4,6 +4,7 @@
  * target applied since, and canaries judged against what was there.
  */
 #include "probe.h"
+#include "support.h"
 
 #include <check.h>
 #include <stdlib.h>
@@ -366,12 +367,6 @@ static Suite *suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(suite());
-    int failed;
-
     hr_alloc_init();
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return t_run_suite(suite());
 }

@@ -298,8 +298,6 @@ int main(void)
 {
     Suite *s = suite_create("profile");
     TCase *tc = tcase_create("core");
-    SRunner *sr;
-    int failed;
 
     tcase_add_test(tc, profile_every_bundled_profile_loads);
     tcase_add_test(tc, profile_unknown_fields_are_errors_naming_the_pointer);
@@ -310,9 +308,5 @@ int main(void)
     tcase_add_test(tc, profile_slack_describes_its_url_verification_handshake);
     tcase_add_test(tc, profile_standard_webhooks_id_comes_from_the_header);
     suite_add_tcase(s, tc);
-    sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return t_run_suite(s);
 }

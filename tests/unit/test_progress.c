@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* The progress line: redraws on a terminal, plain lines in logs, quiet. */
 #include "progress.h"
+#include "support.h"
 
 #include <check.h>
 #include <stdlib.h>
@@ -128,8 +129,6 @@ int main(void)
 {
     Suite *s = suite_create("progress");
     TCase *tc = tcase_create("progress");
-    SRunner *sr;
-    int failed;
 
     tcase_add_test(tc, terminal_progress_is_one_line_rewritten_with_cr);
     tcase_add_test(tc,
@@ -138,9 +137,5 @@ int main(void)
     tcase_add_test(tc, logs_get_a_plain_line_every_few_seconds);
     tcase_add_test(tc, quiet_progress_prints_nothing);
     suite_add_tcase(s, tc);
-    sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return t_run_suite(s);
 }

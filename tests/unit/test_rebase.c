@@ -3,6 +3,7 @@
 #include "mutate.h"
 #include "profile.h"
 #include "rebase.h"
+#include "support.h"
 
 #include <check.h>
 #include <stdio.h>
@@ -168,8 +169,6 @@ int main(void)
 {
     Suite *s = suite_create("rebase");
     TCase *tc = tcase_create("core");
-    SRunner *sr;
-    int failed;
 
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_add_test(tc, named_times_move_at_any_depth_and_nothing_else_does);
@@ -180,9 +179,5 @@ int main(void)
     tcase_add_test(tc, spans_beyond_the_body_are_refused);
     tcase_add_test(tc, the_rule_fails_cleanly_when_memory_runs_out);
     suite_add_tcase(s, tc);
-    sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return t_run_suite(s);
 }

@@ -7,6 +7,7 @@
 #include "reconcile.h"
 #include "scenario.h"
 #include "expected.h"
+#include "support.h"
 
 #include <check.h>
 #include <stdio.h>
@@ -305,8 +306,7 @@ int main(void)
 {
     Suite *s = suite_create("reconcile");
     TCase *tc = tcase_create("compare");
-    SRunner *sr;
-    int failed;
+    int rc;
 
     build_truth();
     tcase_add_test(tc, rows_with_their_own_names_match_the_truth);
@@ -321,10 +321,7 @@ int main(void)
     tcase_add_test(tc, expected_states_carry_the_rebased_times_as_webhooks_do);
     tcase_add_test(tc, an_object_is_found_in_the_collection_that_claims_it);
     suite_add_tcase(s, tc);
-    sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
+    rc = t_run_suite(s);
     hr_expected_free(&truth);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return rc;
 }

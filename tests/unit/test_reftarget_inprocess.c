@@ -11,15 +11,6 @@
 #include <time.h>
 #include <unistd.h>
 
-static struct hr_profile *stripe(void)
-{
-    struct hr_err err = {0};
-    struct hr_profile *p = hr_profile_load("stripe", NULL, &err);
-
-    ck_assert_msg(p != NULL, "%s", err.msg);
-    return p;
-}
-
 static struct hr_reftarget *start(const struct hr_profile *p, int mode,
                                   size_t max_body_bytes, int64_t slow_ms)
 {
@@ -34,32 +25,6 @@ static struct hr_reftarget *start(const struct hr_profile *p, int mode,
     t = hr_reftarget_start(&o, &err);
     ck_assert_msg(t != NULL, "%s", err.msg);
     return t;
-}
-
-static cJSON *state(struct hr_reftarget *t)
-{
-    char *text = hr_reftarget_state_json(t);
-    cJSON *j;
-
-    ck_assert_ptr_nonnull(text);
-    j = cJSON_Parse(text);
-    hr_free(text);
-    ck_assert_ptr_nonnull(j);
-    return j;
-}
-
-static double state_num(struct hr_reftarget *t, const char *dotted)
-{
-    cJSON *j = state(t);
-    double v = t_json_num(j, dotted);
-
-    cJSON_Delete(j);
-    return v;
-}
-
-static size_t discard(char *p, size_t size, size_t n, void *ud)
-{
-    return size * n;
 }
 
 /* A body handed to curl piece by piece, so that it goes out chunked. */
@@ -99,7 +64,7 @@ static long post(struct hr_reftarget *t, const char *body, size_t chunked_bytes)
         curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
     }
     curl_easy_setopt(c, CURLOPT_HTTPHEADER, hl);
-    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, discard);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, t_discard);
     curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, 20000L);
     curl_easy_setopt(c, CURLOPT_NOPROXY, "*");
     if (curl_easy_perform(c) == CURLE_OK)
@@ -111,7 +76,7 @@ static long post(struct hr_reftarget *t, const char *body, size_t chunked_bytes)
 
 START_TEST(reftarget_binds_a_free_loopback_port_when_given_port_0)
 {
-    struct hr_profile *p = stripe();
+    struct hr_profile *p = t_profile("stripe");
     struct hr_reftarget *t = start(p, HR_REFTARGET_NAIVE, 0, 0);
     char want[64], url[128], *body = NULL;
     cJSON *j;
@@ -123,7 +88,7 @@ START_TEST(reftarget_binds_a_free_loopback_port_when_given_port_0)
     ck_assert_int_eq(t_http_get(url, &body), 200);
     ck_assert_str_eq(body, "ok\n");
     free(body);
-    j = state(t);
+    j = t_reftarget_state(t);
     ck_assert_str_eq(cJSON_GetObjectItem(j, "mode")->valuestring, "naive");
     ck_assert_str_eq(cJSON_GetObjectItem(j, "profile")->valuestring, "stripe");
     ck_assert_double_eq(t_json_num(j, "received"), 0);
@@ -137,7 +102,7 @@ END_TEST
 
 START_TEST(reftarget_reports_a_port_already_in_use)
 {
-    struct hr_profile *p = stripe();
+    struct hr_profile *p = t_profile("stripe");
     struct hr_reftarget *t = start(p, HR_REFTARGET_NAIVE, 0, 0);
     struct hr_reftarget_opts o = {0};
     struct hr_err err = {0};
@@ -164,7 +129,7 @@ static void assert_refused(const struct hr_reftarget_opts *o,
 
 START_TEST(reftarget_refuses_bad_options_before_binding)
 {
-    struct hr_profile *p = stripe();
+    struct hr_profile *p = t_profile("stripe");
     struct hr_reftarget_opts o = {0};
 
     o.profile = p;
@@ -185,16 +150,16 @@ END_TEST
 
 START_TEST(reftarget_refuses_a_chunked_body_over_the_cap)
 {
-    struct hr_profile *p = stripe();
+    struct hr_profile *p = t_profile("stripe");
     struct hr_reftarget *t = start(p, HR_REFTARGET_NAIVE, 1000, 0);
 
     /* naive: its catch-all error handler answers 500, not 413 */
     ck_assert_int_eq(post(t, NULL, 5000), 500);
-    ck_assert_double_eq(state_num(t, "received"), 1);
-    ck_assert_double_eq(state_num(t, "rejected"), 1);
+    ck_assert_double_eq(t_reftarget_state_num(t, "received"), 1);
+    ck_assert_double_eq(t_reftarget_state_num(t, "rejected"), 1);
     ck_assert_int_eq(
         post(t, "{\"id\":\"evt_small\",\"type\":\"charge.updated\"}", 0), 200);
-    ck_assert_double_eq(state_num(t, "applied.evt_small"), 1);
+    ck_assert_double_eq(t_reftarget_state_num(t, "applied.evt_small"), 1);
     hr_reftarget_stop(t);
     hr_profile_free(p);
 }
@@ -202,7 +167,7 @@ END_TEST
 
 START_TEST(reftarget_keeps_the_last_applied_event_per_object)
 {
-    struct hr_profile *p = stripe();
+    struct hr_profile *p = t_profile("stripe");
     struct hr_reftarget *t = start(p, HR_REFTARGET_NAIVE, 0, 0);
     cJSON *j, *o;
 
@@ -218,7 +183,7 @@ START_TEST(reftarget_keeps_the_last_applied_event_per_object)
                           "{\"id\":\"cus_1\",\"status\":\"new\"}}}",
                           0),
                      200);
-    j = state(t);
+    j = t_reftarget_state(t);
     o = cJSON_GetObjectItem(cJSON_GetObjectItem(j, "objects"), "cus_1");
     ck_assert_ptr_nonnull(o);
     /* Arrival order decides, even when it is not creation order. */
@@ -234,7 +199,7 @@ START_TEST(reftarget_keeps_the_last_applied_event_per_object)
                           "\"data\":{\"object\":{\"id\":\"cus_1\"}}}",
                           0),
                      200);
-    j = state(t);
+    j = t_reftarget_state(t);
     o = cJSON_GetObjectItem(cJSON_GetObjectItem(j, "objects"), "cus_1");
     ck_assert(cJSON_IsTrue(cJSON_GetObjectItem(o, "deleted")));
     ck_assert(cJSON_IsNull(cJSON_GetObjectItem(o, "created")));
@@ -248,7 +213,7 @@ END_TEST
 
 START_TEST(reftarget_tracks_thousands_of_distinct_events)
 {
-    struct hr_profile *p = stripe();
+    struct hr_profile *p = t_profile("stripe");
     struct hr_reftarget *t = start(p, HR_REFTARGET_NAIVE, 0, 0);
     char body[160];
     cJSON *j;
@@ -262,7 +227,7 @@ START_TEST(reftarget_tracks_thousands_of_distinct_events)
                  i, i % 700);
         ck_assert_int_eq(post(t, body, 0), 200);
     }
-    j = state(t);
+    j = t_reftarget_state(t);
     ck_assert_int_eq(cJSON_GetArraySize(cJSON_GetObjectItem(j, "applied")),
                      3000);
     ck_assert_int_eq(cJSON_GetArraySize(cJSON_GetObjectItem(j, "objects")),
@@ -292,16 +257,16 @@ static long long ms_now(void)
 
 START_TEST(reftarget_stop_cuts_short_an_answer_held_back_by_slow_ms)
 {
-    struct hr_profile *p = stripe();
+    struct hr_profile *p = t_profile("stripe");
     struct hr_reftarget *t = start(p, HR_REFTARGET_NAIVE, 0, 60000);
     pthread_t th;
     long long t0;
     int i;
 
     ck_assert_int_eq(pthread_create(&th, NULL, post_in_background, t), 0);
-    for (i = 0; i < 500 && state_num(t, "processed") < 1; i++)
+    for (i = 0; i < 500 && t_reftarget_state_num(t, "processed") < 1; i++)
         usleep(10000);
-    ck_assert_double_eq(state_num(t, "processed"), 1);
+    ck_assert_double_eq(t_reftarget_state_num(t, "processed"), 1);
     t0 = ms_now();
     hr_reftarget_stop(t);
     ck_assert_int_lt(ms_now() - t0, 5000);
@@ -330,14 +295,11 @@ static Suite *suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(suite());
-    int failed;
+    int rc;
 
     hr_alloc_init();
     curl_global_init(CURL_GLOBAL_DEFAULT);
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
+    rc = t_run_suite(suite());
     curl_global_cleanup();
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return rc;
 }

@@ -262,15 +262,6 @@ static int stub_count(struct stub *s, const int *counter)
 
 /* ---- the target -------------------------------------------------- */
 
-static struct hr_profile *stripe(void)
-{
-    struct hr_err err = {0};
-    struct hr_profile *p = hr_profile_load("stripe", NULL, &err);
-
-    ck_assert_msg(p != NULL, "%s", err.msg);
-    return p;
-}
-
 static struct hr_reftarget *start(const struct hr_profile *p, int mode,
                                   const struct stub *s, const char *db)
 {
@@ -292,30 +283,11 @@ static struct hr_reftarget *start(const struct hr_profile *p, int mode,
     return t;
 }
 
-static cJSON *state(struct hr_reftarget *t)
-{
-    char *text = hr_reftarget_state_json(t);
-    cJSON *j = cJSON_Parse(text);
-
-    hr_free(text);
-    ck_assert_ptr_nonnull(j);
-    return j;
-}
-
-static double state_num(struct hr_reftarget *t, const char *dotted)
-{
-    cJSON *j = state(t);
-    double v = t_json_num(j, dotted);
-
-    cJSON_Delete(j);
-    return v;
-}
-
 /* The email the target holds for object id ("" when none). */
 static char *email_of(struct hr_reftarget *t, const char *id)
 {
     static char out[128];
-    cJSON *j = state(t);
+    cJSON *j = t_reftarget_state(t);
     const cJSON *e = cJSON_GetObjectItem(
         cJSON_GetObjectItem(cJSON_GetObjectItem(j, "objects"), id), "email");
 
@@ -330,16 +302,11 @@ static int wait_for(struct hr_reftarget *t, const char *dotted, double want)
     int i;
 
     for (i = 0; i < 500; i++) {
-        if (state_num(t, dotted) == want)
+        if (t_reftarget_state_num(t, dotted) == want)
             return 1;
         usleep(10000);
     }
     return 0;
-}
-
-static size_t discard(char *p, size_t size, size_t n, void *ud)
-{
-    return size * n;
 }
 
 static long http(struct hr_reftarget *t, const char *path,
@@ -353,7 +320,7 @@ static long http(struct hr_reftarget *t, const char *path,
     curl_easy_setopt(c, CURLOPT_URL, url);
     curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
     curl_easy_setopt(c, CURLOPT_HTTPHEADER, hl);
-    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, discard);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, t_discard);
     curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, 20000L);
     curl_easy_setopt(c, CURLOPT_NOPROXY, "*");
     if (curl_easy_perform(c) == CURLE_OK)
@@ -401,7 +368,7 @@ static long deliver(struct hr_reftarget *t, const cJSON *ev)
 
 START_TEST(correct_target_polls_the_event_list_and_applies_missed_events)
 {
-    struct hr_profile *p = stripe();
+    struct hr_profile *p = t_profile("stripe");
     struct stub s;
     struct hr_reftarget *t;
     cJSON *e1, *e2, *e3, *e4;
@@ -431,13 +398,14 @@ START_TEST(correct_target_polls_the_event_list_and_applies_missed_events)
     /* The late webhook of a polled event is a duplicate. (evt_1's own
      * webhook may race the first poll, so count from here.) */
     {
-        double before = state_num(t, "duplicates_ignored");
+        double before = t_reftarget_state_num(t, "duplicates_ignored");
 
         ck_assert_int_eq(deliver(t, e2), 200);
-        ck_assert_double_eq(state_num(t, "duplicates_ignored"), before + 1);
+        ck_assert_double_eq(t_reftarget_state_num(t, "duplicates_ignored"),
+                            before + 1);
     }
-    ck_assert_double_eq(state_num(t, "applied.evt_2"), 1);
-    ck_assert(state_num(t, "sync.polled") >= 3);
+    ck_assert_double_eq(t_reftarget_state_num(t, "applied.evt_2"), 1);
+    ck_assert(t_reftarget_state_num(t, "sync.polled") >= 3);
     ck_assert_int_eq(stub_count(&s, &s.bad_auth), 0);
     hr_reftarget_stop(t);
     stub_stop(&s);
@@ -450,7 +418,7 @@ END_TEST
 
 START_TEST(a_polled_copy_of_an_applied_change_counts_as_applied)
 {
-    struct hr_profile *p = stripe();
+    struct hr_profile *p = t_profile("stripe");
     struct stub s;
     struct hr_reftarget *t;
     cJSON *e1, *e2;
@@ -467,7 +435,7 @@ START_TEST(a_polled_copy_of_an_applied_change_counts_as_applied)
     /* found by polling, skipped as the same change, and still applied
      * once by the target's own account */
     ck_assert(wait_for(t, "applied.evt_2", 1));
-    ck_assert_double_eq(state_num(t, "applied.evt_1"), 1);
+    ck_assert_double_eq(t_reftarget_state_num(t, "applied.evt_1"), 1);
     ck_assert_str_eq(email_of(t, "cus_1"), "a@x");
     hr_reftarget_stop(t);
     stub_stop(&s);
@@ -478,7 +446,7 @@ END_TEST
 
 START_TEST(fetcher_target_keeps_what_the_api_says_and_never_polls)
 {
-    struct hr_profile *p = stripe();
+    struct hr_profile *p = t_profile("stripe");
     struct stub s;
     struct hr_reftarget *t;
     cJSON *e1 =
@@ -495,7 +463,7 @@ START_TEST(fetcher_target_keeps_what_the_api_says_and_never_polls)
     /* An older event arriving late leaves the fetched state alone. */
     ck_assert_int_eq(deliver(t, e0), 200);
     ck_assert_str_eq(email_of(t, "cus_1"), "api@x");
-    ck_assert_double_eq(state_num(t, "sync.fetched"), 2);
+    ck_assert_double_eq(t_reftarget_state_num(t, "sync.fetched"), 2);
     /* The object is gone from the API: the target says deleted. */
     pthread_mutex_lock(&s.mu);
     cJSON_DeleteItemFromObject(s.objects, "cus_1");
@@ -503,7 +471,7 @@ START_TEST(fetcher_target_keeps_what_the_api_says_and_never_polls)
     cJSON_ReplaceItemInObject(e1, "id", cJSON_CreateString("evt_2"));
     ck_assert_int_eq(deliver(t, e1), 200);
     {
-        cJSON *j = state(t);
+        cJSON *j = t_reftarget_state(t);
 
         ck_assert(cJSON_IsTrue(cJSON_GetObjectItem(
             cJSON_GetObjectItem(cJSON_GetObjectItem(j, "objects"), "cus_1"),
@@ -516,7 +484,7 @@ START_TEST(fetcher_target_keeps_what_the_api_says_and_never_polls)
     pthread_mutex_unlock(&s.mu);
     cJSON_ReplaceItemInObject(e1, "id", cJSON_CreateString("evt_3"));
     ck_assert_int_eq(deliver(t, e1), 500);
-    ck_assert_double_eq(state_num(t, "applied.evt_3"), -1);
+    ck_assert_double_eq(t_reftarget_state_num(t, "applied.evt_3"), -1);
     usleep(200000);
     ck_assert_int_eq(stub_count(&s, &s.event_calls), 0);
     hr_reftarget_stop(t);
@@ -557,7 +525,7 @@ static char *db_text(const char *path, const char *sql)
 
 START_TEST(backfill_target_fills_its_database_when_asked)
 {
-    struct hr_profile *p = stripe();
+    struct hr_profile *p = t_profile("stripe");
     char *dir = t_tmpdir(), db[512];
     struct stub s;
     struct hr_reftarget *t;
@@ -574,7 +542,7 @@ START_TEST(backfill_target_fills_its_database_when_asked)
     /* A webhook goes straight in, twice: event ids are not looked at. */
     ck_assert_int_eq(deliver(t, e), 200);
     ck_assert_int_eq(deliver(t, e), 200);
-    ck_assert_double_eq(state_num(t, "processed"), 2);
+    ck_assert_double_eq(t_reftarget_state_num(t, "processed"), 2);
     ck_assert_str_eq(db_text(db, "SELECT mail FROM billing_customers"
                                  " WHERE cust_ref = 'cus_old'"),
                      "old@x");
@@ -597,8 +565,8 @@ START_TEST(backfill_target_fills_its_database_when_asked)
                      "1");
     /* Three customers in pages of two. */
     ck_assert(stub_count(&s, &s.list_calls) >= 4);
-    ck_assert_double_eq(state_num(t, "sync.backfills"), 1);
-    ck_assert_double_eq(state_num(t, "applied.evt_9"), -1);
+    ck_assert_double_eq(t_reftarget_state_num(t, "sync.backfills"), 1);
+    ck_assert_double_eq(t_reftarget_state_num(t, "applied.evt_9"), -1);
     hr_reftarget_stop(t);
     stub_stop(&s);
     cJSON_Delete(e);
@@ -609,7 +577,7 @@ END_TEST
 
 START_TEST(correct_target_never_lets_an_older_event_overwrite_a_newer_one)
 {
-    struct hr_profile *p = stripe();
+    struct hr_profile *p = t_profile("stripe");
     struct hr_reftarget *t = start(p, HR_REFTARGET_CORRECT, NULL, NULL);
     cJSON *newer =
         event("evt_b", "customer.updated", 200, customer("cus_1", "new@x"));
@@ -619,8 +587,8 @@ START_TEST(correct_target_never_lets_an_older_event_overwrite_a_newer_one)
     ck_assert_int_eq(deliver(t, newer), 200);
     ck_assert_int_eq(deliver(t, older), 200);
     ck_assert_str_eq(email_of(t, "cus_1"), "new@x");
-    ck_assert_double_eq(state_num(t, "stale_skipped"), 1);
-    ck_assert_double_eq(state_num(t, "applied.evt_a"), 1);
+    ck_assert_double_eq(t_reftarget_state_num(t, "stale_skipped"), 1);
+    ck_assert_double_eq(t_reftarget_state_num(t, "applied.evt_a"), 1);
     hr_reftarget_stop(t);
     cJSON_Delete(newer);
     cJSON_Delete(older);
@@ -630,7 +598,7 @@ END_TEST
 
 START_TEST(reconciling_modes_refuse_to_start_without_what_they_need)
 {
-    struct hr_profile *p = stripe();
+    struct hr_profile *p = t_profile("stripe");
     struct hr_reftarget_opts o = {0};
     struct hr_err err = {0};
     const char *secrets[] = {SECRET};
@@ -653,8 +621,6 @@ int main(void)
 {
     Suite *s = suite_create("reftarget_sync");
     TCase *tc = tcase_create("sync");
-    SRunner *sr;
-    int failed;
 
     hr_alloc_init();
     tcase_set_timeout(tc, 60);
@@ -668,9 +634,5 @@ int main(void)
     tcase_add_test(tc,
                    reconciling_modes_refuse_to_start_without_what_they_need);
     suite_add_tcase(s, tc);
-    sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return t_run_suite(s);
 }

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Report helpers: escaping, format lists, histograms from results. */
 #include "report.h"
+#include "support.h"
 
 #include <check.h>
 #include <stdlib.h>
@@ -129,8 +130,6 @@ int main(void)
 {
     Suite *s = suite_create("report");
     TCase *tc = tcase_create("report");
-    SRunner *sr;
-    int failed;
 
     tcase_add_test(tc, html_escape_neutralises_markup_and_quotes);
     tcase_add_test(tc, xml_escape_replaces_characters_xml_cannot_hold);
@@ -140,9 +139,5 @@ int main(void)
     tcase_add_test(tc,
                    slowest_events_come_slowest_first_and_undelivered_in_order);
     suite_add_tcase(s, tc);
-    sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return t_run_suite(s);
 }

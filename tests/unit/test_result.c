@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* The result file's documentation and its schema name the same fields. */
+#include "support.h"
+
 #include <cjson/cJSON.h>
 #include <check.h>
 #include <stdio.h>
@@ -8,24 +10,6 @@
 
 #define RESULT_MD HR_SRC_DIR "/docs/result.md"
 #define RESULT_SCHEMA HR_SRC_DIR "/docs/result.schema.json"
-
-static char *slurp(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    char *buf;
-    long n;
-
-    ck_assert_msg(f != NULL, "cannot open %s", path);
-    fseek(f, 0, SEEK_END);
-    n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    buf = malloc((size_t)n + 1);
-    ck_assert_ptr_nonnull(buf);
-    ck_assert_int_eq(fread(buf, 1, (size_t)n, f), (size_t)n);
-    buf[n] = '\0';
-    fclose(f);
-    return buf;
-}
 
 /*
  * 1 when md names the field in code: `name`, `name.x`, `name[]`, or as
@@ -66,7 +50,7 @@ START_TEST(result_md_documents_every_field_the_schema_lists)
     static const char *const defs[] = {"event",          "attempt", "totals",
                                        "check",          "latency", "api",
                                        "reconciliation", NULL};
-    char *md = slurp(RESULT_MD), *text = slurp(RESULT_SCHEMA);
+    char *md = t_slurp(RESULT_MD), *text = t_slurp(RESULT_SCHEMA);
     cJSON *schema = cJSON_Parse(text);
     const cJSON *d;
     size_t i;
@@ -95,15 +79,9 @@ int main(void)
 {
     Suite *s = suite_create("result");
     TCase *tc = tcase_create("result");
-    SRunner *sr;
-    int failed;
 
     tcase_add_test(tc, result_md_documents_every_field_the_schema_lists);
     tcase_add_test(tc, an_undocumented_name_is_noticed);
     suite_add_tcase(s, tc);
-    sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return t_run_suite(s);
 }

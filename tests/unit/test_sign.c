@@ -1135,8 +1135,6 @@ int main(void)
 {
     Suite *s = suite_create("sign");
     TCase *tc = tcase_create("core");
-    SRunner *sr;
-    int failed;
 
     tcase_add_test(tc, every_vector_gets_the_library_verdict);
     tcase_add_test(tc, signer_reproduces_every_valid_vector);
@@ -1175,9 +1173,5 @@ int main(void)
     tcase_add_loop_test(tc, signature_faults_survive_every_allocation_failure,
                         0, 6);
     suite_add_tcase(s, tc);
-    sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return t_run_suite(s);
 }
