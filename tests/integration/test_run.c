@@ -417,11 +417,11 @@ START_TEST(an_endpoint_without_a_target_is_skipped_and_counted)
     ck_assert_msg(r.exit_code == 0, "%s %s", r.out, r.err);
     ck_assert_msg(strstr(r.out, "skipped"), "%s", r.out);
     t_result_free(&r);
-    res = read_result(out);
+    res = t_read_result(out);
     ck_assert_int_eq(t_json_num(res, "totals.skipped"), moved);
     ck_assert_int_eq(t_json_num(res, "totals.delivered"), n - moved);
     ck_assert_double_eq(t_json_num(res, "totals.delivery_rate"), 1);
-    st = target_state(&s);
+    st = t_target_state(&s);
     ck_assert_int_eq(t_json_num(st, "processed"), n - moved);
     cJSON_Delete(st);
     cJSON_Delete(res);
