@@ -269,7 +269,10 @@ void hr_journal_record(struct hr_journal *j, const struct hr_journal_entry *e)
         j->status[e->status]++;
     if (e->route && strcmp(e->route, "unmatched") == 0)
         j->unmatched++;
-    hr_hist_add(&j->latency, e->latency_us < 0 ? 0 : e->latency_us);
+    /* A call answered with nothing (hang, reset) has no answer time:
+     * counting its hold as one would pull the percentiles to 0. */
+    if (e->status > 0)
+        hr_hist_add(&j->latency, e->latency_us < 0 ? 0 : e->latency_us);
     j->calls_over_time
         .counts[series_fit(&j->calls_over_time, e->t_us / 1000)]++;
     if (r) {

@@ -165,6 +165,33 @@ START_TEST(a_call_without_an_answer_counts_under_status_0)
 }
 END_TEST
 
+START_TEST(an_unanswered_call_stays_out_of_the_answer_times)
+{
+    struct hr_err err;
+    struct hr_journal *j = hr_journal_new(NULL, &err);
+    struct hr_journal_entry ok = {
+        0, "GET", "/v1/charges", "/v1/charges", 200, 50000, NULL, -1, 0};
+    struct hr_journal_entry hung = {
+        0, "GET", "/v1/charges", "/v1/charges", 0, 5, "hang", -1, 0};
+    const cJSON *lat;
+    cJSON *s;
+
+    ck_assert_ptr_nonnull(j);
+    hr_journal_record(j, &ok);
+    hr_journal_record(j, &hung);
+    hr_journal_record(j, &hung);
+    s = hr_journal_summary(j, 1000);
+    ck_assert_int_eq(cJSON_GetObjectItem(s, "calls")->valueint, 3);
+    lat = cJSON_GetObjectItem(s, "latency_us");
+    /* the one answer took 50 ms; the two holds are not answers */
+    ck_assert_msg(cJSON_GetObjectItem(lat, "p50")->valuedouble >= 49000,
+                  "p50 %g", cJSON_GetObjectItem(lat, "p50")->valuedouble);
+    ck_assert(cJSON_GetObjectItem(lat, "max")->valuedouble >= 49000);
+    cJSON_Delete(s);
+    hr_journal_free(j);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("journal");
@@ -177,6 +204,7 @@ int main(void)
                    calls_over_time_reach_a_call_later_than_the_elapsed_time);
     tcase_add_test(tc, retry_after_violations_are_counted_per_route);
     tcase_add_test(tc, a_call_without_an_answer_counts_under_status_0);
+    tcase_add_test(tc, an_unanswered_call_stays_out_of_the_answer_times);
     suite_add_tcase(s, tc);
     return t_run_suite(s);
 }
