@@ -1537,6 +1537,24 @@ int hr_cassette_write_header(FILE *f, const struct hr_cassette_header *h)
     return write_line(f, &b, put_header(&b, h));
 }
 
+int hr_cassette_write_single_header(FILE *f, const char *endpoint,
+                                    const char *profile, const char *source,
+                                    struct hr_err *err)
+{
+    struct hr_endpoint_decl decl = {(char *)endpoint, (char *)profile};
+    struct hr_cassette_header h;
+
+    memset(&h, 0, sizeof(h));
+    h.version = 1;
+    h.endpoints = &decl;
+    h.n_endpoints = 1;
+    h.source = (char *)source;
+    if (hr_cassette_write_header(f, &h))
+        return hr_errf(err, HR_EXIT_INTERNAL, "writing the cassette: %s",
+                       strerror(errno));
+    return 0;
+}
+
 int hr_cassette_write(FILE *f, const struct hr_interaction *it)
 {
     struct hr_buf b;
