@@ -131,14 +131,20 @@ static struct entry *map_put(struct map *m, const char *key)
     return e;
 }
 
+static void facts_clear(struct facts *f)
+{
+    hr_free(f->status);
+    hr_free(f->kind);
+    hr_free(f->email);
+    cJSON_Delete(f->data);
+    memset(f, 0, sizeof(*f));
+}
+
 static void snapshot_clear(struct snapshot *s)
 {
     hr_free(s->type);
     hr_free(s->event);
-    hr_free(s->status);
-    hr_free(s->kind);
-    hr_free(s->email);
-    cJSON_Delete(s->data);
+    facts_clear(&s->facts);
     memset(s, 0, sizeof(*s));
 }
 
@@ -162,22 +168,6 @@ static int ends_with(const char *s, const char *tail)
     size_t n = strlen(s), k = strlen(tail);
 
     return n >= k && strcmp(s + n - k, tail) == 0;
-}
-
-/* What an event's body or a fetched object says about the object. */
-struct facts {
-    char *status, *kind, *email;
-    cJSON *data;
-    int deleted;
-};
-
-static void facts_clear(struct facts *f)
-{
-    hr_free(f->status);
-    hr_free(f->kind);
-    hr_free(f->email);
-    cJSON_Delete(f->data);
-    memset(f, 0, sizeof(*f));
 }
 
 static char *string_of(const cJSON *o, const char *name)
@@ -222,15 +212,8 @@ static int body_facts(const cJSON *root, struct facts *f)
 /* Moves the facts into s (f is left empty). */
 static void take_facts(struct snapshot *s, struct facts *f)
 {
-    hr_free(s->status);
-    hr_free(s->kind);
-    hr_free(s->email);
-    cJSON_Delete(s->data);
-    s->status = f->status;
-    s->kind = f->kind;
-    s->email = f->email;
-    s->data = f->data;
-    s->deleted = f->deleted;
+    facts_clear(&s->facts);
+    s->facts = *f;
     memset(f, 0, sizeof(*f));
 }
 
@@ -269,8 +252,8 @@ static int snapshot_set(struct snapshot *s, const struct hr_event *ev,
     }
     take_facts(s, f);
     s->fetched = 0;
-    s->deleted = s->deleted || ends_with(type, ".deleted") ||
-                 ends_with(type, "_deleted");
+    s->facts.deleted = s->facts.deleted || ends_with(type, ".deleted") ||
+                       ends_with(type, "_deleted");
     return 0;
 }
 
@@ -314,7 +297,7 @@ int hr_rt_apply_fetched(struct hr_reftarget *t, const char *id,
     e = map_put(&t->objects, id);
     if (e) {
         if (gone) {
-            e->snap.deleted = 1;
+            e->snap.facts.deleted = 1;
         } else {
             take_facts(&e->snap, &f);
         }
@@ -504,11 +487,11 @@ static int same_change(const struct hr_reftarget *t, const struct hr_event *ev,
     const struct snapshot *s = e ? &e->snap : NULL;
 
     if (!s || !s->event || !s->has_created || !ev->has_created || !f->data ||
-        !s->data)
+        !s->facts.data)
         return 0;
     return s->created == ev->created &&
            strcmp(s->type, ev->type ? ev->type : "") == 0 &&
-           cJSON_Compare(s->data, f->data, 1);
+           cJSON_Compare(s->facts.data, f->data, 1);
 }
 
 /* A new id whose change was already applied is remembered as seen, so
@@ -1234,20 +1217,20 @@ static cJSON *snapshot_json(const char *id, const struct snapshot *s)
     if (!o)
         return NULL;
     cJSON_AddStringToObject(o, "id", id);
-    add_string_or_null(o, "object", s->kind);
+    add_string_or_null(o, "object", s->facts.kind);
     cJSON_AddStringToObject(o, "type", s->type ? s->type : "");
     add_string_or_null(o, "event", s->event);
     if (s->has_created)
         cJSON_AddNumberToObject(o, "created", (double)s->created);
     else
         cJSON_AddNullToObject(o, "created");
-    add_string_or_null(o, "status", s->status);
-    cJSON_AddBoolToObject(o, "deleted", s->deleted);
-    if (s->email)
-        cJSON_AddStringToObject(o, "email", s->email);
+    add_string_or_null(o, "status", s->facts.status);
+    cJSON_AddBoolToObject(o, "deleted", s->facts.deleted);
+    if (s->facts.email)
+        cJSON_AddStringToObject(o, "email", s->facts.email);
     cJSON_AddBoolToObject(o, "fetched", s->fetched);
-    if (s->data)
-        cJSON_AddItemToObject(o, "data", cJSON_Duplicate(s->data, 1));
+    if (s->facts.data)
+        cJSON_AddItemToObject(o, "data", cJSON_Duplicate(s->facts.data, 1));
     return o;
 }
 
