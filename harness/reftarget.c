@@ -998,16 +998,14 @@ static enum MHD_Result on_delivery(struct hr_reftarget *t,
     return finish_delivery(t, c, url, method, r);
 }
 
-static enum MHD_Result send_state(struct hr_reftarget *t,
-                                  struct MHD_Connection *c)
+/* Answers 200 with json (hr_malloc'd text), which the answer takes. */
+static enum MHD_Result send_json(struct hr_reftarget *t,
+                                 struct MHD_Connection *c, char *json)
 {
-    char *json = hr_reftarget_state_json(t);
-    struct MHD_Response *resp;
+    struct MHD_Response *resp =
+        MHD_create_response_from_buffer_with_free_callback(strlen(json), json,
+                                                           hr_free);
 
-    if (!json)
-        return send_text(t, c, 500, "out of memory\n");
-    resp = MHD_create_response_from_buffer_with_free_callback(strlen(json),
-                                                              json, hr_free);
     if (!resp) {
         hr_free(json);
         return MHD_NO;
@@ -1017,12 +1015,21 @@ static enum MHD_Result send_state(struct hr_reftarget *t,
     return answer_with(t, c, MHD_HTTP_OK, resp);
 }
 
+static enum MHD_Result send_state(struct hr_reftarget *t,
+                                  struct MHD_Connection *c)
+{
+    char *json = hr_reftarget_state_json(t);
+
+    if (!json)
+        return send_text(t, c, 500, "out of memory\n");
+    return send_json(t, c, json);
+}
+
 /* POST /admin/backfill: runs a backfill and answers when it is done. */
 static enum MHD_Result send_backfill(struct hr_reftarget *t,
                                      struct MHD_Connection *c)
 {
     struct hr_err err = {0};
-    struct MHD_Response *resp;
     char *json;
 
     if (t->mode != HR_REFTARGET_BACKFILL)
@@ -1034,15 +1041,7 @@ static enum MHD_Result send_backfill(struct hr_reftarget *t,
         snprintf(text, sizeof(text), "backfill failed: %s\n", err.msg);
         return send_text(t, c, 502, text);
     }
-    resp = MHD_create_response_from_buffer_with_free_callback(strlen(json),
-                                                              json, hr_free);
-    if (!resp) {
-        hr_free(json);
-        return MHD_NO;
-    }
-    MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
-                            "application/json");
-    return answer_with(t, c, MHD_HTTP_OK, resp);
+    return send_json(t, c, json);
 }
 
 static enum route route_of(const char *url, const char *method)
