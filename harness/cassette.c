@@ -18,7 +18,6 @@
 #define CHUNK_BYTES 65536
 #define MAX_ENDPOINTS 1024
 #define MAX_SAFE_INT INT64_C(9007199254740991) /* 2^53 - 1 */
-#define NOT_FOUND ((size_t)-1)
 #define PTR_BYTES 320
 
 struct hr_cassette_reader {
@@ -196,32 +195,7 @@ int hr_interaction_equal(const struct hr_interaction *a,
 
 /* ---- raw text scanning ------------------------------------------------ */
 
-/* Whitespace is any byte up to 0x20, as cJSON treats it. */
-static size_t skip_ws(const char *s, size_t n, size_t i)
-{
-    while (i < n && (unsigned char)s[i] <= 0x20)
-        i++;
-    return i;
-}
-
-/* i is at the opening quote; returns the index after the closing one. */
-static size_t skip_string(const char *s, size_t n, size_t i)
-{
-    for (i++; i < n; i++) {
-        if (s[i] == '\\')
-            i++;
-        else if (s[i] == '"')
-            return i + 1;
-    }
-    return n;
-}
-
-static size_t locate(const char *s, size_t n, const char *ptr)
-{
-    return hr_json_locate(s, n, ptr);
-}
-
-/* Offset of the first escaped NUL (\u0000) in the text, or NOT_FOUND. */
+/* Offset of the first escaped NUL (\u0000), or HR_JSON_NOT_FOUND. */
 static size_t find_nul_escape(const char *s, size_t n)
 {
     size_t i;
@@ -233,7 +207,7 @@ static size_t find_nul_escape(const char *s, size_t n)
             return i;
         i++;
     }
-    return NOT_FOUND;
+    return HR_JSON_NOT_FOUND;
 }
 
 /* 1 when the text ends inside a string, object or array. */
@@ -283,13 +257,13 @@ static int verr(struct pctx *c, const char *ptr, const char *fmt, ...)
 static int verr(struct pctx *c, const char *ptr, const char *fmt, ...)
 {
     char msg[640];
-    size_t off = locate(c->text, c->len, ptr);
+    size_t off = hr_json_locate(c->text, c->len, ptr);
     va_list ap;
 
     va_start(ap, fmt);
     vsnprintf(msg, sizeof(msg), fmt, ap);
     va_end(ap);
-    return line_err(c, off == NOT_FOUND ? 1 : off + 1, "%s: %s",
+    return line_err(c, off == HR_JSON_NOT_FOUND ? 1 : off + 1, "%s: %s",
                     ptr[0] ? ptr : "/", msg);
 }
 
@@ -418,10 +392,10 @@ static int raw_int(const char *s, size_t n, int64_t *out)
 static int item_int(struct pctx *c, const cJSON *item, const char *ptr,
                     int64_t *out)
 {
-    size_t off = locate(c->text, c->len, ptr);
+    size_t off = hr_json_locate(c->text, c->len, ptr);
     double d = item->valuedouble;
 
-    if (off != NOT_FOUND && off < c->len)
+    if (off != HR_JSON_NOT_FOUND && off < c->len)
         return raw_int(c->text + off, c->len - off, out);
     if (!isfinite(d) || d != floor(d))
         return -1;
@@ -1027,13 +1001,14 @@ static int check_nul_escape(struct pctx *c)
     static const char *const bodies[] = {"/request/body", "/response/body"};
     size_t at = find_nul_escape(c->text, c->len), i;
 
-    if (at == NOT_FOUND)
+    if (at == HR_JSON_NOT_FOUND)
         return 0;
     for (i = 0; i < 2; i++) {
-        size_t start = locate(c->text, c->len, bodies[i]);
+        size_t start = hr_json_locate(c->text, c->len, bodies[i]);
 
-        if (start != NOT_FOUND && start < c->len && c->text[start] == '"' &&
-            at > start && at < skip_string(c->text, c->len, start))
+        if (start != HR_JSON_NOT_FOUND && start < c->len &&
+            c->text[start] == '"' && at > start &&
+            at < hr_json_skip_string(c->text, c->len, start))
             return line_err(c, at + 1,
                             "%s: holds an escaped NUL (\\u0000),"
                             " which a JSON string here cannot keep: store "
@@ -1061,7 +1036,7 @@ static cJSON *parse_line(struct pctx *c, int has_nl)
     root = cJSON_ParseWithLengthOpts(c->text, c->len, &end, 0);
     if (!root)
         return syntax_error(c, end, has_nl);
-    end = c->text + skip_ws(c->text, c->len, (size_t)(end - c->text));
+    end = c->text + hr_json_skip_ws(c->text, c->len, (size_t)(end - c->text));
     if (end < c->text + c->len) {
         line_err(c, (size_t)(end - c->text) + 1,
                  "unexpected data after the JSON object");
@@ -1560,6 +1535,24 @@ int hr_cassette_write_header(FILE *f, const struct hr_cassette_header *h)
 
     hr_buf_init(&b, 0);
     return write_line(f, &b, put_header(&b, h));
+}
+
+int hr_cassette_write_single_header(FILE *f, const char *endpoint,
+                                    const char *profile, const char *source,
+                                    struct hr_err *err)
+{
+    struct hr_endpoint_decl decl = {(char *)endpoint, (char *)profile};
+    struct hr_cassette_header h;
+
+    memset(&h, 0, sizeof(h));
+    h.version = 1;
+    h.endpoints = &decl;
+    h.n_endpoints = 1;
+    h.source = (char *)source;
+    if (hr_cassette_write_header(f, &h))
+        return hr_errf(err, HR_EXIT_INTERNAL, "writing the cassette: %s",
+                       strerror(errno));
+    return 0;
 }
 
 int hr_cassette_write(FILE *f, const struct hr_interaction *it)

@@ -124,6 +124,14 @@ int hr_cassette_failed(const struct hr_cassette_reader *r);
  * event id and type, endpoint profiles).
  */
 int hr_cassette_write_header(FILE *f, const struct hr_cassette_header *h);
+/*
+ * The header a generator or importer writes: version 1, one endpoint
+ * named endpoint with profile profile, and source (no recorded_at).
+ * 0, or -1 with "writing the cassette: <errno text>" in err.
+ */
+int hr_cassette_write_single_header(FILE *f, const char *endpoint,
+                                    const char *profile, const char *source,
+                                    struct hr_err *err);
 int hr_cassette_write(FILE *f, const struct hr_interaction *it);
 
 void hr_interaction_init(struct hr_interaction *it);

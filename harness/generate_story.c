@@ -6,7 +6,6 @@
 #include "profile.h"
 #include "cassette.h"
 
-#include <errno.h>
 #include <string.h>
 #include <time.h>
 
@@ -683,22 +682,6 @@ static void date_catalog(struct story_world *w, int64_t start_s)
     }
 }
 
-static int write_header(FILE *out, struct hr_err *err)
-{
-    struct hr_endpoint_decl decl = {"stripe", "stripe"};
-    struct hr_cassette_header h;
-
-    memset(&h, 0, sizeof(h));
-    h.version = 1;
-    h.endpoints = &decl;
-    h.n_endpoints = 1;
-    h.source = "generate stripe-story";
-    if (hr_cassette_write_header(out, &h))
-        return hr_errf(err, HR_EXIT_INTERNAL, "writing the cassette: %s",
-                       strerror(errno));
-    return 0;
-}
-
 int hr_generate_stripe_story(const struct hr_story_opts *o, FILE *out,
                              struct hr_err *err)
 {
@@ -721,7 +704,10 @@ int hr_generate_stripe_story(const struct hr_story_opts *o, FILE *out,
         g.customers = o->customers;
         hr_buf_init(&g.body, 0);
         g.profile = hr_profile_load("stripe", NULL, err);
-        rc = g.profile ? write_header(out, err) : -1;
+        rc = g.profile ? 0 : -1;
+        if (rc == 0)
+            rc = hr_cassette_write_single_header(out, "stripe", "stripe",
+                                                 "generate stripe-story", err);
     }
     if (rc == 0)
         rc = stream(&g, err);

@@ -58,3 +58,11 @@ void hr_heap_free(struct hr_heap *h)
     h->v = NULL;
     h->len = h->cap = 0;
 }
+
+int hr_heap_time_before(int64_t a_us, uint64_t a_order, int64_t b_us,
+                        uint64_t b_order)
+{
+    if (a_us != b_us)
+        return a_us < b_us;
+    return a_order < b_order;
+}

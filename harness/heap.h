@@ -7,6 +7,7 @@
 #ifndef HR_HEAP_H
 #define HR_HEAP_H
 #include <stddef.h>
+#include <stdint.h>
 
 struct hr_heap {
     void **v;
@@ -23,5 +24,13 @@ void *hr_heap_pop(struct hr_heap *h);
 void *hr_heap_top(const struct hr_heap *h);
 /* Frees the array (not the items). */
 void hr_heap_free(struct hr_heap *h);
+
+/*
+ * The order of timed work, for a "before" function: 1 when something
+ * planned at a_us with tie-break a_order comes before one at b_us with
+ * b_order (the earlier time first; on a tie, the lower order).
+ */
+int hr_heap_time_before(int64_t a_us, uint64_t a_order, int64_t b_us,
+                        uint64_t b_order);
 
 #endif

@@ -224,22 +224,6 @@ out:
     return rc;
 }
 
-static int write_header(FILE *out, struct hr_err *err)
-{
-    struct hr_endpoint_decl decl = {ENDPOINT, "github"};
-    struct hr_cassette_header h;
-
-    memset(&h, 0, sizeof(h));
-    h.version = 1;
-    h.endpoints = &decl;
-    h.n_endpoints = 1;
-    h.source = "import github";
-    if (hr_cassette_write_header(out, &h))
-        return hr_errf(err, HR_EXIT_INTERNAL, "writing the cassette: %s",
-                       strerror(errno));
-    return 0;
-}
-
 static int import_event(struct import *im, const char *event,
                         struct hr_err *err)
 {
@@ -297,7 +281,10 @@ int hr_import_github(const char *dir, FILE *out, struct hr_err *err)
                 dir);
     if (total > 0)
         im.profile = hr_profile_load("github", NULL, err);
-    rc = im.profile ? write_header(out, err) : -1;
+    rc = im.profile ? 0 : -1;
+    if (rc == 0)
+        rc = hr_cassette_write_single_header(out, ENDPOINT, "github",
+                                             "import github", err);
     for (i = 0; rc == 0 && i < events.n; i++)
         rc = import_event(&im, events.v[i], err);
     hr_profile_free(im.profile);

@@ -278,20 +278,13 @@ static int write_item(FILE *out, const struct hr_profile *p,
 
 static int write_all(FILE *out, struct items *it, struct hr_err *err)
 {
-    struct hr_endpoint_decl decl = {ENDPOINT, "stripe"};
-    struct hr_cassette_header h;
     struct hr_profile *p = hr_profile_load("stripe", NULL, err);
     size_t i;
     int rc = p ? 0 : -1;
 
-    memset(&h, 0, sizeof(h));
-    h.version = 1;
-    h.endpoints = &decl;
-    h.n_endpoints = 1;
-    h.source = "import stripe-events";
-    if (rc == 0 && hr_cassette_write_header(out, &h))
-        rc = hr_errf(err, HR_EXIT_INTERNAL, "writing the cassette: %s",
-                     strerror(errno));
+    if (rc == 0)
+        rc = hr_cassette_write_single_header(out, ENDPOINT, "stripe",
+                                             "import stripe-events", err);
     qsort(it->v, it->n, sizeof(*it->v), by_time);
     for (i = 0; rc == 0 && i < it->n; i++)
         rc = write_item(out, p, &it->v[i], (int64_t)i + 1, it->v[0].created,

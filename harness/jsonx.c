@@ -197,17 +197,15 @@ int hr_json_only_keys(const cJSON *obj, const char *const *allowed,
 /*
  * These walk JSON text that cJSON has already accepted, to find where a
  * value starts (for error columns) and what a number token looks like.
- * Whitespace is any byte up to 0x20, as cJSON treats it.
  */
-static size_t skip_ws(const char *s, size_t n, size_t i)
+size_t hr_json_skip_ws(const char *s, size_t n, size_t i)
 {
     while (i < n && (unsigned char)s[i] <= 0x20)
         i++;
     return i;
 }
 
-/* i is at the opening quote; returns the index after the closing one. */
-static size_t skip_string(const char *s, size_t n, size_t i)
+size_t hr_json_skip_string(const char *s, size_t n, size_t i)
 {
     for (i++; i < n; i++) {
         if (s[i] == '\\')
@@ -223,7 +221,7 @@ static size_t skip_value(const char *s, size_t n, size_t i)
     size_t depth = 0;
 
     if (i < n && s[i] == '"')
-        return skip_string(s, n, i);
+        return hr_json_skip_string(s, n, i);
     if (i < n && s[i] != '{' && s[i] != '[') {
         while (i < n && (unsigned char)s[i] > 0x20 && s[i] != ',' &&
                s[i] != '}' && s[i] != ']')
@@ -232,7 +230,7 @@ static size_t skip_value(const char *s, size_t n, size_t i)
     }
     while (i < n) {
         if (s[i] == '"') {
-            i = skip_string(s, n, i);
+            i = hr_json_skip_string(s, n, i);
             continue;
         }
         if (s[i] == '{' || s[i] == '[')
@@ -270,19 +268,19 @@ static size_t find_member(const char *s, size_t n, size_t i, const char *seg,
     for (i++;; i++) {
         size_t kstart, kend;
 
-        i = skip_ws(s, n, i);
+        i = hr_json_skip_ws(s, n, i);
         if (i >= n || s[i] != '"')
             return HR_JSON_NOT_FOUND;
         kstart = i + 1;
-        i = skip_string(s, n, i);
+        i = hr_json_skip_string(s, n, i);
         kend = i - 1;
-        i = skip_ws(s, n, i);
+        i = hr_json_skip_ws(s, n, i);
         if (i >= n || s[i] != ':')
             return HR_JSON_NOT_FOUND;
-        i = skip_ws(s, n, i + 1);
+        i = hr_json_skip_ws(s, n, i + 1);
         if (key_eq(s + kstart, kend - kstart, seg, slen))
             return i;
-        i = skip_ws(s, n, skip_value(s, n, i));
+        i = hr_json_skip_ws(s, n, skip_value(s, n, i));
         if (i >= n || s[i] != ',')
             return HR_JSON_NOT_FOUND;
     }
@@ -298,25 +296,25 @@ static size_t find_element(const char *s, size_t n, size_t i, const char *seg,
             return HR_JSON_NOT_FOUND;
         index = index * 10 + (size_t)(seg[k] - '0');
     }
-    i = skip_ws(s, n, i + 1);
+    i = hr_json_skip_ws(s, n, i + 1);
     for (k = 0; k < index; k++) {
-        i = skip_ws(s, n, skip_value(s, n, i));
+        i = hr_json_skip_ws(s, n, skip_value(s, n, i));
         if (i >= n || s[i] != ',')
             return HR_JSON_NOT_FOUND;
-        i = skip_ws(s, n, i + 1);
+        i = hr_json_skip_ws(s, n, i + 1);
     }
     return (i < n && s[i] != ']') ? i : HR_JSON_NOT_FOUND;
 }
 
 size_t hr_json_locate(const char *s, size_t n, const char *ptr)
 {
-    size_t i = skip_ws(s, n, 0);
+    size_t i = hr_json_skip_ws(s, n, 0);
 
     while (*ptr == '/' && i != HR_JSON_NOT_FOUND) {
         const char *seg = ptr + 1;
         size_t slen = strcspn(seg, "/");
 
-        i = skip_ws(s, n, i);
+        i = hr_json_skip_ws(s, n, i);
         if (i >= n)
             return HR_JSON_NOT_FOUND;
         if (s[i] == '{')

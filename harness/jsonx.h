@@ -52,4 +52,15 @@ int hr_json_only_keys(const cJSON *obj, const char *const *allowed,
  */
 size_t hr_json_locate(const char *text, size_t len, const char *ptr);
 
+/*
+ * Scanning JSON text s of n bytes from offset i, for callers that need
+ * positions cJSON does not keep. hr_json_skip_ws: the offset of the first
+ * byte at or after i that is not whitespace (any byte up to 0x20, as
+ * cJSON treats it), or n. hr_json_skip_string: i is on an opening quote;
+ * the offset just after its closing quote (backslash escapes skipped), or
+ * n when the string does not end.
+ */
+size_t hr_json_skip_ws(const char *s, size_t n, size_t i);
+size_t hr_json_skip_string(const char *s, size_t n, size_t i);
+
 #endif

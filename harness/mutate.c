@@ -242,33 +242,44 @@ static int after_item(struct lex *x, int close, int *more)
     return 0;
 }
 
-static int skip_member(struct lex *x, int depth)
+/*
+ * On the opening bracket of a container at nesting depth (too deep: -1):
+ * steps past it; *more is 0 when close follows at once, stepped past too.
+ */
+static int open_container(struct lex *x, int depth, int close, int *more)
 {
-    if (peek(x) != '"' || scan_string(x, NULL))
+    if (depth >= MAX_DEPTH)
+        return -1;
+    x->pos++;
+    skip_ws(x);
+    *more = peek(x) != close;
+    if (!*more)
+        x->pos++;
+    return 0;
+}
+
+/* A member's name (decoded into key unless NULL) and the ':' after it. */
+static int scan_key(struct lex *x, struct hr_buf *key)
+{
+    if (peek(x) != '"' || scan_string(x, key))
         return -1;
     skip_ws(x);
     if (peek(x) != ':')
         return -1;
     x->pos++;
     skip_ws(x);
-    return skip_value(x, depth);
+    return 0;
 }
 
 /* An object or array at x->pos (on its opening bracket). */
 static int skip_container(struct lex *x, int depth)
 {
-    int object = peek(x) == '{', close = object ? '}' : ']', more = 1;
+    int object = peek(x) == '{', close = object ? '}' : ']', more;
 
-    if (depth >= MAX_DEPTH)
+    if (open_container(x, depth, close, &more))
         return -1;
-    x->pos++;
-    skip_ws(x);
-    if (peek(x) == close) {
-        x->pos++;
-        return 0;
-    }
     while (more) {
-        if (object ? skip_member(x, depth + 1) : skip_value(x, depth + 1))
+        if ((object && scan_key(x, NULL)) || skip_value(x, depth + 1))
             return -1;
         if (after_item(x, close, &more))
             return -1;
@@ -743,32 +754,17 @@ static int walk_value(struct named_walk *w, int depth, int named);
 /* One member's name (into w->key) and the ':' after it. */
 static int walk_key(struct named_walk *w)
 {
-    struct lex *x = &w->x;
-
     hr_buf_reset(&w->key);
-    if (peek(x) != '"' || scan_string(x, &w->key))
-        return -1;
-    skip_ws(x);
-    if (peek(x) != ':')
-        return -1;
-    x->pos++;
-    skip_ws(x);
-    return 0;
+    return scan_key(&w->x, &w->key);
 }
 
 static int walk_container(struct named_walk *w, int depth)
 {
     struct lex *x = &w->x;
-    int object = peek(x) == '{', close = object ? '}' : ']', more = 1;
+    int object = peek(x) == '{', close = object ? '}' : ']', more;
 
-    if (depth >= MAX_DEPTH)
+    if (open_container(x, depth, close, &more))
         return -1;
-    x->pos++;
-    skip_ws(x);
-    if (peek(x) == close) {
-        x->pos++;
-        return 0;
-    }
     while (more) {
         if (object && walk_key(w))
             return -1;

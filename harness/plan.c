@@ -47,27 +47,12 @@ const char *hr_plan_key(const struct hr_interaction *it, char *buf, size_t cap)
     return buf;
 }
 
-static int item_before(const struct hr_plan_item *a,
-                       const struct hr_plan_item *b)
-{
-    if (a->planned_us != b->planned_us)
-        return a->planned_us < b->planned_us;
-    return a->order < b->order;
-}
-
 static int item_before_v(const void *a, const void *b)
 {
-    return item_before(a, b);
-}
+    const struct hr_plan_item *x = a, *y = b;
 
-static int heap_push(struct hr_planner *p, struct hr_plan_item *x)
-{
-    return hr_heap_push(&p->heap, x);
-}
-
-static struct hr_plan_item *heap_pop(struct hr_planner *p)
-{
-    return hr_heap_pop(&p->heap);
+    return hr_heap_time_before(x->planned_us, x->order, y->planned_us,
+                               y->order);
 }
 
 /* The next settled item, or NULL. */
@@ -265,7 +250,7 @@ static int expand(struct hr_planner *p, struct hr_interaction *it,
             break;
     }
     for (i = 0; i < n; i++)
-        if (heap_push(p, d[i]))
+        if (hr_heap_push(&p->heap, d[i]))
             goto fail_from;
     return 0;
 fail:
@@ -430,7 +415,7 @@ int hr_planner_next(struct hr_planner *p, struct hr_plan_item **out,
     if (settle(p, err))
         return hr_errf(err, HR_EXIT_INTERNAL, "out of memory");
     if (heap_top(p)) {
-        *out = heap_pop(p);
+        *out = hr_heap_pop(&p->heap);
         return 1;
     }
     if (p->failed) {
@@ -529,7 +514,7 @@ void hr_planner_free(struct hr_planner *p)
     if (!p)
         return;
     while (heap_top(p))
-        hr_plan_item_free(heap_pop(p));
+        hr_plan_item_free(hr_heap_pop(&p->heap));
     for (i = 0; i < p->n_group; i++)
         hr_interaction_clear(&p->group[i].it);
     hr_free(p->group);

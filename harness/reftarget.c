@@ -131,14 +131,20 @@ static struct entry *map_put(struct map *m, const char *key)
     return e;
 }
 
+static void facts_clear(struct facts *f)
+{
+    hr_free(f->status);
+    hr_free(f->kind);
+    hr_free(f->email);
+    cJSON_Delete(f->data);
+    memset(f, 0, sizeof(*f));
+}
+
 static void snapshot_clear(struct snapshot *s)
 {
     hr_free(s->type);
     hr_free(s->event);
-    hr_free(s->status);
-    hr_free(s->kind);
-    hr_free(s->email);
-    cJSON_Delete(s->data);
+    facts_clear(&s->facts);
     memset(s, 0, sizeof(*s));
 }
 
@@ -162,22 +168,6 @@ static int ends_with(const char *s, const char *tail)
     size_t n = strlen(s), k = strlen(tail);
 
     return n >= k && strcmp(s + n - k, tail) == 0;
-}
-
-/* What an event's body or a fetched object says about the object. */
-struct facts {
-    char *status, *kind, *email;
-    cJSON *data;
-    int deleted;
-};
-
-static void facts_clear(struct facts *f)
-{
-    hr_free(f->status);
-    hr_free(f->kind);
-    hr_free(f->email);
-    cJSON_Delete(f->data);
-    memset(f, 0, sizeof(*f));
 }
 
 static char *string_of(const cJSON *o, const char *name)
@@ -222,15 +212,8 @@ static int body_facts(const cJSON *root, struct facts *f)
 /* Moves the facts into s (f is left empty). */
 static void take_facts(struct snapshot *s, struct facts *f)
 {
-    hr_free(s->status);
-    hr_free(s->kind);
-    hr_free(s->email);
-    cJSON_Delete(s->data);
-    s->status = f->status;
-    s->kind = f->kind;
-    s->email = f->email;
-    s->data = f->data;
-    s->deleted = f->deleted;
+    facts_clear(&s->facts);
+    s->facts = *f;
     memset(f, 0, sizeof(*f));
 }
 
@@ -269,8 +252,8 @@ static int snapshot_set(struct snapshot *s, const struct hr_event *ev,
     }
     take_facts(s, f);
     s->fetched = 0;
-    s->deleted = s->deleted || ends_with(type, ".deleted") ||
-                 ends_with(type, "_deleted");
+    s->facts.deleted = s->facts.deleted || ends_with(type, ".deleted") ||
+                       ends_with(type, "_deleted");
     return 0;
 }
 
@@ -314,7 +297,7 @@ int hr_rt_apply_fetched(struct hr_reftarget *t, const char *id,
     e = map_put(&t->objects, id);
     if (e) {
         if (gone) {
-            e->snap.deleted = 1;
+            e->snap.facts.deleted = 1;
         } else {
             take_facts(&e->snap, &f);
         }
@@ -504,11 +487,11 @@ static int same_change(const struct hr_reftarget *t, const struct hr_event *ev,
     const struct snapshot *s = e ? &e->snap : NULL;
 
     if (!s || !s->event || !s->has_created || !ev->has_created || !f->data ||
-        !s->data)
+        !s->facts.data)
         return 0;
     return s->created == ev->created &&
            strcmp(s->type, ev->type ? ev->type : "") == 0 &&
-           cJSON_Compare(s->data, f->data, 1);
+           cJSON_Compare(s->facts.data, f->data, 1);
 }
 
 /* A new id whose change was already applied is remembered as seen, so
@@ -1015,16 +998,14 @@ static enum MHD_Result on_delivery(struct hr_reftarget *t,
     return finish_delivery(t, c, url, method, r);
 }
 
-static enum MHD_Result send_state(struct hr_reftarget *t,
-                                  struct MHD_Connection *c)
+/* Answers 200 with json (hr_malloc'd text), which the answer takes. */
+static enum MHD_Result send_json(struct hr_reftarget *t,
+                                 struct MHD_Connection *c, char *json)
 {
-    char *json = hr_reftarget_state_json(t);
-    struct MHD_Response *resp;
+    struct MHD_Response *resp =
+        MHD_create_response_from_buffer_with_free_callback(strlen(json), json,
+                                                           hr_free);
 
-    if (!json)
-        return send_text(t, c, 500, "out of memory\n");
-    resp = MHD_create_response_from_buffer_with_free_callback(strlen(json),
-                                                              json, hr_free);
     if (!resp) {
         hr_free(json);
         return MHD_NO;
@@ -1034,12 +1015,21 @@ static enum MHD_Result send_state(struct hr_reftarget *t,
     return answer_with(t, c, MHD_HTTP_OK, resp);
 }
 
+static enum MHD_Result send_state(struct hr_reftarget *t,
+                                  struct MHD_Connection *c)
+{
+    char *json = hr_reftarget_state_json(t);
+
+    if (!json)
+        return send_text(t, c, 500, "out of memory\n");
+    return send_json(t, c, json);
+}
+
 /* POST /admin/backfill: runs a backfill and answers when it is done. */
 static enum MHD_Result send_backfill(struct hr_reftarget *t,
                                      struct MHD_Connection *c)
 {
     struct hr_err err = {0};
-    struct MHD_Response *resp;
     char *json;
 
     if (t->mode != HR_REFTARGET_BACKFILL)
@@ -1051,15 +1041,7 @@ static enum MHD_Result send_backfill(struct hr_reftarget *t,
         snprintf(text, sizeof(text), "backfill failed: %s\n", err.msg);
         return send_text(t, c, 502, text);
     }
-    resp = MHD_create_response_from_buffer_with_free_callback(strlen(json),
-                                                              json, hr_free);
-    if (!resp) {
-        hr_free(json);
-        return MHD_NO;
-    }
-    MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
-                            "application/json");
-    return answer_with(t, c, MHD_HTTP_OK, resp);
+    return send_json(t, c, json);
 }
 
 static enum route route_of(const char *url, const char *method)
@@ -1234,20 +1216,20 @@ static cJSON *snapshot_json(const char *id, const struct snapshot *s)
     if (!o)
         return NULL;
     cJSON_AddStringToObject(o, "id", id);
-    add_string_or_null(o, "object", s->kind);
+    add_string_or_null(o, "object", s->facts.kind);
     cJSON_AddStringToObject(o, "type", s->type ? s->type : "");
     add_string_or_null(o, "event", s->event);
     if (s->has_created)
         cJSON_AddNumberToObject(o, "created", (double)s->created);
     else
         cJSON_AddNullToObject(o, "created");
-    add_string_or_null(o, "status", s->status);
-    cJSON_AddBoolToObject(o, "deleted", s->deleted);
-    if (s->email)
-        cJSON_AddStringToObject(o, "email", s->email);
+    add_string_or_null(o, "status", s->facts.status);
+    cJSON_AddBoolToObject(o, "deleted", s->facts.deleted);
+    if (s->facts.email)
+        cJSON_AddStringToObject(o, "email", s->facts.email);
     cJSON_AddBoolToObject(o, "fetched", s->fetched);
-    if (s->data)
-        cJSON_AddItemToObject(o, "data", cJSON_Duplicate(s->data, 1));
+    if (s->facts.data)
+        cJSON_AddItemToObject(o, "data", cJSON_Duplicate(s->facts.data, 1));
     return o;
 }
 

@@ -14,18 +14,23 @@
 #include <pthread.h>
 #include <stdint.h>
 
-/* What an object looks like to the target: from the newest event
- * applied to it, or from the API when it fetched the object. */
-struct snapshot {
-    char *type;  /* of the last event applied */
-    char *event; /* its id */
+/* What an event's body or a fetched object says about the object. */
+struct facts {
     char *status;
     char *kind; /* the object's "object" member: "customer" */
     char *email;
-    cJSON *data; /* the whole object, as last seen */
+    cJSON *data; /* the whole object */
+    int deleted;
+};
+
+/* What an object looks like to the target: from the newest event
+ * applied to it, or from the API when it fetched the object. */
+struct snapshot {
+    char *type;         /* of the last event applied */
+    char *event;        /* its id */
+    struct facts facts; /* as last seen */
     int64_t created;
     int has_created;
-    int deleted;
     int fetched;         /* data came from the API */
     int64_t ver_created; /* the newest event's created applied so far */
     int has_ver;

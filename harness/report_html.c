@@ -725,6 +725,15 @@ static void event_cells(FILE *f, const cJSON *ev)
     fputs("</td><td>", f);
 }
 
+/* Opens a table of events: seq, event, type, object, then column last. */
+static void event_table_head(FILE *f, const char *last)
+{
+    fprintf(f,
+            "<table><tr><th>seq</th><th>event</th><th>type</th>"
+            "<th>object</th><th>%s</th></tr>\n",
+            last);
+}
+
 static void failed_table(FILE *f, const cJSON *res)
 {
     const cJSON *evs[MAX_FAILED_ROWS];
@@ -734,9 +743,7 @@ static void failed_table(FILE *f, const cJSON *res)
     if (n == 0)
         return;
     fprintf(f, "<section><h2>Undelivered events (%zu)</h2>\n", n);
-    fputs("<table><tr><th>seq</th><th>event</th><th>type</th>"
-          "<th>object</th><th>last outcome</th></tr>\n",
-          f);
+    event_table_head(f, "last outcome");
     for (i = 0; i < n && i < MAX_FAILED_ROWS; i++) {
         event_cells(f, evs[i]);
         hr_report_last_outcome(evs[i], what, sizeof(what));
@@ -760,10 +767,8 @@ static void slowest_table(FILE *f, const cJSON *res)
 
     if (n == 0)
         return;
-    fputs("<section><h2>Slowest acknowledgements</h2>\n<table><tr>"
-          "<th>seq</th><th>event</th><th>type</th><th>object</th>"
-          "<th>ack latency</th></tr>\n",
-          f);
+    fputs("<section><h2>Slowest acknowledgements</h2>\n", f);
+    event_table_head(f, "ack latency");
     for (i = 0; i < n; i++) {
         event_cells(f, evs[i]);
         fmt_ms(lbl, sizeof(lbl), hr_report_event_ack_ms(evs[i]));

@@ -189,26 +189,12 @@ static void objmap_free(struct objmap *m)
     hr_free(m->slots);
 }
 
-static int job_before(const struct job *a, const struct job *b)
-{
-    if (a->planned_us != b->planned_us)
-        return a->planned_us < b->planned_us;
-    return a->order < b->order;
-}
-
 static int job_before_v(const void *a, const void *b)
 {
-    return job_before(a, b);
-}
+    const struct job *x = a, *y = b;
 
-static int heap_push(struct loop *l, struct job *j)
-{
-    return hr_heap_push(&l->heap, j);
-}
-
-static struct job *heap_pop(struct loop *l)
-{
-    return hr_heap_pop(&l->heap);
+    return hr_heap_time_before(x->planned_us, x->order, y->planned_us,
+                               y->order);
 }
 
 static const struct job *heap_top(const struct loop *l)
@@ -375,7 +361,7 @@ static int fill(struct loop *l, struct hr_err *err)
             job_free(j);
             continue;
         }
-        if (heap_push(l, j))
+        if (hr_heap_push(&l->heap, j))
             return hr_errf(err, HR_EXIT_INTERNAL, "out of memory");
         /* The provider's truth has the event at its recorded time,
          * whatever happens to its webhook. */
@@ -644,7 +630,7 @@ static int dispatch(struct loop *l, struct hr_err *err)
     if (l->snap.job)
         return 0; /* a copy is being checked alone */
     while (heap_top(l) && heap_top(l)->planned_us <= now)
-        ready_append(l, heap_pop(l));
+        ready_append(l, hr_heap_pop(&l->heap));
     l->scan++;
     pp = &l->ready;
     while (*pp && l->in_flight < l->s->max_in_flight && !hr_run_stop) {
@@ -857,7 +843,7 @@ static int after_attempt(struct loop *l, struct job *j, struct hr_err *err)
     if (delay < 0 || hr_run_stop)
         return finish_job(l, j, err);
     j->planned_us = base + delay;
-    return heap_push(l, j);
+    return hr_heap_push(&l->heap, j);
 }
 
 static void slow_remove(struct loop *l, struct job *j)
@@ -974,7 +960,7 @@ static int drain_stopped(struct loop *l, struct hr_err *err)
     struct job *j;
 
     while (heap_top(l))
-        ready_append(l, heap_pop(l));
+        ready_append(l, hr_heap_pop(&l->heap));
     while ((j = l->ready)) {
         l->ready = j->next;
         if (j->n_obs == 0) {
@@ -1086,7 +1072,7 @@ static void loop_free(struct loop *l)
     size_t i;
 
     while (heap_top(l))
-        job_free(heap_pop(l));
+        job_free(hr_heap_pop(&l->heap));
     while (l->ready) {
         struct job *j = l->ready;
 
