@@ -248,7 +248,7 @@ fail:
 static int apply_overrides(const struct flags *f, struct hr_scenario *s,
                            struct hr_err *err)
 {
-    double d;
+    double d = 0;
 
     if (f->out) {
         hr_free(s->out_dir);
