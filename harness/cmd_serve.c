@@ -168,9 +168,11 @@ static int serve_rebase(const struct served *s, struct hr_mockapi_cfg *cfg,
         return -1;
     rc = hr_rebase_delta(r, hr_wall_ms() / 1000, &cfg->rebase_s, err);
     hr_cassette_close(r);
+    if (rc == 1)
+        fputs(HR_REBASE_NOTHING_WARNING, stderr);
     cfg->rebase_pointers = s->rebase_pointers;
     cfg->n_rebase_pointers = s->n_rebase_pointers;
-    return rc;
+    return rc < 0 ? -1 : 0;
 }
 
 static int apply_overrides(const struct opts *o, struct served *s,

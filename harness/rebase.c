@@ -99,7 +99,8 @@ int hr_rebase_delta(struct hr_cassette_reader *r, int64_t now_s,
     hr_interaction_clear(&it);
     if (rc < 0)
         return -1;
-    if (latest != INT64_MIN)
-        *delta_s = now_s - latest;
+    if (latest == INT64_MIN)
+        return 1;
+    *delta_s = now_s - latest;
     return 0;
 }

@@ -48,9 +48,15 @@ int hr_rebase_param(const struct hr_rebase *r, const char *name);
 
 /*
  * The shift of rebase_time for a cassette: reads r to its end and sets
- * *delta_s to the seconds that move its latest event time to now_s (0
- * when no event has a time). 0, or -1 with err when r fails.
+ * *delta_s to the seconds that move its latest event time to now_s. 0;
+ * 1 when no event records a time (event.created), *delta_s then 0; -1
+ * with err when r fails.
  */
+/* What run and serve say when rebase_time finds no time to move. */
+#define HR_REBASE_NOTHING_WARNING                                              \
+    "hookreplay: warning: rebase_time: no event in the cassette records "      \
+    "its time (event.created), so nothing is shifted\n"
+
 int hr_rebase_delta(struct hr_cassette_reader *r, int64_t now_s,
                     int64_t *delta_s, struct hr_err *err);
 

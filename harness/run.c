@@ -1939,7 +1939,9 @@ static int compute_rebase(struct loop *l, struct hr_err *err)
         return -1;
     rc = hr_rebase_delta(r, hr_wall_ms() / 1000, &l->rebase_s, err);
     hr_cassette_close(r);
-    return rc;
+    if (rc == 1)
+        fputs(HR_REBASE_NOTHING_WARNING, stderr);
+    return rc < 0 ? -1 : 0;
 }
 
 static int64_t loop_clock_us(void *ctx)

@@ -447,6 +447,40 @@ START_TEST(serve_alone_rebases_to_the_moment_it_starts)
 }
 END_TEST
 
+START_TEST(a_cassette_without_event_times_warns_that_nothing_moves)
+{
+    char *dir = t_tmpdir(), cas[512], json[2048], *out;
+    char *env[] = {"HOOKREPLAY_SECRET=rebase-warn", NULL};
+    struct t_server srv;
+    struct t_result r;
+    cJSON *st;
+
+    snprintf(cas, sizeof(cas), "%s/gh.ndjson", dir);
+    ck_assert_int_eq(
+        t_write_file(cas, t_github_one_delivery, strlen(t_github_one_delivery)),
+        0);
+    t_target_start(&srv, "correct", "github", NULL, env);
+    snprintf(json, sizeof(json),
+             "{\"hookreplay\":\"scenario\",\"version\":1,"
+             "\"cassette\":\"%s\",\"targets\":{\"e\":{\"url\":"
+             "\"%s/webhooks/github\"}},\"replay\":{\"pacing\":\"asap\","
+             "\"rebase_time\":true,\"handshake\":false}}",
+             cas, srv.url);
+    out = t_run_scenario(&r, json, env, 60000);
+    /* the delivery still goes out, unshifted, and the user is told */
+    ck_assert_msg(r.exit_code == 0, "exit %d: %s", r.exit_code, r.err);
+    ck_assert_msg(strstr(r.err, "rebase_time: no event in the cassette"), "%s",
+                  r.err);
+    st = t_target_state(&srv);
+    ck_assert_int_eq(t_json_num(st, "processed"), 1);
+    cJSON_Delete(st);
+    t_result_free(&r);
+    t_server_stop(&srv);
+    free(out);
+    free(dir);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("rebase_api");
@@ -457,6 +491,7 @@ int main(void)
     tcase_add_test(tc, created_filters_apply_to_the_rebased_times);
     tcase_add_test(tc, recorded_answers_and_seed_objects_are_shifted_too);
     tcase_add_test(tc, serve_alone_rebases_to_the_moment_it_starts);
+    tcase_add_test(tc, a_cassette_without_event_times_warns_that_nothing_moves);
     suite_add_tcase(s, tc);
     return t_run_suite(s);
 }
