@@ -626,9 +626,9 @@ void hr_report_html_wrong(FILE *f, const cJSON *res)
         lost_list(f, rec);
     if (hr_report_num(rec, "recovered", 0) > 0)
         fprintf(f,
-                "<p class=\"note\">%g dropped event%s recovered "
-                "through the API.</p>\n",
+                "<p class=\"note\">%g event%s no webhook brought "
+                "(dropped, or given up on) applied anyway.</p>\n",
                 hr_report_num(rec, "recovered", 0),
-                hr_report_num(rec, "recovered", 0) == 1 ? " was" : "s were");
+                hr_report_num(rec, "recovered", 0) == 1 ? "" : "s");
     fputs("</section>\n", f);
 }

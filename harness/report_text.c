@@ -99,7 +99,7 @@ static void print_recon(FILE *f, const struct hr_run_totals *t)
     if (t->lost_events >= 0)
         fprintf(f,
                 "  %-12s %lld lost (never applied), %lld applied out of "
-                "order, %lld dropped recovered through the API\n",
+                "order, %lld undelivered applied anyway\n",
                 "events", (long long)t->lost_events, (long long)t->out_of_order,
                 (long long)t->recovered);
 }

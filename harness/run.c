@@ -121,7 +121,7 @@ struct loop {
     struct hr_progress *progress;
     struct hr_expected truth; /* built when the probe has collections */
     struct hr_mockapi *api;   /* the mock provider API, or NULL */
-    char **dropped_ids;       /* recorded events planned never to be sent */
+    char **dropped_ids;       /* recorded events no webhook brought */
     char **dropped_objects;   /* ... their objects (or NULL) */
     int64_t *dropped_at_us;   /* ... when they joined the truth */
     size_t n_dropped, cap_dropped;
@@ -722,6 +722,18 @@ static void count_attempt(struct loop *l, const struct job *j,
     warn_never_connected(l, j, a);
 }
 
+/*
+ * 1 for a recorded event no webhook brought to the target: dropped, or
+ * given up on after every attempt failed. One with copies planned may
+ * still arrive through a copy of the same id, so it does not count.
+ */
+static int undelivered(const struct hr_plan_item *x)
+{
+    return x->it.has_event && x->it.event.id && (x->dropped || !x->copied);
+}
+
+/* Remembers an undelivered event, to tell later whether it was
+ * recovered through the API. */
 static int note_dropped(struct loop *l, const struct hr_plan_item *x)
 {
     if (l->n_dropped == l->cap_dropped) {
@@ -781,11 +793,11 @@ static int finish_job(struct loop *l, struct job *j, struct hr_err *err)
         t->dups_checked += j->dc.checked;
     } else if (j->delivered) {
         t->delivered++;
-    } else if (!x->dropped) {
-        t->failed++;
-    } else if (x->it.has_event && x->it.event.id && note_dropped(l, x)) {
+    } else if (undelivered(x) && note_dropped(l, x)) {
         return hr_errf(err, HR_EXIT_INTERNAL, "out of memory");
     }
+    if (!x->attacker && !x->copy && !j->delivered && !x->dropped)
+        t->failed++;
     if (note_original(l, j))
         return hr_errf(err, HR_EXIT_INTERNAL, "out of memory");
     l->pending--;
