@@ -111,6 +111,16 @@ void hr_mockapi_note_served(struct hr_mockapi *m, const char *id,
 /* Fills o from the truth routes, the recordings, or the 404 shape. */
 void hr_mockapi_route(struct hr_mockapi *m, const struct reqinfo *q,
                       struct out *o);
+/*
+ * Applies the request's expand[] paths (expand[]=a.b or expand[N]=a.b,
+ * as Stripe's clients send them) to the answer in o: each id on a path
+ * becomes its object as of q->read_us, four levels deep at most; arrays
+ * apply the rest of the path to each element ("data.customer" on a
+ * list). An id the truth does not know stays an id; a path through an
+ * absent member, a number or a flag makes o a 400 naming the parameter.
+ */
+void hr_mockapi_expand(struct hr_mockapi *m, const struct reqinfo *q,
+                       struct out *o);
 /* Fills o with an error of kind k in the provider's shape. */
 void hr_mockapi_error(struct hr_mockapi *m, enum hr_api_err_kind k,
                       const struct var *vars, size_t n_vars, struct out *o);

@@ -803,7 +803,12 @@ void hr_mockapi_route(struct hr_mockapi *m, const struct reqinfo *q,
 {
     struct var v[] = {{"method", q->method}, {"path", q->url}};
 
-    if (route_truth(m, q, o) || serve_recorded(m, q, o))
+    if (route_truth(m, q, o)) {
+        if (m->shape->style == HR_API_STRIPE && o->status == 200)
+            hr_mockapi_expand(m, q, o);
+        return;
+    }
+    if (serve_recorded(m, q, o))
         return;
     snprintf(o->route, sizeof(o->route), "unmatched");
     hr_mockapi_error(m, HR_AE_UNKNOWN_ROUTE, v, 2, o);

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define STRIPE_CASSETTE HR_SRC_DIR "/fixtures/stripe-lifecycle.ndjson"
 #define CONSUMER HR_SRC_DIR "/tests/interop/consumer.js"
@@ -208,6 +209,103 @@ START_TEST(svix_library_accepts_every_delivery)
 }
 END_TEST
 
+/* Serves the bundled cassette's truth (every event visible almost at
+ * once) and waits until the API lists n events. */
+static void serve_truth(struct t_server *s, int n)
+{
+    char *dir = t_tmpdir(), scn[600], text[1024], url[300];
+    char *argv[] = {HR_BIN, "serve", scn, "--listen", "127.0.0.1:0", NULL};
+    int tries, seen = -1;
+
+    snprintf(scn, sizeof(scn), "%s/api.json", dir);
+    snprintf(text, sizeof(text),
+             "{\"hookreplay\":\"scenario\",\"version\":1,"
+             "\"cassette\":\"%s\",\"targets\":{\"stripe\":"
+             "{\"url\":\"http://127.0.0.1:9/\"}},"
+             "\"replay\":{\"speed\":10000},\"api\":{}}",
+             STRIPE_CASSETTE);
+    ck_assert_int_eq(t_write_file(scn, text, strlen(text)), 0);
+    ck_assert_int_eq(t_server_start(s, argv, NULL, 10000), 0);
+    snprintf(url, sizeof(url), "%s/v1/events?limit=100", s->url);
+    for (tries = 0; tries < 200 && seen != n; tries++) {
+        cJSON *j = t_http_get_json(url);
+
+        seen = cJSON_GetArraySize(cJSON_GetObjectItem(j, "data"));
+        cJSON_Delete(j);
+        if (seen != n)
+            usleep(50000);
+    }
+    ck_assert_int_eq(seen, n);
+    free(dir);
+}
+
+START_TEST(stripe_node_client_reads_the_mock_api_as_it_reads_stripe)
+{
+    char port[16], **ids;
+    char *argv[] = {"node",       HR_SRC_DIR "/tests/interop/api_client.js",
+                    "--port",     port,
+                    "--invoice",  "in_fakefakefakefakefake0002",
+                    "--customer", "cus_6lsBvm5rJ0zyHc",
+                    NULL};
+    char *env[] = {"STRIPE_KEY=sk_test_interop", NULL};
+    int n = cassette_ids(STRIPE_CASSETTE, &ids), i, k;
+    struct t_server s;
+    struct t_result r;
+    cJSON *out, *events, *e;
+
+    serve_truth(&s, n);
+    snprintf(port, sizeof(port), "%d", s.port);
+    ck_assert_int_eq(t_run(&r, argv, env, NULL, 60000), 0);
+    ck_assert_msg(r.exit_code == 0, "api_client: %s%s", r.out, r.err);
+    out = cJSON_Parse(r.out);
+    ck_assert_msg(out != NULL, "not JSON: %s", r.out);
+    /* auto-pagination (pages of 7) walks every event once, newest first */
+    events = cJSON_GetObjectItem(out, "events");
+    ck_assert_int_eq(cJSON_GetArraySize(events), n);
+    k = n - 1;
+    cJSON_ArrayForEach(e, events)
+    {
+        ck_assert_str_eq(e->valuestring, ids[k]);
+        k--;
+    }
+    ck_assert_str_eq(cJSON_GetObjectItem(out, "event_fetched")->valuestring,
+                     ids[n - 1]);
+    /* expand, as the client encodes it (expand[0]=...) */
+    e = cJSON_GetObjectItem(out, "invoice");
+    ck_assert_str_eq(cJSON_GetObjectItem(e, "customer")->valuestring, "object");
+    ck_assert_str_eq(cJSON_GetObjectItem(e, "customer_id")->valuestring,
+                     "cus_6lsBvm5rJ0zyHc");
+    ck_assert_str_eq(cJSON_GetObjectItem(e, "payment_intent")->valuestring,
+                     "object");
+    ck_assert_str_eq(
+        cJSON_GetObjectItem(e, "payment_intent_customer")->valuestring,
+        "object");
+    ck_assert_int_ge(
+        cJSON_GetArraySize(cJSON_GetObjectItem(out, "listed_subscriptions")),
+        2);
+    cJSON_ArrayForEach(e, cJSON_GetObjectItem(out, "listed_subscriptions"))
+    {
+        ck_assert_str_eq(e->valuestring, "object");
+    }
+    /* errors arrive as the library's typed errors */
+    e = cJSON_GetObjectItem(out, "missing");
+    ck_assert_int_eq(t_json_num(e, "status"), 404);
+    ck_assert_str_eq(cJSON_GetObjectItem(e, "type")->valuestring,
+                     "StripeInvalidRequestError");
+    ck_assert_str_eq(cJSON_GetObjectItem(e, "code")->valuestring,
+                     "resource_missing");
+    e = cJSON_GetObjectItem(out, "bad_expand");
+    ck_assert_int_eq(t_json_num(e, "status"), 400);
+    ck_assert_str_eq(cJSON_GetObjectItem(e, "param")->valuestring, "expand[0]");
+    for (i = 0; i < n; i++)
+        free(ids[i]);
+    free(ids);
+    cJSON_Delete(out);
+    t_result_free(&r);
+    t_server_stop(&s);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("interop");
@@ -220,6 +318,8 @@ int main(void)
     tcase_add_test(tc, octokit_accepts_every_github_delivery);
     tcase_add_test(tc, standardwebhooks_library_accepts_every_delivery);
     tcase_add_test(tc, svix_library_accepts_every_delivery);
+    tcase_add_test(tc,
+                   stripe_node_client_reads_the_mock_api_as_it_reads_stripe);
     suite_add_tcase(s, tc);
     return t_run_suite(s);
 }

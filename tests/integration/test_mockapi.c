@@ -366,6 +366,70 @@ START_TEST(objects_carry_their_latest_state_and_lists_filter)
 }
 END_TEST
 
+/* The member key of o, which the test requires to be an object. */
+static const cJSON *obj_at(const cJSON *o, const char *key)
+{
+    const cJSON *v = cJSON_GetObjectItem(o, key);
+
+    ck_assert_msg(cJSON_IsObject(v), "%s is not expanded", key);
+    return v;
+}
+
+START_TEST(expand_replaces_ids_with_their_objects_as_stripe_does)
+{
+    struct t_server s;
+    struct resp r;
+    cJSON *j;
+    const cJSON *d, *pi;
+
+    serve_api(&s, 10000, PLAIN_API);
+    sleep_ms(200);
+    /* both forms clients send, nested one level */
+    r = aget(&s, "/v1/invoices/in_fakefakefakefakefake0002"
+                 "?expand[]=customer&expand[0]=payment_intent.customer");
+    ck_assert_int_eq(r.status, 200);
+    j = json_of(&r);
+    ck_assert_str_eq(
+        cJSON_GetObjectItem(obj_at(j, "customer"), "id")->valuestring,
+        "cus_6lsBvm5rJ0zyHc");
+    pi = obj_at(j, "payment_intent");
+    ck_assert_str_eq(cJSON_GetObjectItem(pi, "object")->valuestring,
+                     "payment_intent");
+    ck_assert_str_eq(
+        cJSON_GetObjectItem(obj_at(pi, "customer"), "object")->valuestring,
+        "customer");
+    /* not asked for: still an id */
+    ck_assert(cJSON_IsString(cJSON_GetObjectItem(j, "subscription")));
+    cJSON_Delete(j);
+    free(r.body);
+    /* on a list, through data */
+    r = aget(&s, "/v1/invoices?expand[]=data.subscription");
+    j = json_of(&r);
+    ck_assert_int_ge(cJSON_GetArraySize(cJSON_GetObjectItem(j, "data")), 2);
+    cJSON_ArrayForEach(d, cJSON_GetObjectItem(j, "data"))
+    {
+        ck_assert_str_eq(
+            cJSON_GetObjectItem(obj_at(d, "subscription"), "id")->valuestring,
+            "sub_fakefakefakefakefake0001");
+    }
+    cJSON_Delete(j);
+    free(r.body);
+    /* a number, or a member that is not there, cannot be expanded */
+    r = aget(&s, "/v1/invoices/in_fakefakefakefakefake0002"
+                 "?expand[]=customer&expand[1]=amount_due");
+    ck_assert_int_eq(r.status, 400);
+    ck_assert_msg(strstr(r.body, "cannot be expanded (amount_due)") &&
+                      strstr(r.body, "\"param\":\"expand[1]\"") &&
+                      strstr(r.body, "invalid_request_error"),
+                  "%s", r.body);
+    free(r.body);
+    r = aget(&s, "/v1/customers/cus_6lsBvm5rJ0zyHc?expand[]=nope");
+    ck_assert_int_eq(r.status, 400);
+    free(r.body);
+    t_server_stop(&s);
+}
+END_TEST
+
 /* A two-event cassette: a product is created, then deleted at 300 ms,
  * plus one recorded API call. */
 static char *product_cassette(const char *dir)
@@ -1056,6 +1120,7 @@ int main(void)
     tcase_add_test(tc, pagination_walks_every_event_once_in_both_directions);
     tcase_add_test(tc, events_appear_at_their_time_and_not_before);
     tcase_add_test(tc, objects_carry_their_latest_state_and_lists_filter);
+    tcase_add_test(tc, expand_replaces_ids_with_their_objects_as_stripe_does);
     tcase_add_test(tc, deleted_objects_get_404_in_the_provider_shape);
     tcase_add_test(tc, recorded_calls_are_served_and_unmatched_ones_journaled);
     tcase_add_test(tc, wrong_or_missing_keys_get_401_and_basic_auth_works);
