@@ -60,6 +60,10 @@ static const char usage[] =
     "                   billing_invoices(inv_ref, state, cust_ref,\n"
     "                   is_gone), billing_other(ref, kind, state,\n"
     "                   is_gone). Needs --api and --db.\n"
+    "  --mode unique    as correct, but a redelivered event id hits its\n"
+    "                   processed-events table's unique key and the\n"
+    "                   error is not caught: answered 500, so the\n"
+    "                   provider retries the duplicate.\n"
     "  Handled types: with the stripe, github and shopify profiles, the\n"
     "                   families (text before the first '.' or '/') the\n"
     "                   provider documents; with others, every type.\n"
@@ -196,7 +200,7 @@ static int parse_mode(const char *s, int *mode)
     *mode = hr_reftarget_mode_from_name(s);
     if (!*mode)
         return bad_usage("unknown mode '%s' (correct, naive, reserializing, "
-                         "ack-all, fetcher or backfill)",
+                         "ack-all, fetcher, backfill or unique)",
                          s);
     return 0;
 }

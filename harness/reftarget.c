@@ -543,7 +543,14 @@ static void apply_event(struct hr_reftarget *t, const struct hr_event *ev,
         rc = -2;
     }
     pthread_mutex_lock(&t->mu);
-    if (rc == 0 && is_duplicate(t, ev, &f)) {
+    if (rc == 0 && is_duplicate(t, ev, &f) && t->mode == HR_REFTARGET_UNIQUE &&
+        map_get(&t->applied, ev->id)) {
+        /* The processed-events table's primary key refuses the id and
+         * nobody catches the error: nothing applied, and a 500. */
+        dup = 1;
+        t->duplicates++;
+        answer_set(a, 500, "duplicate key value violates unique constraint\n");
+    } else if (rc == 0 && is_duplicate(t, ev, &f)) {
         dup = 1;
         rc = remember_id(t, ev);
         t->duplicates += rc == 0;
@@ -1368,6 +1375,7 @@ static const char *const mode_names[] = {
     [HR_REFTARGET_ACK_ALL] = "ack-all",
     [HR_REFTARGET_FETCHER] = "fetcher",
     [HR_REFTARGET_BACKFILL] = "backfill",
+    [HR_REFTARGET_UNIQUE] = "unique",
 };
 
 #define N_MODES (sizeof(mode_names) / sizeof(mode_names[0]))

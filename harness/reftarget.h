@@ -117,7 +117,8 @@ enum hr_reftarget_mode {
     HR_REFTARGET_RESERIALIZING = 3,
     HR_REFTARGET_ACK_ALL = 4,
     HR_REFTARGET_FETCHER = 5,
-    HR_REFTARGET_BACKFILL = 6
+    HR_REFTARGET_BACKFILL = 6,
+    HR_REFTARGET_UNIQUE = 7
 };
 
 /* How often correct mode with an API polls the event list by default. */

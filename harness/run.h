@@ -101,7 +101,7 @@ struct hr_check {
     int passed;
     int required;         /* not measured fails the run: the scenario asked */
     const char *evidence; /* "status", "state", "self-report" */
-    char note[160];       /* a warning or an explanation, or "" */
+    char note[256];       /* a warning or an explanation, or "" */
 };
 
 #define HR_MAX_CHECKS 16

@@ -122,9 +122,21 @@ static void judge_evidence(const struct hr_thresholds *th,
         add_check(v, "max_duplicates_processed", "<=", dup_limit(th),
                   (double)t->duplicates_processed, dups_measured(th, t),
                   t->evidence_dups[0] ? t->evidence_dups : "self-report");
-    if (v->n && !strcmp(v->checks[v->n - 1].name, "max_duplicates_processed"))
-        v->checks[v->n - 1].required =
-            th->has_max_duplicates_processed || t->probe_error[0];
+    if (v->n && !strcmp(v->checks[v->n - 1].name, "max_duplicates_processed")) {
+        struct hr_check *c = &v->checks[v->n - 1];
+
+        c->required = th->has_max_duplicates_processed || t->probe_error[0];
+        /* Refusing a copy is not applying it twice, but the provider
+         * retries what was refused, for days, and may disable the
+         * endpoint over it. */
+        if (t->duplicates_sent > t->duplicates_delivered)
+            snprintf(c->note, sizeof(c->note),
+                     "warning: %lld of %lld duplicate copies were never "
+                     "acknowledged (2xx); a provider retries those and may "
+                     "disable the endpoint: answer a duplicate 2xx",
+                     (long long)(t->duplicates_sent - t->duplicates_delivered),
+                     (long long)t->duplicates_sent);
+    }
 }
 
 int hr_payload_outcome_ok(int fault, int status)

@@ -150,6 +150,48 @@ START_TEST(injected_timeouts_make_naive_process_the_retry_again)
 }
 END_TEST
 
+/* The note on check name in result, or "". */
+static const char *note_of(const cJSON *result, const char *name)
+{
+    const cJSON *n = cJSON_GetObjectItem(t_check(result, name), "note");
+
+    return cJSON_IsString(n) ? n->valuestring : "";
+}
+
+START_TEST(a_consumer_refusing_redeliveries_is_warned_and_loses_acks)
+{
+    /* A unique key on the event id with its error uncaught: copies get
+     * 500, which is not applying them twice but makes the provider
+     * retry them; and an event whose 200 was lost is never taken. */
+    const char *dups = "{\"match\":{\"p\":0.4},\"action\":{\"duplicate\":"
+                       "{\"copies\":1,\"spacing_ms\":3}}}";
+    const char *lost_ack = "{\"match\":{\"type\":\"charge.*\"},\"action\":"
+                           "{\"timeout\":{}}}";
+    struct outcome u = run_faults("unique", dups, NULL);
+    struct outcome c = run_faults("correct", dups, NULL);
+
+    ck_assert_str_eq(t_check_result(u.result, "max_duplicates_processed"),
+                     "pass");
+    ck_assert(t_json_num(u.result, "totals.duplicates_sent") >= 2);
+    ck_assert_int_eq(t_json_num(u.result, "totals.duplicates_delivered"), 0);
+    ck_assert_msg(strstr(note_of(u.result, "max_duplicates_processed"),
+                         "never acknowledged"),
+                  "%s", note_of(u.result, "max_duplicates_processed"));
+    ck_assert_str_eq(t_check_result(c.result, "max_duplicates_processed"),
+                     "pass");
+    ck_assert_str_eq(note_of(c.result, "max_duplicates_processed"), "");
+    outcome_free(&u);
+    outcome_free(&c);
+    u = run_faults("unique", lost_ack, ",\"timeout_ms\":300");
+    c = run_faults("correct", lost_ack, ",\"timeout_ms\":300");
+    ck_assert_str_eq(t_check_result(u.result, "min_delivery_rate"), "fail");
+    ck_assert_int_eq(u.exit_code, 1);
+    ck_assert_str_eq(t_check_result(c.result, "min_delivery_rate"), "pass");
+    outcome_free(&u);
+    outcome_free(&c);
+}
+END_TEST
+
 START_TEST(truncated_bodies_are_applied_by_naive_then_again_on_retry)
 {
     /* The naive consumer reads to the end of the connection and acts on
@@ -284,6 +326,8 @@ int main(void)
     tcase_add_test(tc, missing_signatures_are_accepted_by_naive_only);
     tcase_add_test(tc, wrong_scheme_signatures_are_accepted_by_naive_only);
     tcase_add_test(tc, injected_timeouts_make_naive_process_the_retry_again);
+    tcase_add_test(tc,
+                   a_consumer_refusing_redeliveries_is_warned_and_loses_acks);
     tcase_add_test(tc,
                    truncated_bodies_are_applied_by_naive_then_again_on_retry);
     tcase_add_test(tc, rotated_signatures_are_accepted_by_the_correct_target);
