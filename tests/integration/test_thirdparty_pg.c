@@ -24,7 +24,7 @@
 /* Set by the unchecked fixture in the runner, inherited by each test. */
 static char pg_dir[256];
 static int pg_port;
-static char pid_file[300]; /* the running consumer's PID, for teardown */
+static char pid_dir[256]; /* MODE.pid while a consumer runs */
 
 /* Starts the cluster; its watcher stops it if this runner dies. */
 static void pg_start(void)
@@ -38,7 +38,7 @@ static void pg_start(void)
     pg_port = t_unused_port();
     snprintf(port, sizeof(port), "%d", pg_port);
     snprintf(owner, sizeof(owner), "%d", (int)getpid());
-    snprintf(pid_file, sizeof(pid_file), "%s/consumer.pid", dir);
+    snprintf(pid_dir, sizeof(pid_dir), "%s", dir);
     free(dir);
     if (t_run(&r, argv, NULL, NULL, 120000) || r.exit_code != 0) {
         fprintf(stderr, "pg.sh start: %s\n", r.err ? r.err : "");
@@ -49,21 +49,34 @@ static void pg_start(void)
     t_result_free(&r);
 }
 
-/* Ends a consumer a failed test left running, then the cluster. */
+/* The file that holds the PID of the consumer in mode while it runs. */
+static void pid_path(char *buf, size_t len, const char *mode)
+{
+    snprintf(buf, len, "%s/%s.pid", pid_dir, mode);
+}
+
+/* Ends the consumers failed tests left running, then the cluster. */
 static void pg_stop(void)
 {
+    static const char *const modes[] = {"careful", "naive"};
     char *argv[] = {"bash", TP "/pg.sh", "stop", pg_dir, NULL};
     struct t_result r;
-    FILE *f = fopen(pid_file, "r");
-    int pid = 0;
+    char path[300];
+    size_t i;
 
-    if (f && fscanf(f, "%d", &pid) == 1 && pid > 0) {
-        kill(pid, SIGKILL);
-        waitpid(pid, NULL, 0);
+    for (i = 0; i < 2; i++) {
+        FILE *f;
+        int pid = 0;
+
+        pid_path(path, sizeof(path), modes[i]);
+        f = fopen(path, "r");
+        if (f && fscanf(f, "%d", &pid) == 1 && pid > 0)
+            kill(pid, SIGKILL); /* the failed test's child */
+        if (f)
+            fclose(f);
+        unlink(path);
     }
-    if (f)
-        fclose(f);
-    unlink(pid_file);
+    rmdir(pid_dir);
     if (pg_dir[0] && t_run(&r, argv, NULL, NULL, 120000) == 0)
         t_result_free(&r);
 }
@@ -206,6 +219,7 @@ static void consumer_start(struct t_server *s, const char *mode, const char *db,
                     api_url ? "--api" : NULL,
                     (char *)api_url,
                     NULL};
+    char path[300];
     FILE *f;
 
     snprintf(dburl, sizeof(dburl), "postgres://postgres@127.0.0.1:%d/%s",
@@ -215,15 +229,17 @@ static void consumer_start(struct t_server *s, const char *mode, const char *db,
                   "the %s consumer did not start: run "
                   "tests/thirdparty/setup.sh",
                   mode);
-    f = fopen(pid_file, "w");
+    pid_path(path, sizeof(path), mode);
+    f = fopen(path, "w");
     ck_assert_ptr_nonnull(f);
     fprintf(f, "%d\n", (int)s->pid);
     fclose(f);
 }
 
 /* SIGTERM must end the consumer cleanly: exit status 0. */
-static void consumer_stop(struct t_server *s)
+static void consumer_stop(struct t_server *s, const char *mode)
 {
+    char path[300];
     int status = 0, i;
 
     kill(s->pid, SIGTERM);
@@ -233,7 +249,8 @@ static void consumer_stop(struct t_server *s)
         kill(s->pid, SIGKILL);
         waitpid(s->pid, &status, 0);
     }
-    unlink(pid_file);
+    pid_path(path, sizeof(path), mode);
+    unlink(path);
     ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0,
                   "the consumer did not exit cleanly on SIGTERM");
 }
@@ -325,7 +342,7 @@ START_TEST(careful_postgres_consumer_passes_every_check)
     ck_assert_int_eq(t_json_num(res, "totals.dropped"), 1);
     /* it refetched every object from the mock API */
     ck_assert_int_ge(t_json_num(res, "api.calls"), 30);
-    consumer_stop(&s);
+    consumer_stop(&s, "careful");
 
     st = db_state("careful");
     ck_assert_int_eq(ledger_extras(st, &canaries, &ids), 0);
@@ -359,7 +376,7 @@ START_TEST(naive_postgres_consumer_fails_on_duplicates_not_on_forgeries)
     /* it never reconciles: a short wait for consistency is enough */
     scen = scenario(s.url, "naive", 0, 3000);
     res = run(scen, &code);
-    consumer_stop(&s);
+    consumer_stop(&s, "naive");
     ck_assert_int_eq(code, 1);
     /* it verifies signatures, so forgeries are neither acknowledged nor
      * accepted */
