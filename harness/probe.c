@@ -228,6 +228,19 @@ static int read_command(const struct hr_probe_cfg *p, struct hr_buf *b,
     return 0;
 }
 
+/*
+ * A JSON null where the self-report should be becomes an empty one: it
+ * is what SQL prints for an aggregate over a table with no rows yet
+ * (json_object_agg, json_agg), and it means nothing was applied.
+ */
+static void empty_when_null(cJSON *state, const char *ptr, int type)
+{
+    cJSON *v = ptr ? hr_json_pointer(state, ptr) : NULL;
+
+    if (cJSON_IsNull(v))
+        v->type = type;
+}
+
 int hr_probe_read(const struct hr_probe_cfg *p, char **text, cJSON **json,
                   struct hr_err *err)
 {
@@ -244,6 +257,8 @@ int hr_probe_read(const struct hr_probe_cfg *p, char **text, cJSON **json,
     *json = cJSON_Parse(*text);
     if (!*json)
         return hr_errf(err, HR_EXIT_TARGET, "probe: the state is not JSON");
+    empty_when_null(*json, p->applied_counts, cJSON_Object);
+    empty_when_null(*json, p->applied_ids, cJSON_Array);
     return 0;
 }
 

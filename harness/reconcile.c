@@ -258,6 +258,29 @@ static int flagged_deleted(const struct hr_collection *c, const cJSON *item)
     return cJSON_IsTrue(v) || (cJSON_IsNumber(v) && v->valuedouble != 0);
 }
 
+/*
+ * The target's items of collection c: the array or object at its
+ * pointer, or NULL (with a reason in err) when there is none. A JSON
+ * null there holds no items: it is what SQL prints for an aggregate over
+ * an empty table (json_agg), so it reads as an empty array.
+ */
+static const cJSON *collection_items(const struct hr_collection *c,
+                                     const cJSON *state, struct hr_err *err)
+{
+    static const cJSON empty = {.type = cJSON_Array};
+    const cJSON *items = hr_json_pointer(state, c->items);
+
+    if (cJSON_IsNull(items))
+        return &empty;
+    if (!cJSON_IsArray(items) && !cJSON_IsObject(items)) {
+        hr_errf(err, HR_EXIT_TARGET,
+                "probe: %s is not an array or object in the target's state",
+                c->items);
+        return NULL;
+    }
+    return items;
+}
+
 /* The item with this id among the target's items. */
 static const cJSON *find_item(const struct hr_collection *c, const cJSON *items,
                               const char *id)
@@ -383,13 +406,10 @@ int hr_compare_state(const struct hr_expected *t, const cJSON *state,
     memset(out, 0, sizeof(*out));
     for (ci = 0; ci < cfg->n_collections; ci++) {
         const struct hr_collection *c = &cfg->collections[ci];
-        const cJSON *items = hr_json_pointer(state, c->items);
+        const cJSON *items = collection_items(c, state, err);
 
-        if (!cJSON_IsArray(items) && !cJSON_IsObject(items))
-            return hr_errf(err, HR_EXIT_TARGET,
-                           "probe: %s is not an array or object in the "
-                           "target's state",
-                           c->items);
+        if (!items)
+            return -1;
         for (i = 0; i < t->n; i++) {
             const struct hr_expected_obj *o = &t->v[i];
 
@@ -431,12 +451,9 @@ int hr_recon_find_item(const struct hr_expected *t, const cJSON *state,
     *item = NULL;
     if (!c)
         return 0;
-    items = hr_json_pointer(state, c->items);
-    if (!cJSON_IsArray(items) && !cJSON_IsObject(items))
-        return hr_errf(err, HR_EXIT_TARGET,
-                       "probe: %s is not an array or object in the "
-                       "target's state",
-                       c->items);
+    items = collection_items(c, state, err);
+    if (!items)
+        return -1;
     *item = find_item(c, items, id);
     return *item ? 1 : 0;
 }

@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
 # Sets up and runs every test: dependencies (apt and the npm packages of
-# the interop consumers), a normal build with all tests, then an
-# ASan/UBSan build with all tests again.
+# the interop and third-party consumers), a normal build with all tests,
+# then an ASan/UBSan build with all tests again.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/deps.sh --test
 bash tests/interop/setup.sh
 bash tests/report/setup.sh
+bash tests/thirdparty/setup.sh
 jobs=$(nproc)
 
 echo "== build and test (RelWithDebInfo)"

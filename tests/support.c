@@ -131,7 +131,7 @@ int t_run(struct t_result *r, char *const argv[], char *const env_add[],
           const char *stdin_data, int timeout_ms)
 {
     int in[2], out[2], err[2], status = 0, open_fds = 2;
-    int fds[2];
+    int fds[2], i;
     size_t olen = 0, ocap = 1, elen = 0, ecap = 1;
     long long deadline = now_ms() + timeout_ms;
     pid_t pid;
@@ -146,9 +146,17 @@ int t_run(struct t_result *r, char *const argv[], char *const env_add[],
         dup2(in[0], 0);
         dup2(out[1], 1);
         dup2(err[1], 2);
-        close(in[1]);
-        close(out[0]);
-        close(err[0]);
+        /* Only 0, 1 and 2 may hold the pipes: a daemon the command
+         * leaves behind (a database server) would keep a stray copy
+         * open, and the output would not end until it exits. */
+        for (i = 0; i < 2; i++) {
+            if (in[i] > 2)
+                close(in[i]);
+            if (out[i] > 2)
+                close(out[i]);
+            if (err[i] > 2)
+                close(err[i]);
+        }
         apply_env(env_add);
         execvp(argv[0], argv);
         _exit(127);

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The documented formats are the real ones: every fenced example in
- * docs/formats.md lints clean, and so does what `hookreplay init` writes.
+ * docs/formats.md and docs/your-consumer.md lints clean, and so does what
+ * `hookreplay init` writes.
  */
 #include "support.h"
 
@@ -53,12 +54,17 @@ static void lint_ok(const char *path)
     t_result_free(&r);
 }
 
-START_TEST(every_example_in_formats_md_lints_clean)
+/*
+ * Writes every fenced example of doc into a new folder, with fixture
+ * (a bundled cassette the examples name, or NULL) copied beside them,
+ * and lints each: at least min of them.
+ */
+static void lint_examples(const char *doc, int min, const char *fixture)
 {
     struct example ex[16];
     char *dir = t_tmpdir();
     char *md = NULL, path[4096];
-    FILE *f = fopen(HR_SRC_DIR "/docs/formats.md", "rb");
+    FILE *f = fopen(doc, "rb");
     size_t cap = 0;
     int n, i;
 
@@ -66,7 +72,15 @@ START_TEST(every_example_in_formats_md_lints_clean)
     ck_assert(getdelim(&md, &cap, '\0', f) > 0);
     fclose(f);
     n = extract(md, ex, 16);
-    ck_assert_int_ge(n, 3);
+    ck_assert_int_ge(n, min);
+    if (fixture) {
+        char *text = t_slurp(fixture);
+        const char *base = strrchr(fixture, '/');
+
+        snprintf(path, sizeof(path), "%s/%s", dir, base ? base + 1 : fixture);
+        ck_assert_int_eq(t_write_file(path, text, strlen(text)), 0);
+        free(text);
+    }
     for (i = 0; i < n; i++) {
         snprintf(path, sizeof(path), "%s/%s", dir, ex[i].name);
         ck_assert_int_eq(t_write_file(path, ex[i].text, strlen(ex[i].text)), 0);
@@ -78,6 +92,18 @@ START_TEST(every_example_in_formats_md_lints_clean)
     }
     free(md);
     free(dir);
+}
+
+START_TEST(every_example_in_formats_md_lints_clean)
+{
+    lint_examples(HR_SRC_DIR "/docs/formats.md", 3, NULL);
+}
+END_TEST
+
+START_TEST(the_your_consumer_scenario_lints_clean)
+{
+    lint_examples(HR_SRC_DIR "/docs/your-consumer.md", 1,
+                  HR_SRC_DIR "/fixtures/stripe-lifecycle.ndjson");
 }
 END_TEST
 
@@ -172,6 +198,7 @@ int main(void)
 
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, every_example_in_formats_md_lints_clean);
+    tcase_add_test(tc, the_your_consumer_scenario_lints_clean);
     tcase_add_test(tc, a_broken_example_is_caught);
     tcase_add_test(tc, init_writes_a_starter_scenario_that_lints_clean);
     suite_add_tcase(s, tc);

@@ -346,6 +346,29 @@ START_TEST(a_large_indexed_baseline_counts_each_id_as_it_lists_it)
 }
 END_TEST
 
+/* SQL prints NULL for json_object_agg over no rows: nothing applied. */
+START_TEST(a_null_self_report_is_an_empty_one)
+{
+    struct hr_probe_cfg *p = NULL;
+    struct hr_err err = {0, ""};
+    char *text = NULL;
+    cJSON *state = NULL, *o;
+
+    o = json("{\"argv\":[\"sh\",\"-c\","
+             "\"echo '{\\\"applied\\\":null}'\"],"
+             "\"applied\":{\"counts\":\"/applied\"}}");
+    ck_assert_int_eq(hr_probe_parse(o, "t", ".", &p, &err), 0);
+    cJSON_Delete(o);
+    ck_assert_msg(hr_probe_read(p, &text, &state, &err) == 0, "%s", err.msg);
+    ck_assert(cJSON_IsObject(cJSON_GetObjectItem(state, "applied")));
+    ck_assert_int_eq(hr_probe_duplicates(p, state), 0);
+    ck_assert_int_eq(hr_probe_applied_count(p, state, "evt_1"), 0);
+    hr_free(text);
+    cJSON_Delete(state);
+    hr_probe_free(p);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("probe");
@@ -361,6 +384,7 @@ static Suite *suite(void)
     tcase_add_test(tc, counts_since_a_large_baseline_are_right_for_every_id);
     tcase_add_test(tc, ids_since_a_large_baseline_are_right_for_every_id);
     tcase_add_test(tc, a_large_indexed_baseline_counts_each_id_as_it_lists_it);
+    tcase_add_test(tc, a_null_self_report_is_an_empty_one);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -219,6 +219,30 @@ START_TEST(items_that_are_not_where_the_mapping_says_are_a_probe_error)
 }
 END_TEST
 
+/* SQL prints NULL for json_agg over a table with no rows: no items. */
+START_TEST(a_null_collection_holds_no_items)
+{
+    struct hr_recon_cfg cfg;
+    struct hr_compare c;
+    struct hr_err err = {0, ""};
+    const cJSON *item = (const cJSON *)1;
+    cJSON *state = cJSON_Parse("{\"rows\":null}");
+
+    compare(ROWS_CFG, "{\"rows\":null}", &c);
+    ck_assert_int_eq(c.objects, 3);
+    ck_assert_int_eq(c.missing, 2); /* cus_a and cus_b; cus_c is gone */
+    ck_assert_int_eq(c.consistent, 1);
+    ck_assert(!hr_compare_ok(&c));
+    hr_compare_clear(&c);
+    cfg_from(ROWS_CFG, &cfg);
+    ck_assert_int_eq(
+        hr_recon_find_item(&truth, state, &cfg, "cus_a", &item, &err), 0);
+    ck_assert_ptr_null(item);
+    hr_recon_free(&cfg);
+    cJSON_Delete(state);
+}
+END_TEST
+
 START_TEST(expected_states_carry_the_rebased_times_as_webhooks_do)
 {
     char cassette_path[] = HR_SRC_DIR "/fixtures/stripe-lifecycle.ndjson";
@@ -317,6 +341,7 @@ int main(void)
     tcase_add_test(tc, extra_objects_count_only_when_asked);
     tcase_add_test(tc,
                    items_that_are_not_where_the_mapping_says_are_a_probe_error);
+    tcase_add_test(tc, a_null_collection_holds_no_items);
     tcase_add_test(tc, bad_mappings_are_refused_with_their_place);
     tcase_add_test(tc, expected_states_carry_the_rebased_times_as_webhooks_do);
     tcase_add_test(tc, an_object_is_found_in_the_collection_that_claims_it);
