@@ -20,6 +20,7 @@ static void hook_free(struct hr_hook *h)
     for (i = 0; h->argv && h->argv[i]; i++)
         hr_free(h->argv[i]);
     hr_free(h->argv);
+    hr_free(h->dir);
     hr_free(h);
 }
 
@@ -59,8 +60,9 @@ static int parse_argv(const cJSON *a, struct hr_hook *h)
     return 0;
 }
 
-static int parse_hook(const cJSON *o, const char *origin, const char *name,
-                      struct hr_hook **out, struct hr_err *err)
+static int parse_hook(const cJSON *o, const char *origin, const char *dir,
+                      const char *name, struct hr_hook **out,
+                      struct hr_err *err)
 {
     static const char *const keys[] = {"http",       "http_post", "argv",
                                        "timeout_ms", "every_ms",  NULL};
@@ -97,6 +99,8 @@ static int parse_hook(const cJSON *o, const char *origin, const char *name,
         return bad(err, origin, name,
                    "argv must be a non-empty list of "
                    "strings");
+    if (argv && dir && !(h->dir = hr_strdup(dir)))
+        return hr_errf(err, HR_EXIT_INTERNAL, "out of memory");
     if ((tmo && (hr_json_int64(tmo, &h->timeout_ms) || h->timeout_ms < 1)) ||
         (every && (hr_json_int64(every, &h->every_ms) || h->every_ms < 10)))
         return bad(err, origin, name,
@@ -105,8 +109,8 @@ static int parse_hook(const cJSON *o, const char *origin, const char *name,
     return 0;
 }
 
-int hr_hooks_parse(const cJSON *o, const char *origin, struct hr_hooks *out,
-                   struct hr_err *err)
+int hr_hooks_parse(const cJSON *o, const char *origin, const char *dir,
+                   struct hr_hooks *out, struct hr_err *err)
 {
     static const char *const keys[] = {"ready", "reset", "reconcile",
                                        "teardown", NULL};
@@ -118,14 +122,14 @@ int hr_hooks_parse(const cJSON *o, const char *origin, struct hr_hooks *out,
         return err->msg[0] ? -1
                            : hr_errf(err, HR_EXIT_INPUT,
                                      "%s: /hooks: must be an object", origin);
-    return parse_hook(cJSON_GetObjectItemCaseSensitive(o, "ready"), origin,
+    return parse_hook(cJSON_GetObjectItemCaseSensitive(o, "ready"), origin, dir,
                       "ready", &out->ready, err) ||
-           parse_hook(cJSON_GetObjectItemCaseSensitive(o, "reset"), origin,
+           parse_hook(cJSON_GetObjectItemCaseSensitive(o, "reset"), origin, dir,
                       "reset", &out->reset, err) ||
            parse_hook(cJSON_GetObjectItemCaseSensitive(o, "reconcile"), origin,
-                      "reconcile", &out->reconcile, err) ||
+                      dir, "reconcile", &out->reconcile, err) ||
            parse_hook(cJSON_GetObjectItemCaseSensitive(o, "teardown"), origin,
-                      "teardown", &out->teardown, err);
+                      dir, "teardown", &out->teardown, err);
 }
 
 static size_t discard(char *p, size_t size, size_t n, void *ud)
@@ -173,6 +177,8 @@ static int call_argv(const struct hr_hook *h, struct hr_err *err)
     if (pid < 0)
         return hr_errf(err, HR_EXIT_INTERNAL, "fork: %s", strerror(errno));
     if (pid == 0) {
+        if (h->dir && chdir(h->dir) != 0)
+            _exit(126);
         execvp(h->argv[0], h->argv);
         _exit(127);
     }
@@ -182,14 +188,9 @@ static int call_argv(const struct hr_hook *h, struct hr_err *err)
     if (done != pid) {
         kill(pid, SIGKILL);
         waitpid(pid, &status, 0);
-        return hr_errf(err, HR_EXIT_TARGET, "hook %s: timed out after %lld ms",
-                       h->argv[0], (long long)h->timeout_ms);
     }
-    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-        return hr_errf(err, HR_EXIT_TARGET, "hook %s: exit status %d",
-                       h->argv[0],
-                       WIFEXITED(status) ? WEXITSTATUS(status) : -1);
-    return 0;
+    return hr_command_status("hook", h->argv[0], h->dir, status, done != pid,
+                             h->timeout_ms, err);
 }
 
 int hr_hook_call(const struct hr_hook *h, struct hr_err *err)

@@ -16,6 +16,7 @@ struct hr_hook {
     char *url;   /* http(s) URL, or NULL */
     int post;    /* POST instead of GET */
     char **argv; /* NULL-terminated, or NULL */
+    char *dir;   /* the folder argv runs in (the scenario's), or NULL */
     int64_t timeout_ms;
     int64_t every_ms; /* reconcile only: also call it on this interval */
 };
@@ -24,9 +25,10 @@ struct hr_hooks {
     struct hr_hook *ready, *reset, *reconcile, *teardown;
 };
 
-/* Parses a scenario's "hooks" (NULL: none). 0 or -1 with err. */
-int hr_hooks_parse(const cJSON *o, const char *origin, struct hr_hooks *out,
-                   struct hr_err *err);
+/* Parses a scenario's "hooks" (NULL: none); argv hooks will run in dir
+ * (the scenario's folder; NULL: the working one). 0 or -1 with err. */
+int hr_hooks_parse(const cJSON *o, const char *origin, const char *dir,
+                   struct hr_hooks *out, struct hr_err *err);
 void hr_hooks_free(struct hr_hooks *h);
 
 /*

@@ -26,6 +26,7 @@ void hr_probe_free(struct hr_probe_cfg *p)
     hr_free(p->argv);
     hr_free(p->applied_ids);
     hr_free(p->applied_counts);
+    hr_free(p->dir);
     hr_free(p);
 }
 
@@ -111,7 +112,6 @@ int hr_probe_parse(const cJSON *o, const char *origin, const char *dir,
     struct hr_probe_cfg *p;
 
     *out = NULL;
-    (void)dir;
     if (!o)
         return 0;
     if (!cJSON_IsObject(o))
@@ -127,6 +127,8 @@ int hr_probe_parse(const cJSON *o, const char *origin, const char *dir,
     p->timeout_ms = 5000;
     p->after_ms = 200;
     p->duplicate_snapshots = -1;
+    if (dir && !(p->dir = hr_strdup(dir)))
+        return hr_errf(err, HR_EXIT_INTERNAL, "out of memory");
     if (http &&
         (!cJSON_IsString(http) || strncmp(http->valuestring, "http", 4)))
         return bad(err, origin, "/http", "must be an http(s):// URL");
@@ -185,7 +187,7 @@ static int read_http(const struct hr_probe_cfg *p, struct hr_buf *b,
 static int read_command(const struct hr_probe_cfg *p, struct hr_buf *b,
                         struct hr_err *err)
 {
-    int fds[2], status = 0;
+    int fds[2], status = 0, timed_out = 0;
     int64_t deadline = hr_mono_ms() + p->timeout_ms;
     pid_t pid;
 
@@ -198,6 +200,8 @@ static int read_command(const struct hr_probe_cfg *p, struct hr_buf *b,
         dup2(fds[1], 1);
         close(fds[0]);
         close(fds[1]);
+        if (p->dir && chdir(p->dir) != 0)
+            _exit(126);
         execvp(p->argv[0], p->argv);
         _exit(127);
     }
@@ -210,6 +214,7 @@ static int read_command(const struct hr_probe_cfg *p, struct hr_buf *b,
 
         if (left <= 0 || poll(&pf, 1, (int)left) <= 0) {
             kill(pid, SIGKILL);
+            timed_out = 1;
             break;
         }
         n = read(fds[0], chunk, sizeof(chunk));
@@ -222,10 +227,8 @@ static int read_command(const struct hr_probe_cfg *p, struct hr_buf *b,
     }
     close(fds[0]);
     waitpid(pid, &status, 0);
-    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-        return hr_errf(err, HR_EXIT_TARGET,
-                       "probe command %s failed or timed out", p->argv[0]);
-    return 0;
+    return hr_command_status("probe command", p->argv[0], p->dir, status,
+                             timed_out, p->timeout_ms, err);
 }
 
 /*

@@ -15,16 +15,18 @@ struct hr_probe_cfg {
     char *http;  /* GET this URL, or */
     char **argv; /* run this command (no shell) */
     size_t argc;
-    int64_t timeout_ms;   /* per probe, default 5000 */
-    int64_t after_ms;     /* wait before probing, default 200 */
-    char *applied_ids;    /* pointer to an array of applied event ids */
+    char *dir;          /* the folder argv runs in (the scenario's), or NULL */
+    int64_t timeout_ms; /* per probe, default 5000 */
+    int64_t after_ms;   /* wait before probing, default 200 */
+    char *applied_ids;  /* pointer to an array of applied event ids */
     char *applied_counts; /* pointer to an object id -> times applied */
     /* Duplicate copies judged by the object's snapshot: the first this
      * many; -1 until the scenario settles it (8 with collections). */
     int64_t duplicate_snapshots;
 };
 
-/* Parses a scenario's "probe" (NULL: none configured). 0 or -1. */
+/* Parses a scenario's "probe" (NULL: none configured); an argv command
+ * will run in dir (the scenario's folder; NULL: the working one). */
 int hr_probe_parse(const cJSON *o, const char *origin, const char *dir,
                    struct hr_probe_cfg **out, struct hr_err *err);
 void hr_probe_free(struct hr_probe_cfg *p);

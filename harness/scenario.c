@@ -724,7 +724,7 @@ static int parse_sections(struct ctx *c, const cJSON *j, struct hr_scenario *s)
     if (s->probe && settle_snapshots(c, s))
         rc = -1;
     if (hr_hooks_parse(cJSON_GetObjectItemCaseSensitive(j, "hooks"), c->origin,
-                       &s->hooks, &e))
+                       c->dir, &s->hooks, &e))
         rc = relay(c, &e);
     e.msg[0] = '\0';
     if (api) {

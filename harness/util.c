@@ -8,6 +8,7 @@
 #include <openssl/evp.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <time.h>
 
 int hr_log_level = 1;
@@ -463,4 +464,32 @@ const struct hr_embedded *hr_embedded_find(const char *name)
         if (strcmp(e->name, name) == 0)
             return e;
     return NULL;
+}
+
+int hr_command_status(const char *kind, const char *argv0, const char *dir,
+                      int status, int timed_out, int64_t timeout_ms,
+                      struct hr_err *err)
+{
+    if (timed_out)
+        return hr_errf(err, HR_EXIT_TARGET, "%s %s: timed out after %lld ms",
+                       kind, argv0, (long long)timeout_ms);
+    if (WIFSIGNALED(status))
+        return hr_errf(err, HR_EXIT_TARGET, "%s %s: killed by signal %d", kind,
+                       argv0, WTERMSIG(status));
+    if (!WIFEXITED(status) || WEXITSTATUS(status) == 0)
+        return WIFEXITED(status) ? 0
+                                 : hr_errf(err, HR_EXIT_TARGET,
+                                           "%s %s: did not exit", kind, argv0);
+    if (WEXITSTATUS(status) == 127)
+        return hr_errf(err, HR_EXIT_TARGET,
+                       "%s %s: cannot be run (not found on PATH, or not "
+                       "executable)",
+                       kind, argv0);
+    if (WEXITSTATUS(status) == 126 && dir)
+        return hr_errf(err, HR_EXIT_TARGET,
+                       "%s %s: cannot enter the scenario's folder %s", kind,
+                       argv0, dir);
+    return hr_errf(err, HR_EXIT_TARGET,
+                   "%s %s: exit status %d (its stderr is on hookreplay's)",
+                   kind, argv0, WEXITSTATUS(status));
 }

@@ -34,6 +34,17 @@ int hr_errf(struct hr_err *err, int code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
 /*
+ * Judges a finished child command (probe or hook) from its wait status:
+ * 0 when it exited 0, else -1 with err saying why, named "KIND ARGV0":
+ * timed out (timed_out set; it was killed at timeout_ms), not runnable
+ * (exit 127: execvp failed), cannot enter dir (exit 126, which the
+ * child uses for a failed chdir), a signal, or its exit status.
+ */
+int hr_command_status(const char *kind, const char *argv0, const char *dir,
+                      int status, int timed_out, int64_t timeout_ms,
+                      struct hr_err *err);
+
+/*
  * Allocation goes through these so that tests can make it fail: after
  * hr_alloc_fail_after(n), the n+1-th allocation returns NULL (n < 0 turns
  * failures off). cJSON is pointed at them by hr_alloc_init().
