@@ -9,6 +9,7 @@
 /* Stripe's limits: four levels deep, a bounded number of paths. */
 #define MAX_PATHS 20
 #define MAX_DEPTH 4
+#define MAX_SHOWN_BYTES 200 /* of a request's text echoed in a message */
 
 struct paths {
     const char *v[MAX_PATHS];
@@ -74,28 +75,61 @@ static cJSON *object_for(struct walk *w, const char *id)
 
 static void apply(struct walk *w, cJSON *node, char *path, int depth);
 
+/* Replaces the id, a member or an element of parent, by its object;
+ * the node now in its place. */
+static cJSON *expand_id(struct walk *w, cJSON *parent, cJSON *id)
+{
+    cJSON *full = object_for(w, id->valuestring);
+
+    /* An id the truth does not know stays an id. */
+    if (!full)
+        return id;
+    if (cJSON_IsArray(parent))
+        cJSON_ReplaceItemViaPointer(parent, id, full);
+    else
+        cJSON_ReplaceItemInObjectCaseSensitive(parent, id->string, full);
+    return full;
+}
+
+/* A list member: each id in it becomes its object ("discounts" on an
+ * invoice), then the rest of the path applies to each element. */
+static void apply_list(struct walk *w, cJSON *list, const char *seg, char *rest,
+                       int depth)
+{
+    cJSON *el = list->child, *next;
+
+    for (; el; el = next) {
+        next = el->next;
+        if (cJSON_IsNumber(el) || cJSON_IsBool(el)) {
+            refuse(w, seg);
+            return;
+        }
+        if (cJSON_IsString(el))
+            expand_id(w, list, el);
+    }
+    if (rest)
+        apply(w, list, rest, depth + 1);
+}
+
 /* Expands the member seg of object node, then the rest of the path. */
 static void apply_member(struct walk *w, cJSON *node, char *seg, char *rest,
                          int depth)
 {
     cJSON *child = cJSON_GetObjectItemCaseSensitive(node, seg);
 
-    /* Only ids, embedded objects and lists on the way to one expand; an
-     * absent member, a number or a flag is refused, as Stripe does. */
+    /* Only ids, embedded objects and lists; an absent member, a number,
+     * a flag or an object's own id is refused, as Stripe does. */
     if (!child || cJSON_IsNumber(child) || cJSON_IsBool(child) ||
-        (cJSON_IsArray(child) && !rest)) {
+        strcmp(seg, "id") == 0) {
         refuse(w, seg);
         return;
     }
-    if (cJSON_IsString(child)) {
-        cJSON *full = object_for(w, child->valuestring);
-
-        /* An id the truth does not know stays an id. */
-        if (!full)
-            return;
-        cJSON_ReplaceItemInObjectCaseSensitive(node, seg, full);
-        child = full;
+    if (cJSON_IsArray(child)) {
+        apply_list(w, child, seg, rest, depth);
+        return;
     }
+    if (cJSON_IsString(child))
+        child = expand_id(w, node, child);
     if (rest)
         apply(w, child, rest, depth + 1);
 }
@@ -139,14 +173,60 @@ static cJSON *parse_answer(const struct out *o)
                         : NULL;
 }
 
-static void bad_expand(struct hr_mockapi *m, const char *key, const char *seg,
-                       struct out *o)
+/* seg as message text: cut, and every byte that is not printable ASCII
+ * shown as '?', so that no request bytes make the answer invalid UTF-8. */
+static void shown(char *into, size_t size, const char *seg)
 {
-    char msg[256];
+    size_t i;
 
-    snprintf(msg, sizeof(msg), "This property cannot be expanded (%.200s).",
-             seg);
+    for (i = 0; seg[i] && i + 1 < size; i++)
+        into[i] = seg[i] >= 0x20 && seg[i] < 0x7f ? seg[i] : '?';
+    into[i] = '\0';
+}
+
+static void bad_expand(struct hr_mockapi *m, const char *key, const char *seg,
+                       const char *why, struct out *o)
+{
+    char text[MAX_SHOWN_BYTES + 1], msg[MAX_SHOWN_BYTES + 128];
+
+    shown(text, sizeof(text), seg);
+    snprintf(msg, sizeof(msg), "This property cannot be expanded (%s).%s", text,
+             why);
     hr_mockapi_bad_param(m, "", key, msg, o);
+}
+
+/* 1 when the dotted path has more levels than Stripe expands. */
+static int too_deep(const char *path)
+{
+    int levels = 1;
+
+    for (; *path; path++)
+        levels += *path == '.';
+    return levels > MAX_DEPTH;
+}
+
+/* Refuses more paths, or deeper ones, than Stripe takes: 1 when o now
+ * holds the 400, else 0. */
+static int paths_refused(struct hr_mockapi *m, const struct paths *p,
+                         struct out *o)
+{
+    char msg[96];
+    size_t i;
+
+    if (p->over) {
+        snprintf(msg, sizeof(msg), "Too many expand paths (at most %d).",
+                 MAX_PATHS);
+        hr_mockapi_bad_param(m, "", "expand", msg, o);
+        return 1;
+    }
+    for (i = 0; i < p->n; i++)
+        if (too_deep(p->v[i])) {
+            snprintf(msg, sizeof(msg), " Expansions go at most %d levels deep.",
+                     MAX_DEPTH);
+            bad_expand(m, p->key[i], p->v[i], msg, o);
+            return 1;
+        }
+    return 0;
 }
 
 void hr_mockapi_expand(struct hr_mockapi *m, const struct reqinfo *q,
@@ -160,7 +240,8 @@ void hr_mockapi_expand(struct hr_mockapi *m, const struct reqinfo *q,
 
     memset(&p, 0, sizeof(p));
     MHD_get_connection_values(q->c, MHD_GET_ARGUMENT_KIND, collect, &p);
-    if (p.n == 0 || o->cached || !(root = parse_answer(o)))
+    if ((p.n == 0 && !p.over) || o->cached || paths_refused(m, &p, o) ||
+        !(root = parse_answer(o)))
         return;
     for (i = 0; i < p.n && !w.failed; i++) {
         char *path = hr_strdup(p.v[i]);
@@ -169,7 +250,7 @@ void hr_mockapi_expand(struct hr_mockapi *m, const struct reqinfo *q,
             break;
         apply(&w, root, path, 0);
         if (w.failed)
-            bad_expand(m, p.key[i], w.bad, o);
+            bad_expand(m, p.key[i], w.bad, "", o);
         hr_free(path);
     }
     if (!w.failed && (text = cJSON_PrintUnformatted(root))) {

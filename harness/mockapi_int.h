@@ -116,8 +116,11 @@ void hr_mockapi_route(struct hr_mockapi *m, const struct reqinfo *q,
  * as Stripe's clients send them) to the answer in o: each id on a path
  * becomes its object as of q->read_us, four levels deep at most; arrays
  * apply the rest of the path to each element ("data.customer" on a
- * list). An id the truth does not know stays an id; a path through an
- * absent member, a number or a flag makes o a 400 naming the parameter.
+ * list) and each id in a list of ids ("discounts") becomes its object.
+ * An id the truth does not know stays an id; a path through an absent
+ * member, a number, a flag or the object's own id, or deeper than four
+ * levels, makes o a 400 naming the parameter; more than 20 paths, a 400
+ * naming "expand".
  */
 void hr_mockapi_expand(struct hr_mockapi *m, const struct reqinfo *q,
                        struct out *o);

@@ -430,6 +430,136 @@ START_TEST(expand_replaces_ids_with_their_objects_as_stripe_does)
 }
 END_TEST
 
+/* One cassette line: Stripe event evt_xSEQ at 0 ms carrying obj. */
+static void event_line(FILE *f, int seq, const char *type, const char *obj)
+{
+    char id[32], body[1024];
+    cJSON *line = cJSON_CreateObject(), *ev, *rq, *o = cJSON_Parse(obj);
+    char *text;
+
+    ck_assert_ptr_nonnull(o);
+    snprintf(id, sizeof(id), "evt_x%d", seq);
+    snprintf(body, sizeof(body),
+             "{\"id\":\"%s\",\"object\":\"event\",\"type\":\"%s\","
+             "\"created\":%d,\"data\":{\"object\":%s}}",
+             id, type, 1700000000 + seq, obj);
+    cJSON_AddNumberToObject(line, "seq", seq);
+    cJSON_AddNumberToObject(line, "at_ms", 0);
+    cJSON_AddStringToObject(line, "kind", "webhook");
+    cJSON_AddStringToObject(line, "endpoint", "stripe");
+    ev = cJSON_AddObjectToObject(line, "event");
+    cJSON_AddStringToObject(ev, "id", id);
+    cJSON_AddStringToObject(ev, "type", type);
+    cJSON_AddStringToObject(ev, "object",
+                            cJSON_GetObjectItem(o, "id")->valuestring);
+    cJSON_AddNumberToObject(ev, "created", 1700000000 + seq);
+    rq = cJSON_AddObjectToObject(line, "request");
+    cJSON_AddStringToObject(rq, "method", "POST");
+    cJSON_AddStringToObject(rq, "path", "/h");
+    cJSON_AddStringToObject(rq, "query", "");
+    cJSON_AddArrayToObject(rq, "headers");
+    cJSON_AddStringToObject(rq, "body", body);
+    text = cJSON_PrintUnformatted(line);
+    ck_assert_ptr_nonnull(text);
+    fprintf(f, "%s\n", text);
+    cJSON_free(text);
+    cJSON_Delete(line);
+    cJSON_Delete(o);
+}
+
+/* Two discounts and an invoice whose discounts list names both. */
+static char *discount_cassette(const char *dir)
+{
+    static char path[512];
+    FILE *f;
+
+    snprintf(path, sizeof(path), "%s/discounts.ndjson", dir);
+    f = fopen(path, "w");
+    ck_assert_ptr_nonnull(f);
+    fputs("{\"hookreplay\":\"cassette\",\"version\":1,\"endpoints\":"
+          "{\"stripe\":{\"profile\":\"stripe\"}}}\n",
+          f);
+    event_line(f, 1, "customer.discount.created",
+               "{\"id\":\"di_1\",\"object\":\"discount\",\"coupon\":\"co_1\"}");
+    event_line(f, 2, "customer.discount.created",
+               "{\"id\":\"di_2\",\"object\":\"discount\",\"coupon\":\"co_1\"}");
+    event_line(f, 3, "invoice.created",
+               "{\"id\":\"in_1\",\"object\":\"invoice\",\"amount_due\":5,"
+               "\"customer\":\"cus_unknown\","
+               "\"discounts\":[\"di_1\",\"di_2\"]}");
+    ck_assert_int_eq(fclose(f), 0);
+    return path;
+}
+
+/* 1 when every byte of s is printable ASCII or a line end. */
+static int ascii_text(const char *s)
+{
+    for (; *s; s++)
+        if ((*s < 0x20 || *s >= 0x7f) && *s != '\n')
+            return 0;
+    return 1;
+}
+
+START_TEST(expand_takes_lists_of_ids_and_refuses_what_stripe_refuses)
+{
+    struct t_server s;
+    char *dir = t_tmpdir(), q[1024];
+    struct resp r;
+    cJSON *j;
+    const cJSON *d;
+    int i, n = 0;
+
+    serve(&s, scenario(dir, discount_cassette(dir), 10000, PLAIN_API), NULL);
+    sleep_ms(200);
+    /* a list of ids, as invoice.discounts: each id becomes its object */
+    r = aget(&s, "/v1/invoices/in_1?expand[]=discounts");
+    ck_assert_msg(r.status == 200, "%ld %s", r.status, r.body);
+    j = json_of(&r);
+    cJSON_ArrayForEach(d, cJSON_GetObjectItem(j, "discounts"))
+    {
+        ck_assert_str_eq(cJSON_GetObjectItem(d, "object")->valuestring,
+                         "discount");
+        n++;
+    }
+    ck_assert_int_eq(n, 2);
+    ck_assert_str_eq(cJSON_GetObjectItem(j, "customer")->valuestring,
+                     "cus_unknown");
+    cJSON_Delete(j);
+    free(r.body);
+    /* an object's own id is no reference: it would nest the object in
+     * itself */
+    r = aget(&s, "/v1/invoices/in_1?expand[]=id");
+    ck_assert_int_eq(r.status, 400);
+    ck_assert_msg(strstr(r.body, "cannot be expanded (id)"), "%s", r.body);
+    free(r.body);
+    /* five levels is one too many */
+    r = aget(&s, "/v1/invoices/in_1?expand[]=discounts.coupon.a.b.c");
+    ck_assert_int_eq(r.status, 400);
+    ck_assert_msg(strstr(r.body, "4 levels"), "%s", r.body);
+    free(r.body);
+    /* twenty paths are taken; a bad one past twenty is not ignored */
+    snprintf(q, sizeof(q), "/v1/invoices/in_1?x=1");
+    for (i = 0; i < 20; i++)
+        strcat(q, "&expand[]=discounts");
+    r = aget(&s, q);
+    ck_assert_int_eq(r.status, 200);
+    free(r.body);
+    strcat(q, "&expand[]=amount_due");
+    r = aget(&s, q);
+    ck_assert_int_eq(r.status, 400);
+    ck_assert_msg(strstr(r.body, "\"param\":\"expand\""), "%s", r.body);
+    free(r.body);
+    /* request bytes that are not text do not reach the answer raw */
+    r = aget(&s, "/v1/invoices/in_1?expand[]=%ff%fe%01");
+    ck_assert_int_eq(r.status, 400);
+    ck_assert_msg(ascii_text(r.body), "%s", r.body);
+    cJSON_Delete(json_of(&r));
+    free(r.body);
+    t_server_stop(&s);
+    free(dir);
+}
+END_TEST
+
 /* A two-event cassette: a product is created, then deleted at 300 ms,
  * plus one recorded API call. */
 static char *product_cassette(const char *dir)
@@ -1121,6 +1251,8 @@ int main(void)
     tcase_add_test(tc, events_appear_at_their_time_and_not_before);
     tcase_add_test(tc, objects_carry_their_latest_state_and_lists_filter);
     tcase_add_test(tc, expand_replaces_ids_with_their_objects_as_stripe_does);
+    tcase_add_test(tc,
+                   expand_takes_lists_of_ids_and_refuses_what_stripe_refuses);
     tcase_add_test(tc, deleted_objects_get_404_in_the_provider_shape);
     tcase_add_test(tc, recorded_calls_are_served_and_unmatched_ones_journaled);
     tcase_add_test(tc, wrong_or_missing_keys_get_401_and_basic_auth_works);
