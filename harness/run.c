@@ -722,14 +722,27 @@ static void count_attempt(struct loop *l, const struct job *j,
     warn_never_connected(l, j, a);
 }
 
+/* 1 when no attempt of j got as far as a connection. */
+static int never_connected(const struct job *j)
+{
+    int i;
+
+    for (i = 0; i < j->n_obs; i++)
+        if (!j->obs[i].connect_failed)
+            return 0;
+    return 1;
+}
+
 /*
  * 1 for a recorded event no webhook brought to the target: dropped, or
- * given up on after every attempt failed. One with copies planned may
- * still arrive through a copy of the same id, so it does not count.
+ * given up on without any attempt reaching it (an attempt that reached
+ * it may have been applied, its answer lost). One with copies planned
+ * may still arrive through a copy of the same id, so it does not count.
  */
-static int undelivered(const struct hr_plan_item *x)
+static int undelivered(const struct hr_plan_item *x, const struct job *j)
 {
-    return x->it.has_event && x->it.event.id && (x->dropped || !x->copied);
+    return x->it.has_event && x->it.event.id &&
+           (x->dropped || (!x->copied && never_connected(j)));
 }
 
 /* Remembers an undelivered event, to tell later whether it was
@@ -790,10 +803,12 @@ static int finish_job(struct loop *l, struct job *j, struct hr_err *err)
         t->duplicates_sent += j->n_obs > 0;
         t->dups_sent_new_id += j->n_obs > 0 && x->new_id;
         t->duplicates_delivered += j->delivered;
+        t->dups_refused +=
+            !j->delivered && j->n_obs > 0 && j->obs[j->n_obs - 1].status > 0;
         t->dups_checked += j->dc.checked;
     } else if (j->delivered) {
         t->delivered++;
-    } else if (undelivered(x) && note_dropped(l, x)) {
+    } else if (undelivered(x, j) && note_dropped(l, x)) {
         return hr_errf(err, HR_EXIT_INTERNAL, "out of memory");
     }
     if (!x->attacker && !x->copy && !j->delivered && !x->dropped)

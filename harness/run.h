@@ -29,6 +29,7 @@ struct hr_run_totals {
     int64_t delivered; /* events with a successful attempt */
     int64_t failed;    /* events sent whose attempts all failed */
     int64_t duplicates_planned, duplicates_sent, duplicates_delivered;
+    int64_t dups_refused; /* copies whose last answer was not 2xx */
     int64_t attacker_planned, attacker_sent;
     int64_t attacker_acknowledged; /* answered 2xx: a warning */
     int64_t forged_discarded;      /* ... of those, not applied (probe), or 0 */

@@ -129,13 +129,12 @@ static void judge_evidence(const struct hr_thresholds *th,
         /* Refusing a copy is not applying it twice, but the provider
          * retries what was refused, for days, and may disable the
          * endpoint over it. */
-        if (t->duplicates_sent > t->duplicates_delivered)
+        if (t->dups_refused > 0)
             snprintf(c->note, sizeof(c->note),
-                     "warning: %lld of %lld duplicate copies were never "
-                     "acknowledged (2xx); a provider retries those and may "
-                     "disable the endpoint: answer a duplicate 2xx",
-                     (long long)(t->duplicates_sent - t->duplicates_delivered),
-                     (long long)t->duplicates_sent);
+                     "warning: %lld of %lld duplicate copies were answered "
+                     "with errors, never 2xx; a provider retries those and "
+                     "may disable the endpoint: answer a duplicate 2xx",
+                     (long long)t->dups_refused, (long long)t->duplicates_sent);
     }
 }
 
