@@ -173,23 +173,12 @@ static cJSON *parse_answer(const struct out *o)
                         : NULL;
 }
 
-/* seg as message text: cut, and every byte that is not printable ASCII
- * shown as '?', so that no request bytes make the answer invalid UTF-8. */
-static void shown(char *into, size_t size, const char *seg)
-{
-    size_t i;
-
-    for (i = 0; seg[i] && i + 1 < size; i++)
-        into[i] = seg[i] >= 0x20 && seg[i] < 0x7f ? seg[i] : '?';
-    into[i] = '\0';
-}
-
 static void bad_expand(struct hr_mockapi *m, const char *key, const char *seg,
                        const char *why, struct out *o)
 {
     char text[MAX_SHOWN_BYTES + 1], msg[MAX_SHOWN_BYTES + 128];
 
-    shown(text, sizeof(text), seg);
+    hr_mockapi_shown(text, sizeof(text), seg);
     snprintf(msg, sizeof(msg), "This property cannot be expanded (%s).%s", text,
              why);
     hr_mockapi_bad_param(m, "", key, msg, o);

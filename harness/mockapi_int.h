@@ -133,6 +133,18 @@ void hr_mockapi_bad_param(struct hr_mockapi *m, const char *code,
                           struct out *o);
 void hr_mockapi_recorded_free(struct recorded *r);
 
+/* Request text for an error message: cut to fit cap bytes, and every
+ * byte that is not printable ASCII shown as '?', so that no request
+ * bytes make the answer invalid UTF-8. */
+static inline void hr_mockapi_shown(char *dst, size_t cap, const char *src)
+{
+    size_t i;
+
+    for (i = 0; src[i] && i + 1 < cap; i++)
+        dst[i] = src[i] >= 0x20 && src[i] < 0x7f ? src[i] : '?';
+    dst[i] = '\0';
+}
+
 /* Copies src into dst of cap bytes, cut to fit: snprintf("%s") without
  * the format parsing, which showed in the request path's profile. */
 static inline void hr_mockapi_copy(char *dst, size_t cap, const char *src)

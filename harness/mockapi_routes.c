@@ -174,7 +174,10 @@ static int get_limit(struct hr_mockapi *m, const struct reqinfo *q, int *limit,
     char msg[160];
 
     if (s && parse_i64(s, &v)) {
-        snprintf(msg, sizeof(msg), "Invalid integer: %.60s", s);
+        char shown[61];
+
+        hr_mockapi_shown(shown, sizeof(shown), s);
+        snprintf(msg, sizeof(msg), "Invalid integer: %s", shown);
         hr_mockapi_bad_param(m, "parameter_invalid_integer", "limit", msg, o);
         return -1;
     }
@@ -208,7 +211,10 @@ static int get_created(struct hr_mockapi *m, const struct reqinfo *q,
         if (!s)
             continue;
         if (parse_i64(s, &v) || v < 0 || v > 1000000000000LL) {
-            snprintf(msg, sizeof(msg), "Invalid integer: %.60s", s);
+            char shown[61];
+
+            hr_mockapi_shown(shown, sizeof(shown), s);
+            snprintf(msg, sizeof(msg), "Invalid integer: %s", shown);
             hr_mockapi_bad_param(m, "parameter_invalid_integer", keys[i], msg,
                                  o);
             return -1;

@@ -995,6 +995,11 @@ START_TEST(malformed_requests_get_clean_4xx_and_serving_goes_on)
     r = aget(&s, "/v1/invoices?created[gte]=yesterday");
     ck_assert_int_eq(r.status, 400);
     free(r.body);
+    /* request bytes that are not text are not echoed into the JSON */
+    r = aget(&s, "/v1/events?limit=%ff%fe1");
+    ck_assert_int_eq(r.status, 400);
+    ck_assert_msg(strstr(r.body, "Invalid integer: ??1"), "%s", r.body);
+    free(r.body);
     r = aget(&s, "/no/such/route");
     ck_assert_int_eq(r.status, 404);
     free(r.body);
