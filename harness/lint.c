@@ -410,6 +410,33 @@ int hr_lint_sig_rules(const struct hr_scenario *s, const char *profile_dir,
     return l.n_problems;
 }
 
+/*
+ * Headers hookreplay replays as recorded (or from the profile's
+ * defaults) but cannot make up: without them the provider's library
+ * refuses every delivery, whatever the signature.
+ */
+static void check_required(struct lint *l, const char *path,
+                           const struct hr_interaction *it,
+                           const struct hr_profile *p)
+{
+    const char *const *name = hr_scheme_required_headers(p->scheme);
+    const char *v;
+    size_t i;
+
+    for (; *name; name++) {
+        v = hr_message_header(&it->request, *name);
+        for (i = 0; !v && i < p->n_default_headers; i++)
+            if (hr_strcaseeq(p->default_headers[i].name, *name))
+                v = p->default_headers[i].value;
+        if (!v || !v[0])
+            problem(l,
+                    "%s:%d: request.headers has no %s: profile %s sends "
+                    "it with every webhook and its library refuses a "
+                    "delivery without it",
+                    path, it->line, *name, p->name);
+    }
+}
+
 static void lint_interactions(struct lint *l, struct hr_cassette_reader *r,
                               const char *path, struct ep *eps, size_t n)
 {
@@ -433,8 +460,10 @@ static void lint_interactions(struct lint *l, struct hr_cassette_reader *r,
         e = find_ep(eps, n, it.endpoint);
         if (e)
             e->used = 1;
-        if (e && e->profile)
+        if (e && e->profile) {
             check_event(l, path, &it, e->profile);
+            check_required(l, path, &it, e->profile);
+        }
     }
     hr_interaction_clear(&it);
 }

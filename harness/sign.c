@@ -1052,6 +1052,13 @@ static const char *const shopify_events_required[] = {
     "Shopify-Topic",      "Shopify-Shop-Domain", "Shopify-API-Version",
     "Shopify-Webhook-Id", "Shopify-Event-Id",    NULL};
 
+const char *const *hr_scheme_required_headers(enum hr_scheme s)
+{
+    static const char *const none[] = {NULL};
+
+    return s == HR_SCHEME_SHOPIFY ? shopify_required : none;
+}
+
 static int verify_shopify(const struct verifier *c, struct hr_buf *want)
 {
     const char *sig = header_nonempty(c->msg, "X-Shopify-Hmac-Sha256");

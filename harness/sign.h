@@ -154,6 +154,14 @@ int hr_sign_fault(const struct hr_sign_input *in, enum hr_key_mode mode,
                   enum hr_sig_fault f, int64_t tolerance_s, uint64_t nonce,
                   struct hr_message *out, struct hr_err *err);
 
+/*
+ * The headers besides the signature that the provider sends with every
+ * webhook and its official library refuses a delivery without (Shopify:
+ * topic, shop domain, API version, webhook id). NULL-ended, static;
+ * empty for the schemes whose libraries check the signature alone.
+ */
+const char *const *hr_scheme_required_headers(enum hr_scheme s);
+
 /* The outcome of a verification, with a short reason when invalid. */
 struct hr_verdict {
     int valid;

@@ -611,6 +611,44 @@ START_TEST(lint_passes_the_bundled_cassette_and_profiles)
 }
 END_TEST
 
+/* Two Shopify webhooks: the first as Shopify sends it, the second
+ * without the shop domain and API version. */
+static const char shopify_cassette[] =
+    "{\"hookreplay\":\"cassette\",\"version\":1,\"endpoints\":"
+    "{\"shop\":{\"profile\":\"shopify\"}}}\n"
+    "{\"seq\":1,\"at_ms\":0,\"kind\":\"webhook\",\"endpoint\":\"shop\","
+    "\"event\":{\"id\":\"e1\",\"type\":\"orders/create\",\"object\":"
+    "\"gid://shopify/Order/1\"},\"request\":{\"method\":\"POST\","
+    "\"path\":\"/\",\"query\":\"\",\"headers\":[[\"X-Shopify-Topic\","
+    "\"orders/create\"],[\"x-shopify-shop-domain\",\"a.myshopify.com\"],"
+    "[\"X-Shopify-API-Version\",\"2025-07\"],[\"X-Shopify-Webhook-Id\","
+    "\"w1\"],[\"X-Shopify-Event-Id\",\"e1\"]],\"body\":"
+    "\"{\\\"admin_graphql_api_id\\\":\\\"gid://shopify/Order/1\\\"}\"}}\n"
+    "{\"seq\":2,\"at_ms\":5,\"kind\":\"webhook\",\"endpoint\":\"shop\","
+    "\"event\":{\"id\":\"e2\",\"type\":\"orders/create\",\"object\":"
+    "\"gid://shopify/Order/2\"},\"request\":{\"method\":\"POST\","
+    "\"path\":\"/\",\"query\":\"\",\"headers\":[[\"X-Shopify-Topic\","
+    "\"orders/create\"],[\"X-Shopify-API-Version\",\"\"],"
+    "[\"X-Shopify-Webhook-Id\",\"w2\"],[\"X-Shopify-Event-Id\",\"e2\"]],"
+    "\"body\":\"{\\\"admin_graphql_api_id\\\":"
+    "\\\"gid://shopify/Order/2\\\"}\"}}\n";
+
+START_TEST(lint_reports_shopify_webhooks_without_the_headers_its_library_needs)
+{
+    char *dir = t_tmpdir();
+    struct seen s;
+
+    ck_assert_int_eq(lint(in_tmp(dir, "shop.ndjson", shopify_cassette), &s), 2);
+    ck_assert_msg(strstr(s.text, "shop.ndjson:3: request.headers has no "
+                                 "X-Shopify-Shop-Domain: profile shopify") &&
+                      strstr(s.text, "shop.ndjson:3: request.headers has no "
+                                     "X-Shopify-API-Version"),
+                  "%s", s.text);
+    ck_assert_ptr_null(strstr(s.text, "shop.ndjson:2:"));
+    free(dir);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("lint");
@@ -636,6 +674,9 @@ int main(void)
     tcase_add_test(tc, scenario_ignores_comment_fields_and_keeps_defaults);
     tcase_add_test(tc, lint_detects_the_kind_by_content_then_extension);
     tcase_add_test(tc, lint_passes_the_bundled_cassette_and_profiles);
+    tcase_add_test(
+        tc,
+        lint_reports_shopify_webhooks_without_the_headers_its_library_needs);
     suite_add_tcase(s, tc);
     return t_run_suite(s);
 }
