@@ -32,7 +32,23 @@ struct bench {
     char ids[16][64]; /* header ids of accepted deliveries */
     int n_ids;
     const char *reasons[16]; /* what each rejection must say, in order */
+    const char *content_type;
 };
+
+/* Bolt's words for each refusal (HTTPModuleFunctions, verify-request). */
+static const char *slack_refusal(enum hr_sig_fault f)
+{
+    switch (f) {
+    case HR_SIG_STALE:
+        return "request is stale";
+    case HR_SIG_MISSING:
+        return "header x-slack-signature did not have the expected type";
+    case HR_SIG_WRONG_SCHEME:
+        return "unknown signature version";
+    default:
+        return "signature mismatch";
+    }
+}
 
 /*
  * Part of the library's message when it refuses fault f (NONE: a body
@@ -42,6 +58,10 @@ static const char *refusal(enum hr_scheme s, enum hr_sig_fault f)
 {
     int stdwh = s == HR_SCHEME_STDWH || s == HR_SCHEME_SVIX;
 
+    if (s == HR_SCHEME_SLACK)
+        return slack_refusal(f);
+    if (s == HR_SCHEME_SHOPIFY)
+        return f == HR_SIG_MISSING ? "missing_hmac" : "invalid_hmac";
     if (s == HR_SCHEME_GITHUB)
         return f == HR_SIG_MISSING ? "signature required"
                                    : "verify returned false";
@@ -57,8 +77,9 @@ static const char *refusal(enum hr_scheme s, enum hr_sig_fault f)
 }
 
 /* POSTs body with headers to url; returns the HTTP status or -1. */
-static long post(const char *url, const struct hr_message *m,
-                 const unsigned char *body, size_t len)
+static long post(const char *url, const char *content_type,
+                 const struct hr_message *m, const unsigned char *body,
+                 size_t len)
 {
     struct curl_slist *h = NULL;
     CURL *c = curl_easy_init();
@@ -67,7 +88,8 @@ static long post(const char *url, const struct hr_message *m,
     size_t i;
 
     ck_assert_ptr_nonnull(c);
-    h = curl_slist_append(h, "Content-Type: application/json");
+    snprintf(line, sizeof(line), "Content-Type: %s", content_type);
+    h = curl_slist_append(h, line);
     for (i = 0; i < m->n_headers; i++) {
         snprintf(line, sizeof(line), "%s: %s", m->headers[i].name,
                  m->headers[i].value);
@@ -136,6 +158,13 @@ static void deliver(struct bench *b, const char *what, enum hr_sig_fault f,
         add_header(&m, "X-GitHub-Event", "issues");
         add_header(&m, "X-GitHub-Delivery", id);
     }
+    if (b->p->scheme == HR_SCHEME_SHOPIFY) {
+        /* what webhooks.validate requires beside the HMAC */
+        add_header(&m, "X-Shopify-Topic", "orders/create");
+        add_header(&m, "X-Shopify-Shop-Domain", "interop.myshopify.com");
+        add_header(&m, "X-Shopify-API-Version", "2025-07");
+        add_header(&m, "X-Shopify-Webhook-Id", id);
+    }
     in.scheme = b->p->scheme;
     in.secrets = &secret;
     in.n_secrets = 1;
@@ -146,7 +175,7 @@ static void deliver(struct bench *b, const char *what, enum hr_sig_fault f,
     ck_assert_msg(hr_sign_fault(&in, b->p->key_mode, f, b->p->tolerance_s,
                                 (uint64_t)b->sent, &m, &err) == 0,
                   "%s: %s", what, err.msg);
-    status = post(b->url, &m, sent_body, sent_len);
+    status = post(b->url, b->content_type, &m, sent_body, sent_len);
     ck_assert_msg(status == (accept ? 200 : 400), "%s %s: status %ld",
                   b->p->name, what, status);
     if (accept) {
@@ -198,6 +227,18 @@ static void send_tampered(struct bench *b, const char *body,
     hr_free(out);
 }
 
+/* A form body with one letter's case flipped after signing. */
+static void send_tampered_form(struct bench *b, const char *body)
+{
+    char *out = hr_strdup(body), *p = strstr(out, "command=%2F");
+
+    ck_assert_ptr_nonnull(p);
+    p[strlen("command=%2F")] ^= 0x20;
+    deliver(b, "tampered form", HR_SIG_NONE, body, (unsigned char *)out,
+            strlen(out), 0);
+    hr_free(out);
+}
+
 /* The consumer's counts must be exactly what was sent. */
 static void check_state(struct bench *b, const char *body_id)
 {
@@ -238,6 +279,11 @@ static void check_state(struct bench *b, const char *body_id)
     cJSON_Delete(st);
 }
 
+/*
+ * Sends body with every signature fault of the profile and, for JSON
+ * (type_pointer set), tampered and reformatted copies; for a form body
+ * one tampered copy.
+ */
 static void run_profile(const char *profile, const char *body,
                         const char *type_pointer, const char *body_id)
 {
@@ -258,9 +304,14 @@ static void run_profile(const char *profile, const char *body,
                   profile);
     snprintf(b.url, sizeof(b.url), "%s/webhooks", b.srv.url);
     b.now = (int64_t)time(NULL);
+    b.content_type =
+        type_pointer ? "application/json" : "application/x-www-form-urlencoded";
     send_sig_faults(&b, body);
-    send_tampered(&b, body, type_pointer);
-    ck_assert_int_ge(b.want_rejected, 6);
+    if (type_pointer)
+        send_tampered(&b, body, type_pointer);
+    else
+        send_tampered_form(&b, body);
+    ck_assert_int_ge(b.want_rejected, type_pointer ? 6 : 4);
     check_state(&b, body_id);
     t_server_stop(&b.srv);
     hr_profile_free((struct hr_profile *)b.p);
@@ -320,6 +371,43 @@ START_TEST(svix_library_refuses_every_invalid_signature_fault)
 }
 END_TEST
 
+/* An Events API envelope as Slack sends it, UTF-8 text included. */
+START_TEST(slack_library_refuses_every_invalid_signature_fault)
+{
+    run_profile("slack",
+                "{\"token\":\"hookreplay\",\"team_id\":\"T0INTEROP\","
+                "\"api_app_id\":\"A0INTEROP\",\"event\":{\"type\":"
+                "\"message\",\"channel\":\"C0INTEROP\",\"user\":"
+                "\"U0INTEROP\",\"text\":\"caf\xc3\xa9 \xe2\x98\x95\","
+                "\"ts\":\"1764496800.000100\"},\"type\":\"event_callback\","
+                "\"event_id\":\"Ev0FAULTS01\",\"event_time\":1764496800}",
+                "/event/type", "Ev0FAULTS01");
+}
+END_TEST
+
+/* A slash command: a form body, signed over its raw bytes too. */
+START_TEST(slack_library_refuses_invalid_signatures_on_form_bodies)
+{
+    run_profile("slack",
+                "token=hookreplay&team_id=T0INTEROP&channel_id=C0INTEROP&"
+                "user_id=U0INTEROP&command=%2Finterop&text=caf%C3%A9+a%2Bb&"
+                "response_url=https%3A%2F%2Fhooks.slack.com%2Fcommands%2F1&"
+                "trigger_id=13345224609.738474920.8088930838d88f008e0",
+                NULL, "13345224609.738474920.8088930838d88f008e0");
+}
+END_TEST
+
+START_TEST(shopify_library_refuses_every_invalid_signature_fault)
+{
+    run_profile("shopify",
+                "{\"id\":820982911946154500,\"admin_graphql_api_id\":"
+                "\"gid://shopify/Order/820982911946154500\",\"email\":"
+                "\"ana@example.com\",\"financial_status\":\"paid\","
+                "\"note\":\"na\xc3\xafve \xe2\x82\xac\"}",
+                "/financial_status", NULL);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("sig_faults");
@@ -333,6 +421,9 @@ int main(void)
     tcase_add_test(
         tc, standardwebhooks_library_refuses_every_invalid_signature_fault);
     tcase_add_test(tc, svix_library_refuses_every_invalid_signature_fault);
+    tcase_add_test(tc, slack_library_refuses_every_invalid_signature_fault);
+    tcase_add_test(tc, slack_library_refuses_invalid_signatures_on_form_bodies);
+    tcase_add_test(tc, shopify_library_refuses_every_invalid_signature_fault);
     suite_add_tcase(s, tc);
     rc = t_run_suite(s);
     curl_global_cleanup();

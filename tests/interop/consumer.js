@@ -4,7 +4,8 @@
 // official library and reports what it accepted and rejected.
 //
 // Usage: HOOKREPLAY_SECRET=... node consumer.js
-//            --profile stripe|github|standard-webhooks|svix [--port N]
+//            --profile stripe|github|standard-webhooks|svix|slack|shopify
+//            [--port N]
 //
 // HOOKREPLAY_SECRET holds one secret per line; the first one is the
 // consumer's secret (the others are ignored here). Secrets never come from
@@ -12,7 +13,9 @@
 // "listening on 127.0.0.1:PORT\n" on stdout once it accepts connections.
 //
 // POST to any path: the raw body bytes are verified, never re-serialized;
-// 200 on success, 400 with the library's message on failure.
+// 200 on success, 400 with the library's message on failure. A verified
+// Slack url_verification is answered as Slack requires: 200 with
+// {"challenge": ...} (bolt's own response builder).
 // GET /__state: {"accepted","rejected","events":{ID:{count,type}},
 // "rejections":[{reason}]} (the first 100 rejections). For stripe also
 // "typed_checked" and "type_mismatches":[{id,type,reason}] (the first
@@ -24,7 +27,8 @@
 
 const http = require('node:http');
 
-const PROFILES = ['stripe', 'github', 'standard-webhooks', 'svix'];
+const PROFILES = ['stripe', 'github', 'standard-webhooks', 'svix', 'slack',
+    'shopify'];
 const MAX_BODY_BYTES = 8 * 1024 * 1024;
 const MAX_REJECTIONS = 100;
 const MAX_REASON_CHARS = 500;
@@ -110,9 +114,72 @@ const header = (req, name) => {
     return Array.isArray(v) ? v[0] : v;
 };
 
-// Each verifier takes (raw Buffer, req) and resolves to {id, type} or
-// throws with the library's message.
+// Slack: what bolt's HTTPReceiver does, minus the app. Headers are read
+// with bolt's getHeader and passed as parseAndVerifyHTTPRequest passes
+// them (the timestamp as a Number), then verifySlackRequest checks the
+// raw body as text. The body is parsed with bolt's parser: JSON, or a
+// form (slash commands) whose payload field holds JSON (interactivity).
+function slackVerifier(secret) {
+    const {verifySlackRequest, HTTPModuleFunctions: fns} =
+        require('@slack/bolt');
+    return async (raw, req) => {
+        verifySlackRequest({
+            signingSecret: secret,
+            body: raw.toString(),
+            headers: {
+                'x-slack-signature': fns.getHeader(req, 'x-slack-signature'),
+                'x-slack-request-timestamp':
+                    Number(fns.getHeader(req, 'x-slack-request-timestamp')),
+            },
+        });
+        const body = fns.parseHTTPRequestBody({rawBody: raw,
+            headers: req.headers});
+        if (body && body.type === 'url_verification') {
+            return {id: null, type: body.type, respond: (res) =>
+                fns.buildUrlVerificationResponse(res, body)};
+        }
+        const id = body.event_id || body.trigger_id || null;
+        const type = (body.event && body.event.type) || body.command ||
+            body.type || null;
+        return {id, type};
+    };
+}
+
+// Shopify: shopify.webhooks.validate with the node adapter, the secret as
+// apiSecretKey. It checks the HMAC over rawBody (a string: the library
+// encodes it as UTF-8) and then the topic, shop, API version and webhook
+// id headers; {valid: false, reason} becomes the error message.
+function shopifyVerifier(secret) {
+    require('@shopify/shopify-api/adapters/node');
+    const {shopifyApi, ApiVersion, LogSeverity} =
+        require('@shopify/shopify-api');
+    const shopify = shopifyApi({
+        apiKey: 'hookreplay-interop',
+        apiSecretKey: secret,
+        apiVersion: ApiVersion.July25,
+        hostName: '127.0.0.1',
+        isEmbeddedApp: false,
+        // stdout carries only the "listening on" line
+        logger: {level: LogSeverity.Error,
+            log: (sev, msg) => process.stderr.write(msg + '\n')},
+    });
+    return async (raw, req, res) => {
+        const v = await shopify.webhooks.validate({rawBody: raw.toString(),
+            rawRequest: req, rawResponse: res});
+        if (!v.valid) {
+            throw new Error('webhooks.validate: ' + v.reason +
+                (v.missingHeaders ? ' ' + v.missingHeaders.join(', ') : ''));
+        }
+        return {id: v.eventId || v.webhookId || null, type: v.topic || null};
+    };
+}
+
+// Each verifier takes (raw Buffer, req, res) and resolves to {id, type}
+// (and respond(res) when the reply is not the usual one) or throws with
+// the library's message.
 async function makeVerifier(profile, secret) {
+    if (profile === 'slack') return slackVerifier(secret);
+    if (profile === 'shopify') return shopifyVerifier(secret);
     if (profile === 'stripe') {
         const Stripe = require('stripe');
         const stripe = new Stripe('sk_test_interop_consumer_unused');
@@ -208,7 +275,7 @@ async function handleWebhook(state, verifier, req, res) {
     }
     let ev;
     try {
-        ev = await verifier(raw, req);
+        ev = await verifier(raw, req, res);
     } catch (e) {
         const reason = (e && e.message) ? e.message : String(e);
         reject(state, reason);
@@ -216,7 +283,8 @@ async function handleWebhook(state, verifier, req, res) {
         return;
     }
     accept(state, ev);
-    send(res, 200, {received: true});
+    if (ev.respond) ev.respond(res);
+    else send(res, 200, {received: true});
 }
 
 function handler(state, verifier) {

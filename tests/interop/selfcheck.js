@@ -21,7 +21,11 @@ const SECRETS = {
     'github': 'gh-selfcheck-' + crypto.randomBytes(8).toString('hex'),
     'standard-webhooks': 'whsec_' + SW_KEY.toString('base64'),
     'svix': 'whsec_' + SW_KEY.toString('base64'),
+    'slack': 'slack-selfcheck-' + crypto.randomBytes(8).toString('hex'),
+    'shopify': 'shpss_selfcheck' + crypto.randomBytes(8).toString('hex'),
 };
+// Profiles whose signature carries no timestamp, so nothing goes stale.
+const UNTIMED = ['github', 'shopify'];
 
 const hmac = (key, data, enc) =>
     crypto.createHmac('sha256', key).update(data).digest(enc);
@@ -38,6 +42,18 @@ function sign(profile, secret, body, id, t = now()) {
     if (profile === 'github') {
         return {'X-Hub-Signature-256': 'sha256=' + hmac(secret, body, 'hex'),
             'X-GitHub-Delivery': id, 'X-GitHub-Event': 'ping'};
+    }
+    if (profile === 'slack') {
+        const base = Buffer.concat([Buffer.from('v0:' + t + ':'), body]);
+        return {'X-Slack-Request-Timestamp': String(t),
+            'X-Slack-Signature': 'v0=' + hmac(secret, base, 'hex')};
+    }
+    if (profile === 'shopify') {
+        return {'X-Shopify-Hmac-Sha256': hmac(secret, body, 'base64'),
+            'X-Shopify-Topic': 'orders/create',
+            'X-Shopify-Shop-Domain': 'selfcheck.myshopify.com',
+            'X-Shopify-API-Version': '2025-07',
+            'X-Shopify-Webhook-Id': id, 'X-Shopify-Event-Id': id};
     }
     const key = Buffer.from(secret.replace(/^whsec_/, ''), 'base64');
     const sig = hmac(key, Buffer.concat([Buffer.from(id + '.' + t + '.'),
@@ -102,12 +118,23 @@ function stopConsumer(child) {
     });
 }
 
+// A signed url_verification gets its challenge back as JSON.
+async function checkSlackHandshake(port, secret) {
+    const body = Buffer.from('{"token":"t","challenge":"c-' +
+        crypto.randomBytes(6).toString('hex') + '","type":"url_verification"}');
+    const r = await post(port, sign('slack', secret, body), body);
+    assert.equal(r.status, 200);
+    assert.deepEqual(JSON.parse(r.body),
+        {challenge: JSON.parse(body).challenge});
+}
+
 // Valid, duplicate, forged, tampered, re-serialized and stale deliveries.
 async function checkProfile(profile) {
     const {child, port} = await startConsumer(profile);
     const secret = SECRETS[profile];
     const body = Buffer.from('{\n  "id": "evt_self_1",\n  "type": ' +
-        '"selfcheck.ping",\n  "amount": 1.50,\n  "name": "Zoë 🚀"\n}');
+        '"selfcheck.ping",\n  "event_id": "Ev_self_1",\n  "amount": 1.50,' +
+        '\n  "name": "Zoë 🚀"\n}');
     const id = 'msg_selfcheck_1';
     const good = sign(profile, secret, body, id);
 
@@ -120,19 +147,26 @@ async function checkProfile(profile) {
     const reserialized = Buffer.from(JSON.stringify(JSON.parse(body)));
     assert.equal((await post(port, good, reserialized)).status, 400);
     let expectRejected = 3;
-    if (profile !== 'github') {
+    if (!UNTIMED.includes(profile)) {
         const stale = sign(profile, secret, body, id, now() - 3600);
         assert.equal((await post(port, stale, body)).status, 400);
         expectRejected++;
     }
 
+    let expectAccepted = 2;
+    if (profile === 'slack') {
+        await checkSlackHandshake(port, secret);
+        expectAccepted++;
+    }
+
     const s = await state(port);
-    const key = profile === 'stripe' ? 'evt_self_1' : id;
-    assert.equal(s.accepted, 2);
+    const key = {stripe: 'evt_self_1', slack: 'Ev_self_1'}[profile] || id;
+    const type = {github: 'ping', shopify: 'ORDERS_CREATE'}[profile] ||
+        'selfcheck.ping';
+    assert.equal(s.accepted, expectAccepted);
     assert.equal(s.rejected, expectRejected);
     assert.equal(s.events[key].count, 2);
-    assert.equal(s.events[key].type,
-        profile === 'github' ? 'ping' : 'selfcheck.ping');
+    assert.equal(s.events[key].type, type);
     assert.equal(s.rejections.length, expectRejected);
     for (const r of s.rejections) assert.ok(r.reason.length > 0);
     const stopped = await stopConsumer(child);

@@ -7,4 +7,5 @@ set -euo pipefail
 cd "$(dirname "$0")"
 . ../npm-setup.sh
 
-npm_setup stripe svix standardwebhooks @octokit/webhooks-methods
+npm_setup stripe svix standardwebhooks @octokit/webhooks-methods \
+    @slack/bolt @shopify/shopify-api
