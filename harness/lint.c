@@ -419,21 +419,20 @@ static void check_required(struct lint *l, const char *path,
                            const struct hr_interaction *it,
                            const struct hr_profile *p)
 {
-    const char *const *name = hr_scheme_required_headers(p->scheme);
-    const char *v;
+    const char *const *all = hr_scheme_required_headers(p->scheme);
+    const char *miss;
     size_t i;
 
-    for (; *name; name++) {
-        v = hr_message_header(&it->request, *name);
-        for (i = 0; !v && i < p->n_default_headers; i++)
-            if (hr_strcaseeq(p->default_headers[i].name, *name))
-                v = p->default_headers[i].value;
-        if (!v || !v[0])
-            problem(l,
-                    "%s:%d: request.headers has no %s: profile %s sends "
-                    "it with every webhook and its library refuses a "
-                    "delivery without it",
-                    path, it->line, *name, p->name);
+    /* every missing one, not just the first */
+    for (i = 0; all[i]; i++) {
+        miss = hr_profile_missing_header(p, &it->request, all + i);
+        if (miss != all[i])
+            continue;
+        problem(l,
+                "%s:%d: request.headers has no %s: profile %s sends "
+                "it with every webhook and its library refuses a "
+                "delivery without it",
+                path, it->line, miss, p->name);
     }
 }
 

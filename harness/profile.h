@@ -116,4 +116,15 @@ int hr_profile_event(const struct hr_profile *p, const struct hr_message *req,
 /* Parses an ISO 8601 UTC time ("2026-11-30T10:00:00Z"); -1 if invalid. */
 int hr_parse_iso8601(const char *s, int64_t *unix_s);
 
+/*
+ * The first header that p's provider sends with every webhook and its
+ * library refuses a delivery without (hr_scheme_required_headers) that
+ * request m lacks, neither recorded nor among p's default headers; NULL
+ * when none is missing. from: where to start in that list (a pointer
+ * into it, to go on after a missing one), or NULL for its start.
+ */
+const char *hr_profile_missing_header(const struct hr_profile *p,
+                                      const struct hr_message *m,
+                                      const char *const *from);
+
 #endif

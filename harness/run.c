@@ -278,8 +278,19 @@ static int check_event(struct loop *l, struct hr_plan_item *x,
     struct hr_interaction *it = &x->it;
     struct hr_err derr = {0, ""};
     struct hr_event d;
-    const char *bad = NULL;
+    const char *bad = NULL,
+               *miss = hr_profile_missing_header(p, &it->request, NULL);
 
+    if (miss) {
+        /* lint says so too; sent, every delivery would be refused */
+        snprintf(l->t->input_msg, sizeof(l->t->input_msg),
+                 "%s:%d: request.headers has no %s: profile %s sends it "
+                 "with every webhook and its library refuses a delivery "
+                 "without it",
+                 l->s->cassette, it->line, miss, p->name);
+        l->t->input_error = 1;
+        return -1;
+    }
     if (hr_profile_event(p, &it->request, &d, &derr)) {
         if (it->has_event)
             return 0;

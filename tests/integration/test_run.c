@@ -245,6 +245,54 @@ static void check_broken(const char *tail, int line_no)
     free(out);
 }
 
+/* Two Shopify webhooks, the second without its shop domain and with an
+ * empty API version: Shopify's library refuses such a delivery. */
+static const char shopify_cassette[] =
+    "{\"hookreplay\":\"cassette\",\"version\":1,\"endpoints\":"
+    "{\"shop\":{\"profile\":\"shopify\"}}}\n"
+    "{\"seq\":1,\"at_ms\":0,\"kind\":\"webhook\",\"endpoint\":\"shop\","
+    "\"event\":{\"id\":\"e1\",\"type\":\"orders/create\"},"
+    "\"request\":{\"method\":\"POST\",\"path\":\"/\",\"query\":\"\","
+    "\"headers\":[[\"X-Shopify-Topic\",\"orders/create\"],"
+    "[\"X-Shopify-Shop-Domain\",\"a.myshopify.com\"],"
+    "[\"X-Shopify-API-Version\",\"2025-07\"],"
+    "[\"X-Shopify-Webhook-Id\",\"w1\"],[\"X-Shopify-Event-Id\",\"e1\"]],"
+    "\"body\":\"{\\\"id\\\":1}\"}}\n"
+    "{\"seq\":2,\"at_ms\":5,\"kind\":\"webhook\",\"endpoint\":\"shop\","
+    "\"event\":{\"id\":\"e2\",\"type\":\"orders/create\"},"
+    "\"request\":{\"method\":\"POST\",\"path\":\"/\",\"query\":\"\","
+    "\"headers\":[[\"X-Shopify-Topic\",\"orders/create\"],"
+    "[\"X-Shopify-API-Version\",\"\"],"
+    "[\"X-Shopify-Webhook-Id\",\"w2\"],[\"X-Shopify-Event-Id\",\"e2\"]],"
+    "\"body\":\"{\\\"id\\\":2}\"}}\n";
+
+START_TEST(a_webhook_its_provider_library_would_refuse_stops_the_run)
+{
+    struct t_server s;
+    struct t_result r;
+    char *out = t_tmpdir(), cas[600], url[200];
+    cJSON *res;
+
+    snprintf(cas, sizeof(cas), "%s/shop.ndjson", out);
+    ck_assert_int_eq(
+        t_write_file(cas, shopify_cassette, strlen(shopify_cassette)), 0);
+    start_target(&s, "correct", "shopify", NULL);
+    snprintf(url, sizeof(url), "%s/webhooks/shopify", s.url);
+    ck_assert_int_eq(t_replay_asap(&r, cas, url, out, env_secret, NULL), 2);
+    ck_assert_msg(strstr(r.err, "shop.ndjson:3: request.headers has no "
+                                "X-Shopify-Shop-Domain"),
+                  "stderr: %s", r.err);
+    res = t_read_result(out);
+    ck_assert_int_eq(t_json_num(res, "totals.delivered"), 1);
+    ck_assert_str_eq(cJSON_GetObjectItem(res, "verdict")->valuestring,
+                     "input_error");
+    cJSON_Delete(res);
+    t_result_free(&r);
+    t_server_stop(&s);
+    free(out);
+}
+END_TEST
+
 START_TEST(truncated_line_keeps_a_partial_result_and_exits_2)
 {
     check_broken("{\"seq\":99,\"at_ms\":1,\"kind\":\"web", 7);
@@ -467,6 +515,8 @@ int main(void)
     tcase_add_test(tc, unknown_profile_missing_secret_and_bad_flags_exit_2);
     tcase_add_test(tc, send_delivers_only_the_matching_events_once);
     tcase_add_test(tc, an_endpoint_without_a_target_is_skipped_and_counted);
+    tcase_add_test(tc,
+                   a_webhook_its_provider_library_would_refuse_stops_the_run);
     tcase_add_test(tc, every_command_explains_itself_with_help);
     suite_add_tcase(s, tc);
     return t_run_suite(s);
