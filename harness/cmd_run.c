@@ -34,6 +34,8 @@ static const char usage[] =
     "  --secret-file F       signing secrets, one per line; default\n"
     "                        $HOOKREPLAY_SECRET. Never given on argv.\n"
     "  --keep-path           append the recorded path and query to URL\n"
+    "  --ca-file F           PEM CA certificates to trust for an https URL\n"
+    "  --tls-insecure        https without verifying the certificate\n"
     "\n"
     "Options (override the scenario):\n"
     "  --out DIR             result folder (default ./hookreplay-out)\n"
@@ -68,8 +70,8 @@ struct flags {
     const char *scenario, *cassette, *target, *profile, *endpoint;
     const char *secret_file, *out, *pacing;
     const char *seed, *speed, *rate, *max_in_flight, *retry_scale;
-    const char *min_rate, *max_p99, *report;
-    int keep_path, no_retries, quiet, plan_only, no_handshake;
+    const char *min_rate, *max_p99, *report, *ca_file;
+    int keep_path, no_retries, quiet, plan_only, no_handshake, tls_insecure;
 };
 
 static void on_signal(int sig)
@@ -103,6 +105,7 @@ static const char **value_slot(struct flags *f, const char *name)
         {"--profile", offsetof(struct flags, profile)},
         {"--endpoint", offsetof(struct flags, endpoint)},
         {"--secret-file", offsetof(struct flags, secret_file)},
+        {"--ca-file", offsetof(struct flags, ca_file)},
         {"--out", offsetof(struct flags, out)},
         {"--pacing", offsetof(struct flags, pacing)},
         {"--seed", offsetof(struct flags, seed)},
@@ -138,6 +141,8 @@ static int parse_flags(int argc, char **argv, struct flags *f,
             *slot = argv[++i];
         } else if (strcmp(a, "--keep-path") == 0) {
             f->keep_path = 1;
+        } else if (strcmp(a, "--tls-insecure") == 0) {
+            f->tls_insecure = 1;
         } else if (strcmp(a, "--no-retries") == 0) {
             f->no_retries = 1;
         } else if (strcmp(a, "--no-handshake") == 0) {
@@ -160,8 +165,9 @@ static int parse_flags(int argc, char **argv, struct flags *f,
             return hr_errf(err, HR_EXIT_INPUT, "unexpected argument '%s'", a);
         }
     }
-    if (f->scenario && (f->cassette || f->target || f->profile || f->endpoint ||
-                        f->secret_file || f->keep_path))
+    if (f->scenario &&
+        (f->cassette || f->target || f->profile || f->endpoint ||
+         f->secret_file || f->keep_path || f->ca_file || f->tls_insecure))
         return hr_errf(err, HR_EXIT_INPUT,
                        "give a SCENARIO or --cassette/--target, not both");
     if (!f->scenario && (!f->cassette || !f->target))
@@ -226,8 +232,16 @@ static struct hr_scenario *from_flags(const struct flags *f, struct hr_err *err)
         hr_errf(err, HR_EXIT_INPUT, "--target must be an http(s):// URL");
         goto fail;
     }
+    if ((f->ca_file || f->tls_insecure) && strncmp(f->target, "https://", 8)) {
+        hr_errf(err, HR_EXIT_INPUT,
+                "--ca-file and --tls-insecure are for an https:// --target");
+        goto fail;
+    }
     t->url = hr_strdup(f->target);
     t->keep_path = f->keep_path;
+    t->tls_insecure = f->tls_insecure;
+    if (f->ca_file && !(t->ca_file = hr_strdup(f->ca_file)))
+        goto fail;
     if (pick_endpoint(f, &t->endpoint, &t->profile, err))
         goto fail;
     if (f->plan_only && !f->secret_file && !getenv("HOOKREPLAY_SECRET"))

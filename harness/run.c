@@ -518,6 +518,17 @@ static int64_t timeout_ms(const struct job *j)
                                          : j->ep->profile->timeout_ms;
 }
 
+/* The target's TLS settings on an https url (curl ignores them else). */
+static void set_tls(CURL *e, const struct hr_target_cfg *t)
+{
+    if (t->ca_file)
+        curl_easy_setopt(e, CURLOPT_CAINFO, t->ca_file);
+    if (t->tls_insecure) {
+        curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 0L);
+        curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 0L);
+    }
+}
+
 static int setup_easy(struct loop *l, struct job *j, struct hr_err *err)
 {
     const struct hr_profile *p = j->ep->profile;
@@ -534,6 +545,7 @@ static int setup_easy(struct loop *l, struct job *j, struct hr_err *err)
     curl_easy_setopt(j->easy, CURLOPT_PRIVATE, j);
     curl_easy_setopt(j->easy, CURLOPT_HTTPHEADER, j->req.headers);
     set_transport(j, p);
+    set_tls(j->easy, j->ep->target);
     if (method && strcmp(method, "POST"))
         curl_easy_setopt(j->easy, CURLOPT_CUSTOMREQUEST, method);
     curl_easy_setopt(j->easy, CURLOPT_TIMEOUT_MS, (long)timeout_ms(j));
@@ -1247,6 +1259,7 @@ static int send_handshake(struct loop *l, struct endpoint *e,
         handshake_headers(e, id, challenge, body, &h, err))
         goto out;
     curl_easy_setopt(c, CURLOPT_URL, url);
+    set_tls(c, e->target);
     curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
     curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
     curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, (long)p->timeout_ms);

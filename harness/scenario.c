@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 void hr_scenario_defaults(struct hr_scenario *s)
 {
@@ -37,6 +38,7 @@ void hr_scenario_free(struct hr_scenario *s)
 
         hr_free(t->endpoint);
         hr_free(t->url);
+        hr_free(t->ca_file);
         hr_free(t->profile);
         hr_secrets_free(t->secrets, t->n_secrets);
     }
@@ -317,11 +319,40 @@ static int load_target_secrets(struct ctx *c, const cJSON *o, const char *ptr,
     return rc;
 }
 
+/* ca_file (a readable file, relative to the scenario) and tls_insecure;
+ * either only with an https url. */
+static int parse_tls(struct ctx *c, const cJSON *o, const char *ptr,
+                     struct hr_target_cfg *t)
+{
+    const cJSON *ca = cJSON_GetObjectItemCaseSensitive(o, "ca_file");
+    const cJSON *ins = cJSON_GetObjectItemCaseSensitive(o, "tls_insecure");
+    int https = t->url && strncmp(t->url, "https://", 8) == 0, rc = 0;
+    char p[340];
+
+    snprintf(p, sizeof(p), "%s/ca_file", ptr);
+    if (ca && (!cJSON_IsString(ca) || !ca->valuestring[0]))
+        return bad(c, p, "must be the path of a PEM file of CA certificates");
+    if (ca && !(t->ca_file = hr_path_join(c->dir, ca->valuestring)))
+        return bad(c, p, "out of memory");
+    if (t->ca_file && access(t->ca_file, R_OK) != 0)
+        rc = bad(c, p, "cannot be read");
+    if (ca && t->url && !https)
+        rc = bad(c, p, "is for an https:// url");
+    snprintf(p, sizeof(p), "%s/tls_insecure", ptr);
+    if (ins && !cJSON_IsBool(ins))
+        return bad(c, p, "must be true or false");
+    t->tls_insecure = cJSON_IsTrue(ins);
+    if (t->tls_insecure && t->url && !https)
+        rc = bad(c, p, "is for an https:// url");
+    return rc;
+}
+
 static int parse_target(struct ctx *c, const cJSON *o, struct hr_target_cfg *t)
 {
     static const char *const keys[] = {
-        "url",       "profile",    "secrets_env", "secrets_file",
-        "keep_path", "timeout_ms", NULL};
+        "url",          "profile",      "secrets_env",
+        "secrets_file", "keep_path",    "timeout_ms",
+        "ca_file",      "tls_insecure", NULL};
     const cJSON *url = cJSON_GetObjectItemCaseSensitive(o, "url");
     const cJSON *prof = cJSON_GetObjectItemCaseSensitive(o, "profile");
     const cJSON *keep = cJSON_GetObjectItemCaseSensitive(o, "keep_path");
@@ -357,6 +388,7 @@ static int parse_target(struct ctx *c, const cJSON *o, struct hr_target_cfg *t)
     t->keep_path = cJSON_IsTrue(keep);
     snprintf(p, sizeof(p), "%s/timeout_ms", ptr);
     rc |= get_int(c, o, "timeout_ms", p, 1, 3600000, &t->timeout_ms);
+    rc |= parse_tls(c, o, ptr, t);
     return load_target_secrets(c, o, ptr, t) | rc;
 }
 

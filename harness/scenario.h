@@ -37,6 +37,8 @@ struct hr_target_cfg {
     size_t n_secrets;
     int keep_path;      /* append the recorded path and query */
     int64_t timeout_ms; /* overrides the profile's response timeout */
+    char *ca_file;      /* PEM CA bundle for an https url, or NULL */
+    int tls_insecure;   /* https without verifying the certificate */
 };
 
 /* A threshold is checked only when its has_ flag is set. */

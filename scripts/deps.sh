@@ -8,7 +8,7 @@ set -euo pipefail
 pkgs=(build-essential cmake pkg-config libcurl4-openssl-dev
       libmicrohttpd-dev libcjson-dev libssl-dev libsqlite3-dev check)
 if [ "${1:-}" = "--test" ]; then
-  pkgs+=(libxml2-utils chromium sqlite3 gzip postgresql)
+  pkgs+=(libxml2-utils chromium sqlite3 gzip openssl postgresql)
 fi
 
 missing=()

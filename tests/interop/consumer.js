@@ -5,8 +5,10 @@
 //
 // Usage: HOOKREPLAY_SECRET=... node consumer.js
 //            --profile stripe|github|standard-webhooks|svix|slack|shopify
-//            [--port N]
+//            [--port N] [--tls-cert PEM --tls-key PEM]
 //
+// With --tls-cert and --tls-key it serves https only, with that
+// certificate (a consumer behind TLS).
 // HOOKREPLAY_SECRET holds one secret per line; the first one is the
 // consumer's secret (the others are ignored here). Secrets never come from
 // argv. The server binds 127.0.0.1 only and prints exactly
@@ -76,12 +78,13 @@ function typeMismatch(types, event) {
 function usage(msg) {
     process.stderr.write('consumer.js: ' + msg + '\n' +
         'usage: HOOKREPLAY_SECRET=... node consumer.js --profile ' +
-        PROFILES.join('|') + ' [--port N]\n');
+        PROFILES.join('|') +
+        ' [--port N] [--tls-cert PEM --tls-key PEM]\n');
     process.exit(2);
 }
 
 function parseArgs(argv) {
-    const opts = {profile: null, port: 0};
+    const opts = {profile: null, port: 0, cert: null, key: null};
     for (let i = 0; i < argv.length; i++) {
         const arg = argv[i];
         const value = argv[i + 1];
@@ -89,6 +92,10 @@ function parseArgs(argv) {
             opts.profile = value;
         } else if (arg === '--port' && /^[0-9]+$/.test(value || '')) {
             opts.port = Number(value);
+        } else if (arg === '--tls-cert' && value !== undefined) {
+            opts.cert = value;
+        } else if (arg === '--tls-key' && value !== undefined) {
+            opts.key = value;
         } else {
             usage('unexpected argument ' + JSON.stringify(arg));
         }
@@ -97,6 +104,7 @@ function parseArgs(argv) {
     if (!PROFILES.includes(opts.profile))
         usage('--profile must be one of ' + PROFILES.join(', '));
     if (opts.port > 65535) usage('--port must be 0..65535');
+    if (!opts.cert !== !opts.key) usage('--tls-cert goes with --tls-key');
     return opts;
 }
 
@@ -312,7 +320,13 @@ async function main() {
         usage('cannot use the secret: ' + e.message);
     }
     const state = newState(opts.profile);
-    const server = http.createServer(handler(state, verifier));
+    // With a certificate the consumer serves https only, as behind TLS.
+    const server = opts.cert
+        ? require('node:https').createServer({
+            cert: require('node:fs').readFileSync(opts.cert),
+            key: require('node:fs').readFileSync(opts.key),
+        }, handler(state, verifier))
+        : http.createServer(handler(state, verifier));
     const stop = () => {
         server.close(() => process.exit(0));
         server.closeAllConnections();
