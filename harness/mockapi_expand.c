@@ -176,7 +176,7 @@ static cJSON *parse_answer(const struct out *o)
 static void bad_expand(struct hr_mockapi *m, const char *key, const char *seg,
                        const char *why, struct out *o)
 {
-    char text[MAX_SHOWN_BYTES + 1], msg[MAX_SHOWN_BYTES + 128];
+    char text[MAX_SHOWN_BYTES + 1], msg[MAX_SHOWN_BYTES + 192];
 
     hr_mockapi_shown(text, sizeof(text), seg);
     snprintf(msg, sizeof(msg), "This property cannot be expanded (%s).%s", text,

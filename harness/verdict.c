@@ -159,6 +159,15 @@ int hr_payload_outcome_ok(int fault, int status)
     }
 }
 
+static void no_objects_note(struct hr_check *c, int judged)
+{
+    if (!judged)
+        snprintf(c->note, sizeof(c->note), "%s",
+                 "the collections matched no object of the truth: check "
+                 "their \"truth\" kinds (a profile without a truth, such "
+                 "as github, has none)");
+}
+
 /*
  * Consistency rests on the state the probe reads: required by default
  * whenever collections map it onto the truth.
@@ -167,12 +176,17 @@ static void judge_consistency(const struct hr_thresholds *th,
                               const struct hr_run_totals *t,
                               int64_t deadline_ms, struct hr_verdict_set *v)
 {
+    /* A match over no truth object judged nothing: the collections name
+     * no kind the truth holds (or the profile keeps no truth). */
+    int judged = !t->consistent || t->last.objects > 0;
+
     if (!t->recon_measured)
         return;
     if (!th->has_require_consistent || th->require_consistent) {
-        add_check(v, "require_consistent", ">=", 1, t->consistent ? 1 : 0, 1,
-                  "state");
+        add_check(v, "require_consistent", ">=", 1, t->consistent ? 1 : 0,
+                  judged, "state");
         v->checks[v->n - 1].required = 1; /* on by default with collections */
+        no_objects_note(&v->checks[v->n - 1], judged);
     }
     if (th->has_max_time_to_consistency_ms) {
         /* Never consistent: the whole deadline went by, and it fails. */
@@ -180,15 +194,18 @@ static void judge_consistency(const struct hr_thresholds *th,
                   "<=", (double)th->max_time_to_consistency_ms,
                   t->consistent ? (double)t->stable_match_ms
                                 : (double)deadline_ms,
-                  1, "state");
+                  judged, "state");
         v->checks[v->n - 1].required = 1;
+        no_objects_note(&v->checks[v->n - 1], judged);
         if (!t->consistent)
             v->checks[v->n - 1].passed = 0;
     }
     if (th->has_max_stale_objects) {
         add_check(v, "max_stale_objects", "<=", (double)th->max_stale_objects,
-                  (double)t->last.stale, t->probe_error[0] == '\0', "state");
+                  (double)t->last.stale, t->probe_error[0] == '\0' && judged,
+                  "state");
         v->checks[v->n - 1].required = 1;
+        no_objects_note(&v->checks[v->n - 1], judged);
     }
     if (th->has_max_lost_events) {
         add_check(v, "max_lost_events", "<=", (double)th->max_lost_events,

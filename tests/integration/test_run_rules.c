@@ -453,6 +453,74 @@ START_TEST(a_plan_needs_no_signing_secret)
 }
 END_TEST
 
+/*
+ * Runs cassette (text, endpoint "e" or "stripe") against a reference
+ * target of profile with one collection whose truth kind is kind;
+ * returns the result, the exit code in *code.
+ */
+static cJSON *run_collection(const char *profile, const char *cassette,
+                             const char *endpoint, const char *kind, int *code)
+{
+    char *dir = t_tmpdir(), path[600], out[600], cas[600], json[2048];
+    struct t_server s;
+    struct t_result r;
+    cJSON *res;
+
+    t_target_start(&s, "correct", profile, NULL, env_secret);
+    snprintf(cas, sizeof(cas), "%s/c.ndjson", dir);
+    ck_assert_int_eq(t_write_file(cas, cassette, strlen(cassette)), 0);
+    snprintf(path, sizeof(path), "%s/scenario.json", dir);
+    snprintf(json, sizeof(json),
+             "{\"hookreplay\":\"scenario\",\"version\":1,"
+             "\"cassette\":\"%s\",\"seed\":5,"
+             "\"targets\":{\"%s\":{\"url\":\"%s/\"}},"
+             "\"replay\":{\"pacing\":\"asap\",\"handshake\":false},"
+             "\"probe\":{\"http\":\"%s/__state\",\"collections\":"
+             "[{\"items\":\"/objects\",\"truth\":\"%s\","
+             "\"fields\":{\"/status\":\"/status\"}}]},"
+             "\"reconcile\":{\"deadline_ms\":2000,\"interval_ms\":50}}",
+             cas, endpoint, s.url, s.url, kind);
+    ck_assert_int_eq(t_write_file(path, json, strlen(json)), 0);
+    snprintf(out, sizeof(out), "%s/out", dir);
+    *code = run_scenario(path, out, NULL, &r);
+    res = t_read_result(out);
+    t_result_free(&r);
+    t_server_stop(&s);
+    free(dir);
+    return res;
+}
+
+/* Consistency over collections that match no object of the truth (a
+ * kind misspelled, or GitHub's profile, which keeps no truth) judged
+ * nothing: never a pass. */
+START_TEST(consistency_over_no_truth_object_is_not_measured)
+{
+    char *stripe = t_slurp(STRIPE_CASSETTE);
+    const cJSON *c;
+    cJSON *res;
+    int code;
+
+    res = run_collection("github", t_github_one_delivery, "e", "issue", &code);
+    ck_assert_int_eq(code, 1);
+    ck_assert_str_eq(t_check_result(res, "require_consistent"), "not_measured");
+    c = t_check(res, "require_consistent");
+    ck_assert_ptr_nonnull(strstr(cJSON_GetObjectItem(c, "note")->valuestring,
+                                 "no object of the truth"));
+    cJSON_Delete(res);
+
+    res = run_collection("stripe", stripe, "stripe", "customr", &code);
+    ck_assert_int_eq(code, 1);
+    ck_assert_str_eq(t_check_result(res, "require_consistent"), "not_measured");
+    cJSON_Delete(res);
+    /* the same run with the kind spelled right is judged, and passes */
+    res = run_collection("stripe", stripe, "stripe", "customer", &code);
+    ck_assert_int_eq(code, 0);
+    ck_assert_str_eq(t_check_result(res, "require_consistent"), "pass");
+    cJSON_Delete(res);
+    free(stripe);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("run_rules");
@@ -476,6 +544,7 @@ int main(void)
                    a_target_never_reached_is_warned_about_once_even_when_quiet);
     tcase_add_test(tc, a_target_that_never_accepts_counts_as_not_connected);
     tcase_add_test(tc, a_plan_needs_no_signing_secret);
+    tcase_add_test(tc, consistency_over_no_truth_object_is_not_measured);
     suite_add_tcase(s, tc);
     return t_run_suite(s);
 }

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
-# Installs the third-party consumer's packages (the official stripe
-# library and pg) from package-lock.json and checks that the installed
-# versions are the pinned ones. Idempotent: skips npm when node_modules
-# already matches the lock file.
+# Installs the third-party consumers' packages (the official stripe and
+# @octokit/webhooks libraries, and pg) from package-lock.json and checks
+# that the installed versions are the pinned ones. Idempotent: skips npm
+# when node_modules already matches the lock file.
 set -euo pipefail
 cd "$(dirname "$0")"
 . ../npm-setup.sh
@@ -25,6 +25,6 @@ check_versions() {
       }'
 }
 
-(npm_setup stripe pg)
+(npm_setup stripe pg @octokit/webhooks)
 check_versions
-echo "setup.sh: stripe and pg at their pinned versions"
+echo "setup.sh: stripe, @octokit/webhooks and pg at their pinned versions"
