@@ -205,7 +205,7 @@ static void fault_tiles(FILE *f, const cJSON *t)
                  ? "dropped: never sent, only the API has it"
                  : "dropped: never sent, only the API has them");
     snprintf(v, sizeof(v), "%g", hr_report_num(t, "injected_failures", 0));
-    tile_cls(f, 0, v, "attempts failed on purpose, then retried");
+    tile_cls(f, 0, v, "attempts failed on purpose");
     snprintf(v, sizeof(v), "%g / %g", hs_ok, hs);
     tile_cls(f, hs_ok < hs, v, "handshakes answered right / sent");
     snprintf(v, sizeof(v), "%g / %g", pm,

@@ -58,8 +58,8 @@ static void print_faults(FILE *f, const struct hr_run_totals *t)
         fprintf(f, "  %-12s %lld never sent (only the API has them)\n",
                 "dropped", (long long)t->dropped);
     if (t->injected_failures)
-        fprintf(f, "  %-12s %lld attempts failed on purpose, then retried\n",
-                "injected", (long long)t->injected_failures);
+        fprintf(f, "  %-12s %lld attempts failed on purpose\n", "injected",
+                (long long)t->injected_failures);
     if (t->handshakes)
         fprintf(f, "  %-12s %lld/%lld answered as the provider expects%s%s\n",
                 "handshake", (long long)t->handshakes_ok,

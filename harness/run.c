@@ -1233,6 +1233,26 @@ static size_t keep_body(char *p, size_t size, size_t n, void *ud)
     return hr_buf_add(ud, p, size * n) ? 0 : size * n;
 }
 
+/*
+ * The handshake's delivery id, shaped as the providers' (a UUID, as
+ * GitHub's X-GitHub-Delivery) and new each run, so that a consumer that
+ * validates ids or remembers them across runs takes it like GitHub's.
+ * The handshake is not part of the plan: the clock may go in.
+ */
+static void handshake_id(const struct loop *l, const struct endpoint *e,
+                         char *id, size_t cap)
+{
+    uint64_t a = (uint64_t)(hr_draw(l->s->seed, -2, e->name, 0, 0) * 1e18);
+    uint64_t b = (uint64_t)hr_wall_ms() * 1000003u ^ (uint64_t)getpid();
+
+    snprintf(id, cap, "%08llx-%04llx-4%03llx-%04llx-%012llx",
+             (unsigned long long)(a >> 32),
+             (unsigned long long)((a >> 16) & 0xffff),
+             (unsigned long long)(a & 0xfff),
+             (unsigned long long)(0x8000 | ((b >> 48) & 0x3fff)),
+             (unsigned long long)(b & 0xffffffffffffULL));
+}
+
 /* Sends an endpoint's handshake first, as the provider does. */
 static int send_handshake(struct loop *l, struct endpoint *e,
                           struct hr_err *err)
@@ -1250,7 +1270,7 @@ static int send_handshake(struct loop *l, struct endpoint *e,
     snprintf(
         challenge, sizeof(challenge), "hrch%016llx",
         (unsigned long long)(hr_draw(l->s->seed, -1, e->name, 0, 0) * 1e18));
-    snprintf(id, sizeof(id), "hookreplay-handshake-%s", challenge + 4);
+    handshake_id(l, e, id, sizeof(id));
     hr_buf_init(&answer, 1 << 20);
     body = fill_template(p->hs_body, challenge, id);
     url = hr_strdup(e->target->url);

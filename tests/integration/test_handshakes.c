@@ -8,7 +8,10 @@
 #include "support.h"
 
 #include <check.h>
+#include <ctype.h>
 #include <curl/curl.h>
+#include <microhttpd.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -74,6 +77,103 @@ static const char *handshake_error(const struct outcome *o)
 
     return cJSON_IsString(e) ? e->valuestring : "";
 }
+
+/* The X-GitHub-Delivery of the last ping a bare server was sent. */
+static struct {
+    pthread_mutex_t mu;
+    char ping_id[128];
+} seen = {PTHREAD_MUTEX_INITIALIZER, ""};
+
+static enum MHD_Result on_any(void *cls, struct MHD_Connection *c,
+                              const char *url, const char *method,
+                              const char *version, const char *data,
+                              size_t *size, void **state)
+{
+    const char *ev =
+        MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-GitHub-Event");
+    const char *id =
+        MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-GitHub-Delivery");
+    struct MHD_Response *r;
+    enum MHD_Result rc;
+
+    (void)cls, (void)url, (void)method, (void)version, (void)data;
+    if (!*state) {
+        *state = (void *)1;
+        return MHD_YES;
+    }
+    if (*size) {
+        *size = 0;
+        return MHD_YES;
+    }
+    pthread_mutex_lock(&seen.mu);
+    if (ev && strcmp(ev, "ping") == 0)
+        snprintf(seen.ping_id, sizeof(seen.ping_id), "%s", id ? id : "");
+    pthread_mutex_unlock(&seen.mu);
+    r = MHD_create_response_from_buffer(2, (void *)"ok",
+                                        MHD_RESPMEM_PERSISTENT);
+    rc = MHD_queue_response(c, 200, r);
+    MHD_destroy_response(r);
+    return rc;
+}
+
+/* 1 when s is shaped as a UUID: 8-4-4-4-12 lower-case hex digits. */
+static int uuid_shaped(const char *s)
+{
+    static const int groups[] = {8, 4, 4, 4, 12};
+    int g, i;
+
+    for (g = 0; g < 5; g++) {
+        for (i = 0; i < groups[g]; i++, s++)
+            if (!isxdigit((unsigned char)*s) || isupper((unsigned char)*s))
+                return 0;
+        if (*s != (g < 4 ? '-' : '\0'))
+            return 0;
+        s += g < 4;
+    }
+    return 1;
+}
+
+/* Runs the GitHub cassette against a bare server; the ping's id. */
+static void ping_id_of_a_run(char *id, size_t cap)
+{
+    char *dir = t_tmpdir(), cas[600], out[600], url[200];
+    char *argv[] = {HR_BIN,      "run",    "--cassette", cas, "--target", url,
+                    "--profile", "github", "--out",      out, "--quiet",  NULL};
+    struct MHD_Daemon *d =
+        MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD, 0, NULL, NULL, on_any,
+                         NULL, MHD_OPTION_END);
+    struct t_result r;
+
+    ck_assert_ptr_nonnull(d);
+    snprintf(cas, sizeof(cas), "%s/c.ndjson", dir);
+    snprintf(out, sizeof(out), "%s/out", dir);
+    snprintf(url, sizeof(url), "http://127.0.0.1:%d/",
+             MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT)->port);
+    ck_assert_int_eq(
+        t_write_file(cas, t_github_one_delivery, strlen(t_github_one_delivery)),
+        0);
+    seen.ping_id[0] = '\0';
+    ck_assert_int_eq(t_run(&r, argv, env_secret, NULL, 60000), 0);
+    ck_assert_msg(r.exit_code == 0, "run: %s", r.err);
+    t_result_free(&r);
+    MHD_stop_daemon(d);
+    pthread_mutex_lock(&seen.mu);
+    snprintf(id, cap, "%s", seen.ping_id);
+    pthread_mutex_unlock(&seen.mu);
+    free(dir);
+}
+
+START_TEST(githubs_ping_carries_a_new_guid_each_run)
+{
+    char a[128], b[128];
+
+    ping_id_of_a_run(a, sizeof(a));
+    ping_id_of_a_run(b, sizeof(b));
+    ck_assert_msg(uuid_shaped(a), "ping id '%s'", a);
+    ck_assert_msg(uuid_shaped(b), "ping id '%s'", b);
+    ck_assert_str_ne(a, b);
+}
+END_TEST
 
 START_TEST(correct_target_answers_slacks_url_verification_challenge)
 {
@@ -215,6 +315,7 @@ static Suite *suite(void)
         tc, naive_target_fails_slacks_url_verification_and_the_run_says_so);
     tcase_add_test(tc, correct_target_answers_githubs_ping_without_applying_it);
     tcase_add_test(tc, naive_target_throws_on_githubs_ping_and_the_run_says_so);
+    tcase_add_test(tc, githubs_ping_carries_a_new_guid_each_run);
     tcase_add_test(tc,
                    correct_target_echoes_a_signed_challenge_and_refuses_others);
     suite_add_tcase(s, tc);
