@@ -9,8 +9,10 @@
 #include "scenario.h"
 #include "sign.h"
 
+#include <errno.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <unistd.h>
 #include <stddef.h>
 #include <string.h>
 
@@ -235,6 +237,11 @@ static struct hr_scenario *from_flags(const struct flags *f, struct hr_err *err)
     if ((f->ca_file || f->tls_insecure) && strncmp(f->target, "https://", 8)) {
         hr_errf(err, HR_EXIT_INPUT,
                 "--ca-file and --tls-insecure are for an https:// --target");
+        goto fail;
+    }
+    if (f->ca_file && access(f->ca_file, R_OK) != 0) {
+        hr_errf(err, HR_EXIT_INPUT, "--ca-file %s: %s", f->ca_file,
+                strerror(errno));
         goto fail;
     }
     t->url = hr_strdup(f->target);

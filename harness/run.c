@@ -49,7 +49,8 @@ struct endpoint {
 };
 
 struct job {
-    struct hr_plan_item *item; /* owned */
+    char errbuf[CURL_ERROR_SIZE]; /* curl's detail on a failed attempt */
+    struct hr_plan_item *item;    /* owned */
     struct endpoint *ep;
     char *object_key; /* endpoint + object id, or NULL */
     int64_t planned_us;
@@ -546,6 +547,8 @@ static int setup_easy(struct loop *l, struct job *j, struct hr_err *err)
     curl_easy_setopt(j->easy, CURLOPT_HTTPHEADER, j->req.headers);
     set_transport(j, p);
     set_tls(j->easy, j->ep->target);
+    j->errbuf[0] = '\0';
+    curl_easy_setopt(j->easy, CURLOPT_ERRORBUFFER, j->errbuf);
     if (method && strcmp(method, "POST"))
         curl_easy_setopt(j->easy, CURLOPT_CUSTOMREQUEST, method);
     curl_easy_setopt(j->easy, CURLOPT_TIMEOUT_MS, (long)timeout_ms(j));
@@ -906,10 +909,21 @@ static void slow_remove(struct loop *l, struct job *j)
 }
 
 /* What went wrong, in words: an injected cut says what was cut. */
+/* A TLS handshake that failed: the provider never got a connection it
+ * could send on, as with a refused one. */
+static int tls_failed(CURLcode res)
+{
+    return res == CURLE_SSL_CONNECT_ERROR ||
+           res == CURLE_PEER_FAILED_VERIFICATION ||
+           res == CURLE_SSL_CACERT_BADFILE || res == CURLE_SSL_CERTPROBLEM;
+}
+
 static void describe_error(const struct job *j, CURLcode res, char *buf,
                            size_t cap)
 {
-    if (res != CURLE_ABORTED_BY_CALLBACK)
+    if (tls_failed(res) && j->errbuf[0]) /* which certificate, and why */
+        snprintf(buf, cap, "%.90s", j->errbuf);
+    else if (res != CURLE_ABORTED_BY_CALLBACK)
         snprintf(buf, cap, "%s", curl_easy_strerror(res));
     else if (j->req.step == HR_STEP_RESET)
         snprintf(buf, cap,
@@ -942,9 +956,9 @@ static int on_done(struct loop *l, CURLMsg *m, struct hr_err *err)
         curl_easy_getinfo(m->easy_handle, CURLINFO_CONNECT_TIME_T, &connect_us);
         a->timed_out = res == CURLE_OPERATION_TIMEDOUT;
         /* a timeout before the connection was made is a failed connect */
-        a->connect_failed = res == CURLE_COULDNT_CONNECT ||
-                            res == CURLE_COULDNT_RESOLVE_HOST ||
-                            (a->timed_out && connect_us == 0);
+        a->connect_failed =
+            res == CURLE_COULDNT_CONNECT || res == CURLE_COULDNT_RESOLVE_HOST ||
+            tls_failed(res) || (a->timed_out && connect_us == 0);
         if (a->connect_failed)
             a->timed_out = 0;
         a->injected = res == CURLE_ABORTED_BY_CALLBACK;
