@@ -52,7 +52,8 @@ static void print_faults(FILE *f, const struct hr_run_totals *t)
         if (t->forged_accepted >= 0)
             fprintf(f, "%lld accepted\n", (long long)t->forged_accepted);
         else
-            fprintf(f, "accepted not measured (no probe)\n");
+            fprintf(f, "accepted not measured (%s)\n",
+                    t->probe_error[0] ? "the probe failed" : "no probe");
     }
     if (t->dropped)
         fprintf(f, "  %-12s %lld never sent (only the API has them)\n",
@@ -77,7 +78,10 @@ static void print_recon(FILE *f, const struct hr_run_totals *t)
 
     if (!t->recon_measured)
         return;
-    if (t->consistent)
+    if (t->recon_reads == 0)
+        fprintf(f, "  %-12s not measured: no probe read the state (%.200s)\n",
+                "truth", t->probe_error[0] ? t->probe_error : "failed");
+    else if (t->consistent)
         fprintf(f,
                 "  %-12s consistent %lld ms after the replay (stable; "
                 "first match %lld ms), %lld objects\n",

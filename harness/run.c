@@ -1795,6 +1795,7 @@ static int probe_once(struct loop *l, int64_t at_ms, cJSON **keep)
         add_curve_point(t, at_ms, -1);
     } else {
         t->probe_error[0] = '\0';
+        t->recon_reads++;
         ok = hr_compare_ok(&t->last);
         add_curve_point(t, at_ms,
                         t->last.objects - t->last.consistent + t->last.extra);

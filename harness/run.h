@@ -62,6 +62,7 @@ struct hr_run_totals {
     int64_t duration_ms;
     /* Reconciliation, when the probe has collections. */
     int recon_measured;     /* the consistency loop ran */
+    int64_t recon_reads;    /* ... its probes that read and compared */
     int consistent;         /* stable match before the deadline */
     int64_t first_match_ms; /* from the end of the replay; -1: never */
     int64_t stable_match_ms;

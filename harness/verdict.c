@@ -159,9 +159,14 @@ int hr_payload_outcome_ok(int fault, int status)
     }
 }
 
-static void no_objects_note(struct hr_check *c, int judged)
+static void no_objects_note(struct hr_check *c, int judged,
+                            const struct hr_run_totals *t)
 {
-    if (!judged)
+    if (!judged && t->recon_reads == 0)
+        snprintf(c->note, sizeof(c->note),
+                 "no probe read the state before the deadline: %.200s",
+                 t->probe_error[0] ? t->probe_error : "the probe failed");
+    else if (!judged)
         snprintf(c->note, sizeof(c->note), "%s",
                  "the collections matched no object of the truth: check "
                  "their \"truth\" kinds (a profile without a truth, such "
@@ -178,7 +183,7 @@ static void judge_consistency(const struct hr_thresholds *th,
 {
     /* A match over no truth object judged nothing: the collections name
      * no kind the truth holds (or the profile keeps no truth). */
-    int judged = !t->consistent || t->last.objects > 0;
+    int judged = t->recon_reads > 0 && (!t->consistent || t->last.objects > 0);
 
     if (!t->recon_measured)
         return;
@@ -186,7 +191,7 @@ static void judge_consistency(const struct hr_thresholds *th,
         add_check(v, "require_consistent", ">=", 1, t->consistent ? 1 : 0,
                   judged, "state");
         v->checks[v->n - 1].required = 1; /* on by default with collections */
-        no_objects_note(&v->checks[v->n - 1], judged);
+        no_objects_note(&v->checks[v->n - 1], judged, t);
     }
     if (th->has_max_time_to_consistency_ms) {
         /* Never consistent: the whole deadline went by, and it fails. */
@@ -196,7 +201,7 @@ static void judge_consistency(const struct hr_thresholds *th,
                                 : (double)deadline_ms,
                   judged, "state");
         v->checks[v->n - 1].required = 1;
-        no_objects_note(&v->checks[v->n - 1], judged);
+        no_objects_note(&v->checks[v->n - 1], judged, t);
         if (!t->consistent)
             v->checks[v->n - 1].passed = 0;
     }
@@ -205,7 +210,7 @@ static void judge_consistency(const struct hr_thresholds *th,
                   (double)t->last.stale, t->probe_error[0] == '\0' && judged,
                   "state");
         v->checks[v->n - 1].required = 1;
-        no_objects_note(&v->checks[v->n - 1], judged);
+        no_objects_note(&v->checks[v->n - 1], judged, t);
     }
     if (th->has_max_lost_events) {
         add_check(v, "max_lost_events", "<=", (double)th->max_lost_events,

@@ -139,6 +139,41 @@ START_TEST(a_failing_probe_command_says_how_it_failed)
 }
 END_TEST
 
+START_TEST(consistency_is_not_measured_when_no_probe_reads_the_state)
+{
+    char *dir = t_tmpdir(), json[4096];
+    struct t_server s;
+    const cJSON *c, *note;
+    cJSON *res;
+
+    t_target_start(&s, "correct", "stripe", NULL, env_secret);
+    snprintf(json, sizeof(json),
+             "{\"hookreplay\":\"scenario\",\"version\":1,"
+             "\"cassette\":\"%s\","
+             "\"targets\":{\"stripe\":{\"url\":\"%s/webhooks/stripe\"}},"
+             "\"replay\":{\"pacing\":\"asap\"},"
+             "\"probe\":{\"argv\":[\"cat\",\"missing-state.json\"],"
+             "\"after_ms\":0,\"collections\":[{\"items\":\"/objects\","
+             "\"truth\":\"*\",\"fields\":{\"/status\":\"/status\"}}]},"
+             "\"reconcile\":{\"deadline_ms\":1000,\"interval_ms\":100}}",
+             STRIPE_CASSETTE, s.url);
+    res = run_in(dir, json);
+    /* not a mismatch: nothing was compared; asked for, so it fails */
+    c = t_check(res, "require_consistent");
+    ck_assert_str_eq(t_check_result(res, "require_consistent"), "not_measured");
+    ck_assert(cJSON_IsTrue(cJSON_GetObjectItem(c, "required")));
+    note = cJSON_GetObjectItem(c, "note");
+    ck_assert_msg(cJSON_IsString(note) &&
+                      strstr(note->valuestring, "no probe read the state") &&
+                      strstr(note->valuestring, "exit status 1"),
+                  "%s", cJSON_PrintUnformatted(c));
+    ck_assert_int_eq(t_json_num(res, "exit_code"), 1);
+    cJSON_Delete(res);
+    t_server_stop(&s);
+    free(dir);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("probe_commands");
@@ -147,6 +182,8 @@ int main(void)
     tcase_set_timeout(tc, 240);
     tcase_add_test(tc, probe_and_hook_scripts_run_in_the_scenario_folder);
     tcase_add_test(tc, a_failing_probe_command_says_how_it_failed);
+    tcase_add_test(tc,
+                   consistency_is_not_measured_when_no_probe_reads_the_state);
     suite_add_tcase(s, tc);
     return t_run_suite(s);
 }
