@@ -9,6 +9,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 struct lint {
     hr_problem_fn fn;
@@ -468,6 +469,12 @@ static void lint_interactions(struct lint *l, struct hr_cassette_reader *r,
 }
 
 /* Lints a cassette; *eps_out (when not NULL) gets its endpoints. */
+/* 1 when path cannot be opened at all (absent, or not readable). */
+static int cannot_open(const char *path)
+{
+    return strcmp(path, "-") != 0 && access(path, R_OK) != 0;
+}
+
 static void lint_cassette(struct lint *l, const char *path,
                           const struct hr_scenario *s, const char *dir,
                           struct ep **eps_out, size_t *n_out)
@@ -477,6 +484,11 @@ static void lint_cassette(struct lint *l, const char *path,
     const struct hr_cassette_header *h;
     struct ep *eps;
 
+    if (!r && s && cannot_open(path)) {
+        /* the scenario names a file that is not there: say where */
+        problem(l, "%s: /cassette: %s", s->path, err.msg);
+        return;
+    }
     if (!r) {
         problem(l, "%s", err.msg);
         return;

@@ -169,6 +169,24 @@ START_TEST(lint_reports_a_missing_secrets_file_and_a_missing_target)
 }
 END_TEST
 
+START_TEST(a_missing_cassette_is_named_by_the_scenario_pointer)
+{
+    char *dir = t_tmpdir();
+    struct seen s;
+    char *p = in_tmp(dir, "s.json",
+                     "{\"hookreplay\": \"scenario\", \"version\": 1,\n"
+                     " \"cassette\": \"gone.ndjson\",\n"
+                     " \"targets\": {\"a\": {\"url\": "
+                     "\"http://127.0.0.1:9/\"}}}\n");
+
+    ck_assert_int_eq(lint(p, &s), 1);
+    ck_assert_msg(strstr(s.text, "s.json: /cassette: ") &&
+                      strstr(s.text, "gone.ndjson: No such file"),
+                  "%s", s.text);
+    free(dir);
+}
+END_TEST
+
 /* Two endpoints, one delivery each; valid throughout. */
 static const char two_endpoints[] =
     "{\"hookreplay\":\"cassette\",\"version\":1,\"endpoints\":"
@@ -660,6 +678,7 @@ int main(void)
     tcase_add_test(tc,
                    lint_reports_a_missing_secrets_file_and_a_missing_target);
     tcase_add_test(tc, an_endpoint_without_a_target_is_a_warning_not_a_problem);
+    tcase_add_test(tc, a_missing_cassette_is_named_by_the_scenario_pointer);
     tcase_add_test(
         tc, lint_refuses_signature_faults_the_profile_cannot_send_whatever_p);
     tcase_add_test(
