@@ -7,6 +7,7 @@
  * database is read again here, so a verdict that disagrees with what the
  * consumer stored fails the test.
  */
+#include "pgsupport.h"
 #include "support.h"
 
 #include <check.h>
@@ -22,74 +23,16 @@
 #define SECRET "whsec_thirdparty-pg-secret-1"
 
 /* Set by the unchecked fixture in the runner, inherited by each test. */
-static char pg_dir[256];
-static int pg_port;
-static char pid_dir[256]; /* MODE.pid while a consumer runs */
+static struct t_pg pg;
 
-/* Starts the cluster; its watcher stops it if this runner dies. */
 static void pg_start(void)
 {
-    char port[16], owner[16];
-    char *argv[] = {"bash", TP "/pg.sh", "start", port, owner, NULL};
-    char *dir = t_tmpdir();
-    struct t_result r;
-    size_t n;
-
-    pg_port = t_unused_port();
-    snprintf(port, sizeof(port), "%d", pg_port);
-    snprintf(owner, sizeof(owner), "%d", (int)getpid());
-    snprintf(pid_dir, sizeof(pid_dir), "%s", dir);
-    free(dir);
-    if (t_run(&r, argv, NULL, NULL, 120000) || r.exit_code != 0) {
-        fprintf(stderr, "pg.sh start: %s\n", r.err ? r.err : "");
-        abort();
-    }
-    n = strcspn(r.out, "\n");
-    snprintf(pg_dir, sizeof(pg_dir), "%.*s", (int)n, r.out);
-    t_result_free(&r);
+    t_pg_start(&pg);
 }
 
-/* The file that holds the PID of the consumer in mode while it runs. */
-static void pid_path(char *buf, size_t len, const char *mode)
-{
-    snprintf(buf, len, "%s/%s.pid", pid_dir, mode);
-}
-
-/* Ends the consumers failed tests left running, then the cluster. */
 static void pg_stop(void)
 {
-    static const char *const modes[] = {"careful", "naive"};
-    char *argv[] = {"bash", TP "/pg.sh", "stop", pg_dir, NULL};
-    struct t_result r;
-    char path[300];
-    size_t i;
-
-    for (i = 0; i < 2; i++) {
-        FILE *f;
-        int pid = 0;
-
-        pid_path(path, sizeof(path), modes[i]);
-        f = fopen(path, "r");
-        if (f && fscanf(f, "%d", &pid) == 1 && pid > 0)
-            kill(pid, SIGKILL); /* the failed test's child */
-        if (f)
-            fclose(f);
-        unlink(path);
-    }
-    rmdir(pid_dir);
-    if (pg_dir[0] && t_run(&r, argv, NULL, NULL, 120000) == 0)
-        t_result_free(&r);
-}
-
-static void createdb(const char *name)
-{
-    char *argv[] = {"bash", TP "/pg.sh",  "createdb",
-                    pg_dir, (char *)name, NULL};
-    struct t_result r;
-
-    ck_assert_int_eq(t_run(&r, argv, NULL, NULL, 60000), 0);
-    ck_assert_msg(r.exit_code == 0, "createdb %s: %s", name, r.err);
-    t_result_free(&r);
+    t_pg_stop(&pg);
 }
 
 /* The probe's argv as JSON, for database db. */
@@ -99,41 +42,13 @@ static void probe_argv(char *buf, size_t len, const char *db)
              "[\"psql\", \"-X\", \"-q\", \"-A\", \"-t\", \"-v\", "
              "\"ON_ERROR_STOP=1\", \"-h\", \"127.0.0.1\", \"-p\", \"%d\", "
              "\"-U\", \"postgres\", \"-d\", \"%s\", \"-f\", \"%s\"]",
-             pg_port, db, TP "/probe.sql");
+             pg.port, db, TP "/probe.sql");
 }
 
 /* What the probe prints, read here without hookreplay. */
 static cJSON *db_state(const char *db)
 {
-    char port[16];
-    char *argv[] = {"psql",
-                    "-X",
-                    "-q",
-                    "-A",
-                    "-t",
-                    "-v",
-                    "ON_ERROR_STOP=1",
-                    "-h",
-                    "127.0.0.1",
-                    "-p",
-                    port,
-                    "-U",
-                    "postgres",
-                    "-d",
-                    (char *)db,
-                    "-f",
-                    TP "/probe.sql",
-                    NULL};
-    struct t_result r;
-    cJSON *j;
-
-    snprintf(port, sizeof(port), "%d", pg_port);
-    ck_assert_int_eq(t_run(&r, argv, NULL, NULL, 60000), 0);
-    ck_assert_msg(r.exit_code == 0, "psql: %s", r.err);
-    j = cJSON_Parse(r.out);
-    ck_assert_msg(j != NULL, "psql printed no JSON: %s", r.out);
-    t_result_free(&r);
-    return j;
+    return t_pg_query(&pg, db, TP "/probe.sql");
 }
 
 /*
@@ -219,59 +134,28 @@ static void consumer_start(struct t_server *s, const char *mode, const char *db,
                     api_url ? "--api" : NULL,
                     (char *)api_url,
                     NULL};
-    char path[300];
-    FILE *f;
 
     snprintf(dburl, sizeof(dburl), "postgres://postgres@127.0.0.1:%d/%s",
-             pg_port, db);
+             pg.port, db);
     snprintf(dbenv, sizeof(dbenv), "DATABASE_URL=%s", dburl);
     ck_assert_msg(t_server_start(s, argv, env, 30000) == 0,
                   "the %s consumer did not start: run "
                   "tests/thirdparty/setup.sh",
                   mode);
-    pid_path(path, sizeof(path), mode);
-    f = fopen(path, "w");
-    ck_assert_ptr_nonnull(f);
-    fprintf(f, "%d\n", (int)s->pid);
-    fclose(f);
+    t_pg_consumer_started(&pg, s, mode);
 }
 
-/* SIGTERM must end the consumer cleanly: exit status 0. */
 static void consumer_stop(struct t_server *s, const char *mode)
 {
-    char path[300];
-    int status = 0, i;
-
-    kill(s->pid, SIGTERM);
-    for (i = 0; i < 1000 && waitpid(s->pid, &status, WNOHANG) == 0; i++)
-        usleep(10000);
-    if (i == 1000) {
-        kill(s->pid, SIGKILL);
-        waitpid(s->pid, &status, 0);
-    }
-    pid_path(path, sizeof(path), mode);
-    unlink(path);
-    ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0,
-                  "the consumer did not exit cleanly on SIGTERM");
+    t_pg_consumer_stop(&pg, s, mode);
 }
 
 /* Runs the scenario; returns result.json, the exit code in *code. */
 static cJSON *run(const char *scen, int *code)
 {
     char *env[] = {"STRIPE_WEBHOOK_SECRET=" SECRET, NULL};
-    struct t_result r;
-    char *out = t_run_scenario(&r, scen, env, 150000);
-    cJSON *res;
 
-    *code = r.exit_code;
-    ck_assert_msg(r.exit_code == 0 || r.exit_code == 1, "run: exit %d: %s",
-                  r.exit_code, r.err);
-    res = t_read_result(out);
-    if (r.err[0])
-        fprintf(stderr, "%s", r.err);
-    t_result_free(&r);
-    free(out);
-    return res;
+    return t_run_judged(scen, env, code);
 }
 
 /* Extra applications in the database's own ledger, recorded ids only. */
@@ -322,7 +206,7 @@ START_TEST(careful_postgres_consumer_passes_every_check)
     int api_port = t_unused_port(), code, canaries, ids;
     cJSON *res, *st;
 
-    createdb("careful");
+    t_pg_createdb(&pg, "careful");
     snprintf(api_url, sizeof(api_url), "http://127.0.0.1:%d", api_port);
     consumer_start(&s, "careful", "careful", api_url);
     scen = scenario(s.url, "careful", api_port, 30000);
@@ -371,7 +255,7 @@ START_TEST(naive_postgres_consumer_fails_on_duplicates_not_on_forgeries)
     const cJSON *dup;
     cJSON *res, *st;
 
-    createdb("naive");
+    t_pg_createdb(&pg, "naive");
     consumer_start(&s, "naive", "naive", NULL);
     /* it never reconciles: a short wait for consistency is enough */
     scen = scenario(s.url, "naive", 0, 3000);
