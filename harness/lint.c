@@ -420,21 +420,12 @@ static void check_required(struct lint *l, const char *path,
                            const struct hr_interaction *it,
                            const struct hr_profile *p)
 {
-    const char *const *all = hr_scheme_required_headers(p->scheme);
-    const char *miss;
-    size_t i;
+    const char *const *name = hr_scheme_required_headers(p->scheme);
 
-    /* every missing one, not just the first */
-    for (i = 0; all[i]; i++) {
-        miss = hr_profile_missing_header(p, &it->request, all + i);
-        if (miss != all[i])
-            continue;
-        problem(l,
-                "%s:%d: request.headers has no %s: profile %s sends "
-                "it with every webhook and its library refuses a "
-                "delivery without it",
-                path, it->line, miss, p->name);
-    }
+    for (; *name; name++)
+        if (!hr_profile_has_header(p, &it->request, *name))
+            problem(l, "%s:%d: " HR_MISSING_HEADER_FMT, path, it->line, *name,
+                    p->name);
 }
 
 static void lint_interactions(struct lint *l, struct hr_cassette_reader *r,

@@ -869,22 +869,14 @@ int hr_profile_event(const struct hr_profile *p, const struct hr_message *req,
     return 0;
 }
 
-const char *hr_profile_missing_header(const struct hr_profile *p,
-                                      const struct hr_message *m,
-                                      const char *const *from)
+int hr_profile_has_header(const struct hr_profile *p,
+                          const struct hr_message *m, const char *name)
 {
-    const char *const *name =
-        from ? from : hr_scheme_required_headers(p->scheme);
-    const char *v;
+    const char *v = hr_message_header(m, name);
     size_t i;
 
-    for (; *name; name++) {
-        v = hr_message_header(m, *name);
-        for (i = 0; !v && i < p->n_default_headers; i++)
-            if (hr_strcaseeq(p->default_headers[i].name, *name))
-                v = p->default_headers[i].value;
-        if (!v || !v[0])
-            return *name;
-    }
-    return NULL;
+    for (i = 0; !v && i < p->n_default_headers; i++)
+        if (hr_strcaseeq(p->default_headers[i].name, name))
+            v = p->default_headers[i].value;
+    return v && v[0];
 }

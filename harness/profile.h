@@ -117,14 +117,15 @@ int hr_profile_event(const struct hr_profile *p, const struct hr_message *req,
 int hr_parse_iso8601(const char *s, int64_t *unix_s);
 
 /*
- * The first header that p's provider sends with every webhook and its
- * library refuses a delivery without (hr_scheme_required_headers) that
- * request m lacks, neither recorded nor among p's default headers; NULL
- * when none is missing. from: where to start in that list (a pointer
- * into it, to go on after a missing one), or NULL for its start.
+ * 1 when request m carries header name (not empty), recorded or among
+ * p's default headers. Lint and run check with it that a webhook has
+ * every header its provider's library requires
+ * (hr_scheme_required_headers), and say so in these words.
  */
-const char *hr_profile_missing_header(const struct hr_profile *p,
-                                      const struct hr_message *m,
-                                      const char *const *from);
+int hr_profile_has_header(const struct hr_profile *p,
+                          const struct hr_message *m, const char *name);
+#define HR_MISSING_HEADER_FMT                                                  \
+    "request.headers has no %s: profile %s sends it with every webhook "       \
+    "and its library refuses a delivery without it"
 
 #endif

@@ -279,16 +279,16 @@ static int check_event(struct loop *l, struct hr_plan_item *x,
     struct hr_interaction *it = &x->it;
     struct hr_err derr = {0, ""};
     struct hr_event d;
-    const char *bad = NULL,
-               *miss = hr_profile_missing_header(p, &it->request, NULL);
+    const char *bad = NULL;
+    const char *const *name = hr_scheme_required_headers(p->scheme);
 
-    if (miss) {
+    while (*name && hr_profile_has_header(p, &it->request, *name))
+        name++;
+    if (*name) {
         /* lint says so too; sent, every delivery would be refused */
         snprintf(l->t->input_msg, sizeof(l->t->input_msg),
-                 "%s:%d: request.headers has no %s: profile %s sends it "
-                 "with every webhook and its library refuses a delivery "
-                 "without it",
-                 l->s->cassette, it->line, miss, p->name);
+                 "%s:%d: " HR_MISSING_HEADER_FMT, l->s->cassette, it->line,
+                 *name, p->name);
         l->t->input_error = 1;
         return -1;
     }
