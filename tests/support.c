@@ -465,19 +465,29 @@ int t_replay_asap(struct t_result *r, const char *cassette, const char *url,
     return r->exit_code;
 }
 
-char *t_run_scenario(struct t_result *r, const char *scenario,
-                     char *const env_add[], int timeout_ms)
+char *t_run_scenario_in(struct t_result *r, const char *dir,
+                        const char *scenario, char *const env_add[],
+                        int timeout_ms)
 {
-    char *dir = t_tmpdir(), path[1024], out[1024];
+    char path[1024], out[1024];
     char *argv[] = {HR_BIN, "run", path, "--out", out, "--quiet", NULL};
 
-    ck_assert_ptr_nonnull(dir);
     snprintf(path, sizeof(path), "%s/scenario.json", dir);
     snprintf(out, sizeof(out), "%s/out", dir);
-    free(dir);
     ck_assert_int_eq(t_write_file(path, scenario, strlen(scenario)), 0);
     ck_assert_int_eq(t_run(r, argv, env_add, NULL, timeout_ms), 0);
     return strdup(out);
+}
+
+char *t_run_scenario(struct t_result *r, const char *scenario,
+                     char *const env_add[], int timeout_ms)
+{
+    char *dir = t_tmpdir(), *out;
+
+    ck_assert_ptr_nonnull(dir);
+    out = t_run_scenario_in(r, dir, scenario, env_add, timeout_ms);
+    free(dir);
+    return out;
 }
 
 cJSON *t_run_judged(const char *scenario, char *const env_add[], int *exit_code)

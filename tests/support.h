@@ -111,6 +111,11 @@ int t_replay_asap(struct t_result *r, const char *cassette, const char *url,
  */
 char *t_run_scenario(struct t_result *r, const char *scenario,
                      char *const env_add[], int timeout_ms);
+/* The same in an existing folder dir, beside files the scenario names
+ * relatively (the test's working directory is elsewhere). */
+char *t_run_scenario_in(struct t_result *r, const char *dir,
+                        const char *scenario, char *const env_add[],
+                        int timeout_ms);
 /*
  * t_run_scenario (2 minutes at most) for a run that must end judged:
  * fails the test, with the run's stderr, unless it exits 0 (every check

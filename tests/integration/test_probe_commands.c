@@ -39,19 +39,14 @@ static void put(const char *dir, const char *name, const char *text)
  * directory, elsewhere; returns result.json. */
 static cJSON *run_in(const char *dir, const char *json)
 {
-    char scn[600], out[600];
-    char *argv[] = {HR_BIN, "run", scn, "--out", out, "--quiet", NULL};
     struct t_result r;
+    char *out = t_run_scenario_in(&r, dir, json, env_secret, 120000);
     cJSON *res;
 
-    put(dir, "scenario.json", json);
-    snprintf(scn, sizeof(scn), "%s/scenario.json", dir);
-    snprintf(out, sizeof(out), "%s/out", dir);
-    ck_assert_int_eq(t_run(&r, argv, env_secret, NULL, 120000), 0);
     ck_assert_msg(r.exit_code <= 1, "run: exit %d: %s", r.exit_code, r.err);
     t_result_free(&r);
     res = t_read_result(out);
-    ck_assert_ptr_nonnull(res);
+    free(out);
     return res;
 }
 

@@ -67,25 +67,21 @@ static void start_consumer(struct t_server *s, const char *dir)
 static cJSON *run_tls(const char *dir, int port, const char *tls,
                       int *exit_code)
 {
-    char json[2048], scn[600], out[600];
-    char *argv[] = {HR_BIN, "run", scn, "--out", out, "--quiet", NULL};
+    char json[2048], *out;
     struct t_result r;
     cJSON *res;
 
-    snprintf(scn, sizeof(scn), "%s/scenario.json", dir);
-    snprintf(out, sizeof(out), "%s/out", dir);
     snprintf(json, sizeof(json),
              "{\"hookreplay\":\"scenario\",\"version\":1,"
              "\"cassette\":\"%s\",\"targets\":{\"stripe\":{\"url\":"
              "\"https://127.0.0.1:%d/webhooks\"%s}},"
              "\"replay\":{\"pacing\":\"asap\",\"retries\":false}}",
              STRIPE_CASSETTE, port, tls);
-    ck_assert_int_eq(t_write_file(scn, json, strlen(json)), 0);
-    ck_assert_int_eq(t_run(&r, argv, env_secret, NULL, 120000), 0);
+    out = t_run_scenario_in(&r, dir, json, env_secret, 120000);
     *exit_code = r.exit_code;
     res = t_read_result(out);
-    ck_assert_msg(res != NULL, "no result: %s", r.err);
     t_result_free(&r);
+    free(out);
     return res;
 }
 
